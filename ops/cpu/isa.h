@@ -1,0 +1,17 @@
+// Wider vector instructions are chosen at run time, never at build time (no -march=native):
+// GCC and Clang compile a function marked ROI_OPS_ISA_CLONES once per listed ISA and pick the
+// best one the CPU supports when the library loads. Hot loops live in always-inline templates
+// that each clone inlines and vectorises with its own instruction set.
+#pragma once
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(ROI_OPS_NO_ISA_CLONES)
+#define ROI_OPS_ISA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ROI_OPS_ISA_CLONES
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ROI_OPS_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ROI_OPS_ALWAYS_INLINE inline
+#endif

@@ -1,0 +1,38 @@
+// Plain shape and attribute structs shared by the CPU kernels and the onnxruntime glue.
+#pragma once
+
+#include <cstdint>
+
+#include "../math/roi_align.h"
+
+namespace roi_ops::cpu {
+
+struct MapShape {
+  int64_t n = 0, c = 0, h = 0, w = 0;
+};
+
+// RoIs in either layout of SPEC.md: `cols` 4 (with batch_indices) or 5 (without).
+template <typename T>
+struct RoiSet {
+  const T* rois = nullptr;
+  int64_t count = 0;
+  int64_t cols = 5;
+  const int64_t* batch_indices = nullptr;
+};
+
+struct AlignParams {
+  int64_t output_height = 1;
+  int64_t output_width = 1;
+  double spatial_scale = 1.0;
+  int64_t sampling_ratio = 0;
+  math::AlignMode mode = math::AlignMode::kAvg;
+  bool aligned = false;
+};
+
+struct PoolParams {
+  int64_t output_height = 1;
+  int64_t output_width = 1;
+  double spatial_scale = 1.0;
+};
+
+}  // namespace roi_ops::cpu

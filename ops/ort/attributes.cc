@@ -1,0 +1,131 @@
+#include "attributes.h"
+
+#include <cmath>
+#include <vector>
+
+#include "op_error.h"
+
+namespace roi_ops::ort {
+namespace {
+
+// onnxruntime reports a missing attribute and one of another type through the same failing
+// call, so presence is told apart by also trying the other scalar kinds.
+bool has_int(const OrtKernelInfo* info, const char* name, int64_t* out) {
+  OrtStatus* st = Ort::GetApi().KernelInfoGetAttribute_int64(info, name, out);
+  if (st == nullptr) return true;
+  Ort::GetApi().ReleaseStatus(st);
+  return false;
+}
+
+bool has_float(const OrtKernelInfo* info, const char* name, float* out) {
+  OrtStatus* st = Ort::GetApi().KernelInfoGetAttribute_float(info, name, out);
+  if (st == nullptr) return true;
+  Ort::GetApi().ReleaseStatus(st);
+  return false;
+}
+
+bool has_string(const OrtKernelInfo* info, const char* name, std::string* out) {
+  size_t size = 0;
+  OrtStatus* st = Ort::GetApi().KernelInfoGetAttribute_string(info, name, nullptr, &size);
+  if (st != nullptr) {
+    Ort::GetApi().ReleaseStatus(st);
+    return false;
+  }
+  std::vector<char> buf(size + 1, '\0');
+  st = Ort::GetApi().KernelInfoGetAttribute_string(info, name, buf.data(), &size);
+  if (st != nullptr) {
+    Ort::GetApi().ReleaseStatus(st);
+    return false;
+  }
+  if (out) *out = std::string(buf.data());
+  return true;
+}
+
+}  // namespace
+
+void AttributeReader::wrong_type(const char* name, const char* expected) const {
+  fail(op_, "attribute '", name, "' must be ", expected, "; got an attribute of another type");
+}
+
+int64_t AttributeReader::get_int(const char* name, int64_t fallback) const {
+  int64_t v;
+  if (has_int(info_, name, &v)) return v;
+  float f;
+  if (has_float(info_, name, &f) || has_string(info_, name, nullptr)) wrong_type(name, "an int");
+  return fallback;
+}
+
+float AttributeReader::get_float(const char* name, float fallback) const {
+  float v;
+  if (has_float(info_, name, &v)) return v;
+  int64_t i;
+  if (has_int(info_, name, &i) || has_string(info_, name, nullptr)) wrong_type(name, "a float");
+  return fallback;
+}
+
+std::string AttributeReader::get_string(const char* name, const std::string& fallback) const {
+  std::string v;
+  if (has_string(info_, name, &v)) return v;
+  int64_t i;
+  float f;
+  if (has_int(info_, name, &i) || has_float(info_, name, &f)) wrong_type(name, "a string");
+  return fallback;
+}
+
+int64_t AttributeReader::output_side(const char* name) const {
+  const int64_t v = get_int(name, 1);
+  if (v < 1 || v > kMaxOutputSide)
+    fail(op_, "attribute '", name, "' must be in [1, ", kMaxOutputSide, "]; got ", v);
+  return v;
+}
+
+double AttributeReader::spatial_scale() const {
+  const float v = get_float("spatial_scale", 1.0f);
+  if (!std::isfinite(v) || !(v > 0.0f)) fail(op_, "attribute 'spatial_scale' must be finite and > 0; got ", v);
+  return v;
+}
+
+int64_t AttributeReader::sampling_ratio() const {
+  const int64_t v = get_int("sampling_ratio", 0);
+  if (v < 0 || v > kMaxSamplingRatio)
+    fail(op_, "attribute 'sampling_ratio' must be in [0, ", kMaxSamplingRatio, "] (0 = adaptive); got ", v);
+  return v;
+}
+
+bool AttributeReader::flag(const char* name, bool fallback) const {
+  const int64_t v = get_int(name, fallback ? 1 : 0);
+  if (v != 0 && v != 1) fail(op_, "attribute '", name, "' must be 0 or 1; got ", v);
+  return v == 1;
+}
+
+cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
+  AttributeReader r("RoIAlign", info);
+  cpu::AlignParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  p.sampling_ratio = r.sampling_ratio();
+  p.aligned = r.flag("aligned", false);
+  const std::string mode = r.get_string("mode", "avg");
+  if (mode == "avg") {
+    p.mode = math::AlignMode::kAvg;
+  } else if (mode == "max") {
+    p.mode = math::AlignMode::kMax;
+  } else if (mode == "onnx_max") {
+    p.mode = math::AlignMode::kOnnxMax;
+  } else {
+    fail("RoIAlign", "attribute 'mode' must be \"avg\", \"max\" or \"onnx_max\"; got \"", mode, "\"");
+  }
+  return p;
+}
+
+cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info) {
+  AttributeReader r("RoIPool", info);
+  cpu::PoolParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  return p;
+}
+
+}  // namespace roi_ops::ort

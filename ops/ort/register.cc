@@ -1,0 +1,41 @@
+// The library's only exported symbol.
+#include "op_error.h"
+#include "register.h"
+
+#if defined(_WIN32)
+#define ROI_OPS_EXPORT __declspec(dllexport)
+#else
+#define ROI_OPS_EXPORT __attribute__((visibility("default")))
+#endif
+
+namespace roi_ops::ort {
+namespace {
+
+// One domain for the whole process: sessions share it, so registering the library in any
+// number of sessions costs no memory per session. It is never freed, since sessions may
+// outlive any point at which it could be.
+OrtCustomOpDomain* shared_domain() {
+  static OrtCustomOpDomain* domain = [] {
+    auto* d = new Ort::CustomOpDomain(kDomain);
+    register_cpu_ops(*d);
+    return static_cast<OrtCustomOpDomain*>(*d);
+  }();
+  return domain;
+}
+
+}  // namespace
+}  // namespace roi_ops::ort
+
+extern "C" ROI_OPS_EXPORT OrtStatus* ORT_API_CALL RegisterCustomOps(OrtSessionOptions* options,
+                                                                    const OrtApiBase* api_base) {
+  const OrtApi* api = api_base->GetApi(ORT_API_VERSION);
+  if (api == nullptr) {
+    // Version 1 of the API exists in every runtime, so the refusal can still be reported.
+    return api_base->GetApi(1)->CreateStatus(
+        ORT_FAIL, "roi_ops: this onnxruntime is older than the headers the library was built with");
+  }
+  Ort::InitApi(api);
+  return roi_ops::ort::to_status([&] {
+    Ort::ThrowOnError(api->AddCustomOpDomain(options, roi_ops::ort::shared_domain()));
+  });
+}

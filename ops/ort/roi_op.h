@@ -1,0 +1,84 @@
+// The onnxruntime custom-op shell shared by the RoI ops that take (X, rois, [batch_indices]) and
+// return Y [K, C, output_height, output_width]. An op is described by a Traits struct:
+//   kName, Params, parse(info) -> Params, output_size(params) -> {oh, ow},
+//   run_cpu(x, inputs, rois, params, y, workspace, parallel_for).
+// One op object is registered per element type; onnxruntime binds all of them to one schema.
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "../cpu/roi_output.h"
+#include "cpu_context.h"
+#include "element_type.h"
+#include "op_error.h"
+#include "ort_api.h"
+#include "validation.h"
+
+namespace roi_ops::ort {
+
+template <typename Traits, typename T>
+class RoiCpuKernel {
+ public:
+  explicit RoiCpuKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
+
+  OrtStatusPtr ComputeV2(OrtKernelContext* context) {
+    return to_status([&] { compute(context); });
+  }
+
+ private:
+  using Cpu = typename ElementType<T>::Cpu;
+
+  void compute(OrtKernelContext* context) const {
+    Ort::KernelContext ctx(context);
+    const Ort::ConstValue x = ctx.GetInput(0);
+    const Ort::ConstValue rois = ctx.GetInput(1);
+    Ort::ConstValue batch_indices{nullptr};
+    if (ctx.GetInputCount() > 2) batch_indices = ctx.GetInput(2);
+    const bool has_bi = static_cast<const OrtValue*>(batch_indices) != nullptr;
+
+    const Shape x_shape = x.GetTensorTypeAndShapeInfo().GetShape();
+    const Shape rois_shape = rois.GetTensorTypeAndShapeInfo().GetShape();
+    Shape bi_shape;
+    if (has_bi) bi_shape = batch_indices.GetTensorTypeAndShapeInfo().GetShape();
+    const RoiInputs in = check_roi_inputs(Traits::kName, x_shape, rois_shape, has_bi ? &bi_shape : nullptr, 4);
+
+    const auto [oh, ow] = Traits::output_size(params_);
+    const Shape y_shape{in.count, in.map.c, oh, ow};
+    check_output_size(Traits::kName, y_shape, sizeof(T));
+
+    const Cpu* rois_data = reinterpret_cast<const Cpu*>(rois.GetTensorData<T>());
+    const int64_t* bi_data = has_bi ? batch_indices.GetTensorData<int64_t>() : nullptr;
+    check_batch_index_values(Traits::kName, in, rois_data, bi_data,
+                             [](Cpu v) { return static_cast<double>(cpu::to_double(v)); });
+
+    Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
+    if (in.count == 0 || in.map.c == 0) return;
+    cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
+    AllocatorWorkspace workspace(context);
+    Traits::run_cpu(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
+                    reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), workspace, thread_pool_for(context));
+  }
+
+  typename Traits::Params params_;
+};
+
+template <typename Traits, typename T>
+struct RoiCpuOp : Ort::CustomOpBase<RoiCpuOp<Traits, T>, RoiCpuKernel<Traits, T>, true> {
+  OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
+    return to_status([&] { *kernel = new RoiCpuKernel<Traits, T>(info); });
+  }
+  const char* GetName() const { return Traits::kName; }
+  const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
+  size_t GetInputTypeCount() const { return 3; }
+  ONNXTensorElementDataType GetInputType(size_t i) const {
+    return i == 2 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 : ElementType<T>::kOnnx;
+  }
+  OrtCustomOpInputOutputCharacteristic GetInputCharacteristic(size_t i) const {
+    return i == 2 ? INPUT_OUTPUT_OPTIONAL : INPUT_OUTPUT_REQUIRED;
+  }
+  size_t GetOutputTypeCount() const { return 1; }
+  ONNXTensorElementDataType GetOutputType(size_t) const { return ElementType<T>::kOnnx; }
+};
+
+}  // namespace roi_ops::ort

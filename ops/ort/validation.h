@@ -1,0 +1,57 @@
+// Input validation shared by every execution provider: run once per call, before any kernel,
+// so that bad input becomes an onnxruntime error naming the op, the input, what was expected
+// and what came (SPEC.md, "Common rules").
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../cpu/shapes.h"
+#include "op_error.h"
+
+namespace roi_ops::ort {
+
+using Shape = std::vector<int64_t>;
+
+// Outputs larger than this are refused before anything is allocated.
+constexpr uint64_t kMaxOutputBytes = uint64_t{1} << 40;
+
+struct RoiInputs {
+  cpu::MapShape map;
+  int64_t count = 0;         // K
+  int64_t cols = 5;          // columns of `rois`: box_cols, or box_cols + 1 with the batch index first
+  bool has_batch_indices = false;
+};
+
+// `box_cols` is the number of box coordinates (4 for x1,y1,x2,y2). `batch_indices` is null when
+// the optional input is omitted.
+RoiInputs check_roi_inputs(const char* op, const Shape& x, const Shape& rois, const Shape* batch_indices,
+                           int64_t box_cols);
+
+// Refuses outputs whose byte size overflows or exceeds kMaxOutputBytes.
+void check_output_size(const char* op, const Shape& output, std::size_t element_bytes);
+
+[[noreturn]] void fail_batch_index_range(const char* op, bool from_rois, int64_t k, double value, int64_t n);
+[[noreturn]] void fail_batch_index_integer(const char* op, int64_t k, double value);
+
+// Host-side check of batch index values: from `batch_indices` when given, else from column 0 of
+// `rois`, which must hold an exact integer. `to_double` reads one stored rois value.
+template <typename T, typename ToDouble>
+void check_batch_index_values(const char* op, const RoiInputs& in, const T* rois, const int64_t* batch_indices,
+                              ToDouble to_double) {
+  for (int64_t k = 0; k < in.count; ++k) {
+    if (in.has_batch_indices) {
+      const int64_t b = batch_indices[k];
+      if (b < 0 || b >= in.map.n) fail_batch_index_range(op, false, k, static_cast<double>(b), in.map.n);
+    } else {
+      const double b = to_double(rois[k * in.cols]);
+      // NaN fails both tests below; no non-finite value is ever converted to an integer.
+      if (!(std::floor(b) == b)) fail_batch_index_integer(op, k, b);
+      if (!(b >= 0.0 && b < static_cast<double>(in.map.n))) fail_batch_index_range(op, true, k, b, in.map.n);
+    }
+  }
+}
+
+}  // namespace roi_ops::ort
