@@ -1,9 +1,9 @@
 // RoIAlign on the CPU (SPEC.md, "RoIAlign").
 //
-// The map is staged channels-last once per call. Per RoI, the y and x halves of every sample's
-// bilinear tap are computed once (the weights are separable), each bin's valid samples become a
-// short list of (4 offsets, 4 weights), and the list is applied to blocks of channels with the
-// accumulators held in vector registers.
+// Bilinear weights are separable, so each RoI's sample rows and columns are turned into taps
+// once (offsets and weights, in math/ terms) before any channel is touched. The map is then
+// walked one channel block at a time (channel_blocks.h): every tap reads one vector of channels,
+// and a bin's value is a few vector FMAs per sample with the accumulators in registers.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -12,7 +12,8 @@
 #include "../math/bilinear.h"
 #include "../math/roi_align.h"
 #include "../math/rois.h"
-#include "channels_last.h"
+#include "block_plan.h"
+#include "channel_blocks.h"
 #include "isa.h"
 #include "roi_kernels.h"
 #include "roi_output.h"
@@ -22,182 +23,204 @@ namespace {
 
 using math::AlignMode;
 
+// One valid axis tap with offsets premultiplied into the staged block plane.
 template <typename A>
-struct Sample {
-  int64_t o00, o01, o10, o11;  // channels-last offsets of the four corners
-  A w00, w01, w10, w11;
+struct Tap {
+  int64_t lo, hi;
+  A w_lo, w_hi;
+};
+
+struct Span {
+  int64_t first, count;
+};
+
+// Every RoI's taps: bin p of RoI k along y is y_bins[k * oh + p], a span of y_taps; same for x.
+template <typename A>
+struct AlignTables {
+  std::vector<Tap<A>> y_taps, x_taps;
+  std::vector<Span> y_bins, x_bins;
+  std::vector<A> divisor;            // max(grid_h * grid_w, 1) per RoI
+  std::vector<double> grid_samples;  // grid_h * grid_w per RoI (may exceed any integer)
 };
 
 template <typename A>
-struct AlignScratch {
-  std::vector<math::AxisTap<double>> y_taps, x_taps;
-  std::vector<int64_t> y_first, x_first;  // per bin: index of its first tap in *_taps
-  std::vector<int64_t> y_count, x_count;
-  std::vector<Sample<A>> samples;
-  std::vector<A> block;  // [bins, C]
-  std::vector<float> narrow;
-};
-
-// Taps of all bins along one axis; bins' in-map sample ranges only (math::bin_sample_range).
-ROI_OPS_ALWAYS_INLINE void axis_taps(const math::AlignAxis<double>& a, int64_t bins, int64_t size,
-                                     std::vector<math::AxisTap<double>>& taps, std::vector<int64_t>& first,
-                                     std::vector<int64_t>& count) {
-  taps.clear();
-  first.resize(static_cast<std::size_t>(bins));
-  count.resize(static_cast<std::size_t>(bins));
+void add_axis(const math::AlignAxis<double>& a, int64_t bins, int64_t size, int64_t stride,
+              std::vector<Tap<A>>& taps, std::vector<Span>& spans) {
   for (int64_t p = 0; p < bins; ++p) {
     int64_t i0, i1;
     math::bin_sample_range(a, p, size, &i0, &i1);
-    first[p] = static_cast<int64_t>(taps.size());
-    count[p] = i1 - i0;
-    for (int64_t i = i0; i < i1; ++i) taps.push_back(math::axis_tap(math::sample_position(a, p, i), size));
-  }
-}
-
-template <typename A, int kMode>
-ROI_OPS_ALWAYS_INLINE A combine(A acc, const Sample<A>& s, const A* p00, const A* p01, const A* p10, const A* p11,
-                                int64_t c) {
-  if constexpr (kMode == static_cast<int>(AlignMode::kAvg)) {
-    return acc + (s.w00 * p00[c] + s.w01 * p01[c] + s.w10 * p10[c] + s.w11 * p11[c]);
-  } else if constexpr (kMode == static_cast<int>(AlignMode::kMax)) {
-    const A v = s.w00 * p00[c] + s.w01 * p01[c] + s.w10 * p10[c] + s.w11 * p11[c];
-    return v > acc ? v : acc;
-  } else {
-    // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
-    const A a = s.w00 * p00[c], b = s.w01 * p01[c], d = s.w10 * p10[c], e = s.w11 * p11[c];
-    const A ab = a > b ? a : b, de = d > e ? d : e;
-    const A v = ab > de ? ab : de;
-    return v > acc ? v : acc;
-  }
-}
-
-// Applies a bin's sample list to channels [0, width) starting at `map`; `width` is kBlock in the
-// hot case (so the accumulators stay in registers) and the tail size otherwise.
-template <typename A, int kMode, int kBlock>
-ROI_OPS_ALWAYS_INLINE void apply_samples(const A* map, const Sample<A>* samples, std::size_t n, int64_t width,
-                                         A divisor, bool some_zero, A* out) {
-  A acc[kBlock];
-  const A init = kMode == static_cast<int>(AlignMode::kAvg) ? A(0) : -std::numeric_limits<A>::infinity();
-  for (int64_t c = 0; c < width; ++c) acc[c] = init;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Sample<A>& s = samples[i];
-    const A *p00 = map + s.o00, *p01 = map + s.o01, *p10 = map + s.o10, *p11 = map + s.o11;
-    if (width == kBlock) {
-      for (int64_t c = 0; c < kBlock; ++c) acc[c] = combine<A, kMode>(acc[c], s, p00, p01, p10, p11, c);
-    } else {
-      for (int64_t c = 0; c < width; ++c) acc[c] = combine<A, kMode>(acc[c], s, p00, p01, p10, p11, c);
+    Span s{static_cast<int64_t>(taps.size()), 0};
+    for (int64_t i = i0; i < i1; ++i) {
+      const auto t = math::axis_tap(math::sample_position(a, p, i), size);
+      if (!t.valid) continue;  // a sample outside the map is 0
+      taps.push_back({t.lo * stride, t.hi * stride, static_cast<A>(t.w_lo), static_cast<A>(t.w_hi)});
+      ++s.count;
     }
-  }
-  if constexpr (kMode == static_cast<int>(AlignMode::kAvg)) {
-    for (int64_t c = 0; c < width; ++c) out[c] = acc[c] / divisor;
-  } else {
-    // A bin without samples is 0; samples outside the map count as 0 in the max.
-    for (int64_t c = 0; c < width; ++c) out[c] = n == 0 ? A(0) : (some_zero && acc[c] < A(0) ? A(0) : acc[c]);
-  }
-}
-
-template <typename A, int kMode>
-ROI_OPS_ALWAYS_INLINE void align_bins(const A* map, const MapShape& s, const math::Box<double>& box,
-                                      const AlignParams& p, AlignScratch<A>& sc) {
-  constexpr int kBlock = 64 / static_cast<int>(sizeof(A)) * 4;  // 4 x 64-byte vectors of accumulators
-  const auto ay = math::align_axis(box.y1, box.y2, p.spatial_scale, p.aligned, p.output_height, p.sampling_ratio);
-  const auto ax = math::align_axis(box.x1, box.x2, p.spatial_scale, p.aligned, p.output_width, p.sampling_ratio);
-  axis_taps(ay, p.output_height, s.h, sc.y_taps, sc.y_first, sc.y_count);
-  axis_taps(ax, p.output_width, s.w, sc.x_taps, sc.x_first, sc.x_count);
-  const double grid_samples = ay.grid * ax.grid;
-  const A divisor = static_cast<A>(math::sample_count(ay, ax));
-  const int64_t C = s.c;
-  for (int64_t ph = 0; ph < p.output_height; ++ph) {
-    for (int64_t pw = 0; pw < p.output_width; ++pw) {
-      sc.samples.clear();
-      for (int64_t iy = 0; iy < sc.y_count[ph]; ++iy) {
-        const auto& ty = sc.y_taps[sc.y_first[ph] + iy];
-        if (!ty.valid) continue;
-        for (int64_t ix = 0; ix < sc.x_count[pw]; ++ix) {
-          const auto& tx = sc.x_taps[sc.x_first[pw] + ix];
-          if (!tx.valid) continue;
-          const auto w = math::corner_weights(ty, tx);
-          sc.samples.push_back({(ty.lo * s.w + tx.lo) * C, (ty.lo * s.w + tx.hi) * C, (ty.hi * s.w + tx.lo) * C,
-                                (ty.hi * s.w + tx.hi) * C, static_cast<A>(w.w00), static_cast<A>(w.w01),
-                                static_cast<A>(w.w10), static_cast<A>(w.w11)});
-        }
-      }
-      const bool some_zero = static_cast<double>(sc.samples.size()) < grid_samples;
-      A* out = sc.block.data() + (ph * p.output_width + pw) * C;
-      int64_t c0 = 0;
-      for (; c0 + kBlock <= C; c0 += kBlock)
-        apply_samples<A, kMode, kBlock>(map + c0, sc.samples.data(), sc.samples.size(), kBlock, divisor, some_zero,
-                                        out + c0);
-      if (c0 < C)
-        apply_samples<A, kMode, kBlock>(map + c0, sc.samples.data(), sc.samples.size(), C - c0, divisor, some_zero,
-                                        out + c0);
-    }
+    spans.push_back(s);
   }
 }
 
 template <typename A>
-ROI_OPS_ALWAYS_INLINE void align_roi_impl(const A* map, const MapShape& s, const math::Box<double>& box,
-                                          const AlignParams& p, AlignScratch<A>& sc) {
-  switch (p.mode) {
-    case AlignMode::kAvg:
-      return align_bins<A, static_cast<int>(AlignMode::kAvg)>(map, s, box, p, sc);
-    case AlignMode::kMax:
-      return align_bins<A, static_cast<int>(AlignMode::kMax)>(map, s, box, p, sc);
-    case AlignMode::kOnnxMax:
-      return align_bins<A, static_cast<int>(AlignMode::kOnnxMax)>(map, s, box, p, sc);
+void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector<int64_t>& batch,
+                  const MapShape& s, const AlignParams& p, AlignTables<A>& t) {
+  constexpr int64_t kB = block_channels<A>();
+  const std::size_t K = boxes.size();
+  t.y_bins.reserve(K * static_cast<std::size_t>(p.output_height));
+  t.x_bins.reserve(K * static_cast<std::size_t>(p.output_width));
+  t.divisor.resize(K);
+  t.grid_samples.resize(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto& b = boxes[k];
+    if (batch[k] < 0) {  // skipped (non-finite) RoI: keep the indexing with empty spans
+      t.y_bins.insert(t.y_bins.end(), static_cast<std::size_t>(p.output_height), Span{0, 0});
+      t.x_bins.insert(t.x_bins.end(), static_cast<std::size_t>(p.output_width), Span{0, 0});
+      t.divisor[k] = A(1);
+      t.grid_samples[k] = 0;
+      continue;
+    }
+    const auto ay = math::align_axis(b.y1, b.y2, p.spatial_scale, p.aligned, p.output_height, p.sampling_ratio);
+    const auto ax = math::align_axis(b.x1, b.x2, p.spatial_scale, p.aligned, p.output_width, p.sampling_ratio);
+    add_axis(ay, p.output_height, s.h, s.w * kB, t.y_taps, t.y_bins);
+    add_axis(ax, p.output_width, s.w, kB, t.x_taps, t.x_bins);
+    t.divisor[k] = static_cast<A>(math::sample_count(ay, ax));
+    t.grid_samples[k] = ay.grid * ax.grid;
   }
 }
 
-ROI_OPS_ISA_CLONES void align_roi(const float* map, const MapShape& s, const math::Box<double>& box,
-                                  const AlignParams& p, AlignScratch<float>& sc) {
-  align_roi_impl(map, s, box, p, sc);
+// One bin over one channel block: kB lanes, accumulators in registers.
+template <typename A, int kMode>
+ROI_OPS_ALWAYS_INLINE void align_bin(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,
+                                     A divisor, double grid_samples, A* out) {
+  constexpr int kB = block_channels<A>();
+  if constexpr (kMode == static_cast<int>(AlignMode::kAvg)) {
+    // Top and bottom corner pairs accumulate separately: two independent FMA chains.
+    A top[kB] = {}, bottom[kB] = {};
+    for (int64_t iy = 0; iy < ny; ++iy) {
+      const Tap<A> ty = ys[iy];
+      const A* row_lo = plane + ty.lo;
+      const A* row_hi = plane + ty.hi;
+      for (int64_t ix = 0; ix < nx; ++ix) {
+        const Tap<A> tx = xs[ix];
+        const A w00 = ty.w_lo * tx.w_lo, w01 = ty.w_lo * tx.w_hi, w10 = ty.w_hi * tx.w_lo, w11 = ty.w_hi * tx.w_hi;
+        const A *p00 = row_lo + tx.lo, *p01 = row_lo + tx.hi, *p10 = row_hi + tx.lo, *p11 = row_hi + tx.hi;
+        for (int j = 0; j < kB; ++j) {
+          top[j] += w00 * p00[j] + w01 * p01[j];
+          bottom[j] += w10 * p10[j] + w11 * p11[j];
+        }
+      }
+    }
+    for (int j = 0; j < kB; ++j) out[j] = (top[j] + bottom[j]) / divisor;
+  } else {
+    A acc[kB];
+    for (int j = 0; j < kB; ++j) acc[j] = -std::numeric_limits<A>::infinity();
+    for (int64_t iy = 0; iy < ny; ++iy) {
+      const Tap<A> ty = ys[iy];
+      const A* row_lo = plane + ty.lo;
+      const A* row_hi = plane + ty.hi;
+      for (int64_t ix = 0; ix < nx; ++ix) {
+        const Tap<A> tx = xs[ix];
+        const A w00 = ty.w_lo * tx.w_lo, w01 = ty.w_lo * tx.w_hi, w10 = ty.w_hi * tx.w_lo, w11 = ty.w_hi * tx.w_hi;
+        const A *p00 = row_lo + tx.lo, *p01 = row_lo + tx.hi, *p10 = row_hi + tx.lo, *p11 = row_hi + tx.hi;
+        for (int j = 0; j < kB; ++j) {
+          A v;
+          if constexpr (kMode == static_cast<int>(AlignMode::kMax)) {
+            v = w00 * p00[j] + w01 * p01[j] + w10 * p10[j] + w11 * p11[j];
+          } else {
+            // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
+            const A a = w00 * p00[j], b = w01 * p01[j], c = w10 * p10[j], d = w11 * p11[j];
+            const A ab = a > b ? a : b, cd = c > d ? c : d;
+            v = ab > cd ? ab : cd;
+          }
+          acc[j] = v > acc[j] ? v : acc[j];
+        }
+      }
+    }
+    // A bin without samples is 0, and samples outside the map count as 0 in the max.
+    const bool none = ny * nx == 0;
+    const bool some_outside = static_cast<double>(ny * nx) < grid_samples;
+    for (int j = 0; j < kB; ++j) out[j] = none ? A(0) : (some_outside && acc[j] < A(0) ? A(0) : acc[j]);
+  }
 }
 
-ROI_OPS_ISA_CLONES void align_roi(const double* map, const MapShape& s, const math::Box<double>& box,
-                                  const AlignParams& p, AlignScratch<double>& sc) {
-  align_roi_impl(map, s, box, p, sc);
+template <typename A, int kMode>
+ROI_OPS_ALWAYS_INLINE void align_roi_block(const A* plane, const AlignTables<A>& t, int64_t k, const AlignParams& p,
+                                           A* block) {
+  constexpr int kB = block_channels<A>();
+  const Span* yb = t.y_bins.data() + k * p.output_height;
+  const Span* xb = t.x_bins.data() + k * p.output_width;
+  for (int64_t ph = 0; ph < p.output_height; ++ph)
+    for (int64_t pw = 0; pw < p.output_width; ++pw)
+      align_bin<A, kMode>(plane, t.y_taps.data() + yb[ph].first, yb[ph].count, t.x_taps.data() + xb[pw].first,
+                          xb[pw].count, t.divisor[k], t.grid_samples[k], block + (ph * p.output_width + pw) * kB);
+}
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void align_roi_dispatch(const A* plane, const AlignTables<A>& t, int64_t k,
+                                              const AlignParams& p, A* block) {
+  switch (p.mode) {
+    case AlignMode::kAvg:
+      return align_roi_block<A, static_cast<int>(AlignMode::kAvg)>(plane, t, k, p, block);
+    case AlignMode::kMax:
+      return align_roi_block<A, static_cast<int>(AlignMode::kMax)>(plane, t, k, p, block);
+    case AlignMode::kOnnxMax:
+      return align_roi_block<A, static_cast<int>(AlignMode::kOnnxMax)>(plane, t, k, p, block);
+  }
+}
+
+ROI_OPS_ISA_CLONES void align_roi(const float* plane, const AlignTables<float>& t, int64_t k, const AlignParams& p,
+                                  float* block) {
+  align_roi_dispatch(plane, t, k, p, block);
+}
+
+ROI_OPS_ISA_CLONES void align_roi(const double* plane, const AlignTables<double>& t, int64_t k,
+                                  const AlignParams& p, double* block) {
+  align_roi_dispatch(plane, t, k, p, block);
 }
 
 }  // namespace
 
 template <typename T>
 void roi_align(const T* x, const MapShape& shape, const RoiSet<T>& rois, const AlignParams& params, T* y,
-               Workspace& workspace, const ParallelFor& parallel_for) {
+               const ParallelFor& parallel_for) {
   using A = compute_t<T>;
+  constexpr int kB = block_channels<A>();
   const int64_t bins = params.output_height * params.output_width;
-  const int64_t block = shape.c * bins;
-  if (rois.count == 0 || block == 0) return;
-  const int64_t plane = shape.h * shape.w * shape.c;
-  A* staged = workspace.allocate_array<A>(static_cast<std::size_t>(shape.n * plane));
-  to_channels_last(x, shape, staged, parallel_for);
+  const int64_t roi_block = shape.c * bins;
+  if (rois.count == 0 || roi_block == 0) return;
 
-  // Enough tasks to balance RoIs of very different sizes over the pool; each task reuses its
-  // scratch for all of its RoIs.
-  const std::size_t tasks = static_cast<std::size_t>(std::min<int64_t>(rois.count, 64));
-  parallel_for(tasks, [&](std::size_t task) {
-    std::size_t k0, k1;
-    task_range(static_cast<std::size_t>(rois.count), tasks, task, &k0, &k1);
-    AlignScratch<A> sc;
-    sc.block.resize(static_cast<std::size_t>(block));
-    for (std::size_t k = k0; k < k1; ++k) {
-      const auto box = math::read_box<double>(rois.rois, rois.cols, rois.batch_indices, static_cast<int64_t>(k),
-                                              ReadAsDouble<T>{});
-      T* out = y + static_cast<int64_t>(k) * block;
-      if (!math::box_is_finite(box)) {
-        fill_nan(out, block);
-        continue;
-      }
-      align_roi(staged + box.batch * plane, shape, box, params, sc);
-      write_block(sc.block.data(), shape.c, bins, out, sc.narrow);
+  std::vector<math::Box<double>> boxes(static_cast<std::size_t>(rois.count));
+  std::vector<int64_t> batch(boxes.size());
+  for (int64_t k = 0; k < rois.count; ++k) {
+    boxes[k] = math::read_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
+    batch[k] = boxes[k].batch;
+    if (!math::box_is_finite(boxes[k])) {
+      fill_nan(y + k * roi_block, roi_block);
+      batch[k] = -1;
+    }
+  }
+  AlignTables<A> tables;
+  build_tables(boxes, batch, shape, params, tables);
+
+  const BlockPlan plan(batch, shape.n, shape.c, kB);
+  parallel_for(plan.tasks(), [&](std::size_t i) {
+    const BlockTask& task = plan.task(i);
+    A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(shape.h * shape.w * kB));
+    stage_channel_block(x, shape, task.image, task.c0, task.count, plane);
+    thread_local std::vector<A> block;
+    block.resize(static_cast<std::size_t>(bins * kB));
+    for (int64_t pos = task.first; pos < task.last; ++pos) {
+      const int64_t k = plan.roi(pos);
+      align_roi(plane, tables, k, params, block.data());
+      write_rows(block.data(), kB, bins, task.count, y + k * roi_block + task.c0 * bins);
     }
   });
 }
 
 template void roi_align<float>(const float*, const MapShape&, const RoiSet<float>&, const AlignParams&, float*,
-                               Workspace&, const ParallelFor&);
+                               const ParallelFor&);
 template void roi_align<double>(const double*, const MapShape&, const RoiSet<double>&, const AlignParams&, double*,
-                                Workspace&, const ParallelFor&);
+                                const ParallelFor&);
 template void roi_align<Half>(const Half*, const MapShape&, const RoiSet<Half>&, const AlignParams&, Half*,
-                              Workspace&, const ParallelFor&);
+                              const ParallelFor&);
 
 }  // namespace roi_ops::cpu

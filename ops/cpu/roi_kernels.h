@@ -6,17 +6,16 @@
 #include "half.h"
 #include "parallel.h"
 #include "shapes.h"
-#include "workspace.h"
 
 namespace roi_ops::cpu {
 
 // T is float, double or Half.
 template <typename T>
 void roi_align(const T* x, const MapShape& shape, const RoiSet<T>& rois, const AlignParams& params, T* y,
-               Workspace& workspace, const ParallelFor& parallel_for);
+               const ParallelFor& parallel_for);
 
 template <typename T>
 void roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const PoolParams& params, T* y,
-              Workspace& workspace, const ParallelFor& parallel_for);
+              const ParallelFor& parallel_for);
 
 }  // namespace roi_ops::cpu

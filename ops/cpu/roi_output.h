@@ -1,5 +1,5 @@
-// Plumbing shared by the channels-last RoI kernels: the compute type of each storage type, and
-// the per-RoI output block written back from [bins, C] to the op's [C, bins] layout.
+// Plumbing shared by the channel-blocked RoI kernels: the compute type of each storage type,
+// reading RoI values, and writing a RoI's [bins, block] result into the op's [C, bins] layout.
 #pragma once
 
 #include <algorithm>
@@ -31,17 +31,21 @@ struct ReadAsDouble {
   double operator()(T v) const { return to_double(v); }
 };
 
-// Writes block[b * C + c] to y[c * bins + b], converting to the storage type.
+// Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
+// output rows y[j * bins + b], converting to the storage type.
 template <typename A>
-void write_block(const A* block, int64_t channels, int64_t bins, A* y, std::vector<float>&) {
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t b = 0; b < bins; ++b) y[c * bins + b] = block[b * channels + c];
+void write_rows(const A* block, int kB, int64_t bins, int64_t count, A* y) {
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t b = 0; b < bins; ++b) y[j * bins + b] = block[b * kB + j];
 }
 
-inline void write_block(const float* block, int64_t channels, int64_t bins, Half* y, std::vector<float>& tmp) {
-  tmp.resize(static_cast<std::size_t>(channels * bins));
-  write_block(block, channels, bins, tmp.data(), tmp);
-  floats_to_halves(tmp.data(), y, tmp.size());
+inline void write_rows(const float* block, int kB, int64_t bins, int64_t count, Half* y) {
+  thread_local std::vector<float> row;
+  row.resize(static_cast<std::size_t>(bins));
+  for (int64_t j = 0; j < count; ++j) {
+    for (int64_t b = 0; b < bins; ++b) row[b] = block[b * kB + j];
+    floats_to_halves(row.data(), y + j * bins, row.size());
+  }
 }
 
 template <typename T>

@@ -37,21 +37,4 @@ cpu::ParallelFor thread_pool_for(const OrtKernelContext* context) {
   };
 }
 
-AllocatorWorkspace::AllocatorWorkspace(const OrtKernelContext* context) {
-  const Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
-  Ort::ThrowOnError(Ort::GetApi().KernelContext_GetAllocator(context, cpu, &allocator_));
-}
-
-AllocatorWorkspace::~AllocatorWorkspace() {
-  for (void* p : blocks_) allocator_->Free(allocator_, p);
-  Ort::GetApi().ReleaseAllocator(allocator_);
-}
-
-void* AllocatorWorkspace::allocate(std::size_t bytes) {
-  void* p = allocator_->Alloc(allocator_, bytes ? bytes : 1);
-  if (p == nullptr) throw std::bad_alloc();
-  blocks_.push_back(p);
-  return p;
-}
-
 }  // namespace roi_ops::ort

@@ -1,7 +1,7 @@
 // The onnxruntime custom-op shell shared by the RoI ops that take (X, rois, [batch_indices]) and
 // return Y [K, C, output_height, output_width]. An op is described by a Traits struct:
 //   kName, Params, parse(info) -> Params, output_size(params) -> {oh, ow},
-//   run_cpu(x, inputs, rois, params, y, workspace, parallel_for).
+//   run_cpu(x, shape, rois, params, y, parallel_for).
 // One op object is registered per element type; onnxruntime binds all of them to one schema.
 #pragma once
 
@@ -55,9 +55,8 @@ class RoiCpuKernel {
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (in.count == 0 || in.map.c == 0) return;
     cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
-    AllocatorWorkspace workspace(context);
     Traits::run_cpu(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
-                    reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), workspace, thread_pool_for(context));
+                    reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), thread_pool_for(context));
   }
 
   typename Traits::Params params_;

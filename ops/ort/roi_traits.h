@@ -15,8 +15,8 @@ struct RoIAlignTraits {
   static std::pair<int64_t, int64_t> output_size(const Params& p) { return {p.output_height, p.output_width}; }
   template <typename T>
   static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
-                      cpu::Workspace& ws, const cpu::ParallelFor& pf) {
-    cpu::roi_align(x, s, r, p, y, ws, pf);
+                      const cpu::ParallelFor& pf) {
+    cpu::roi_align(x, s, r, p, y, pf);
   }
 };
 
@@ -27,8 +27,8 @@ struct RoIPoolTraits {
   static std::pair<int64_t, int64_t> output_size(const Params& p) { return {p.output_height, p.output_width}; }
   template <typename T>
   static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
-                      cpu::Workspace& ws, const cpu::ParallelFor& pf) {
-    cpu::roi_pool(x, s, r, p, y, ws, pf);
+                      const cpu::ParallelFor& pf) {
+    cpu::roi_pool(x, s, r, p, y, pf);
   }
 };
 
