@@ -37,6 +37,7 @@ class RoiCpuKernel {
     if (ctx.GetInputCount() > 2) batch_indices = ctx.GetInput(2);
     const bool has_bi = static_cast<const OrtValue*>(batch_indices) != nullptr;
 
+    check_same_type(Traits::kName, "rois", rois.GetTensorTypeAndShapeInfo().GetElementType(), ElementType<T>::kOnnx);
     const Shape x_shape = x.GetTensorTypeAndShapeInfo().GetShape();
     const Shape rois_shape = rois.GetTensorTypeAndShapeInfo().GetShape();
     Shape bi_shape;
@@ -71,6 +72,9 @@ struct RoiCpuOp : Ort::CustomOpBase<RoiCpuOp<Traits, T>, RoiCpuKernel<Traits, T>
   const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
   size_t GetInputTypeCount() const { return 3; }
   ONNXTensorElementDataType GetInputType(size_t i) const {
+    // rois is left open so that a rois/X type mismatch reaches check_same_type() and gets a
+    // message naming both inputs, instead of onnxruntime's "no kernel def matches".
+    if (i == 1) return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
     return i == 2 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 : ElementType<T>::kOnnx;
   }
   OrtCustomOpInputOutputCharacteristic GetInputCharacteristic(size_t i) const {

@@ -14,7 +14,26 @@ std::string str(const Shape& s) {
   return o.str();
 }
 
+const char* type_name(ONNXTensorElementDataType t) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "tensor(float)";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "tensor(double)";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "tensor(float16)";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return "tensor(bfloat16)";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "tensor(int64)";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "tensor(int32)";
+    default: return "another element type";
+  }
+}
+
 }  // namespace
+
+void check_same_type(const char* op, const char* input, ONNXTensorElementDataType got,
+                     ONNXTensorElementDataType x_type) {
+  if (got != x_type)
+    fail(op, "input '", input, "' must have the element type of input 'X' (", type_name(x_type), "); got ",
+         type_name(got));
+}
 
 RoiInputs check_roi_inputs(const char* op, const Shape& x, const Shape& rois, const Shape* batch_indices,
                            int64_t box_cols) {

@@ -10,6 +10,7 @@
 
 #include "../cpu/shapes.h"
 #include "op_error.h"
+#include "ort_api.h"
 
 namespace roi_ops::ort {
 
@@ -30,6 +31,10 @@ struct RoiInputs {
 RoiInputs check_roi_inputs(const char* op, const Shape& x, const Shape& rois, const Shape* batch_indices,
                            int64_t box_cols);
 
+// `input` must have X's element type.
+void check_same_type(const char* op, const char* input, ONNXTensorElementDataType got,
+                     ONNXTensorElementDataType x_type);
+
 // Refuses outputs whose byte size overflows or exceeds kMaxOutputBytes.
 void check_output_size(const char* op, const Shape& output, std::size_t element_bytes);
 
@@ -47,8 +52,8 @@ void check_batch_index_values(const char* op, const RoiInputs& in, const T* rois
       if (b < 0 || b >= in.map.n) fail_batch_index_range(op, false, k, static_cast<double>(b), in.map.n);
     } else {
       const double b = to_double(rois[k * in.cols]);
-      // NaN fails both tests below; no non-finite value is ever converted to an integer.
-      if (!(std::floor(b) == b)) fail_batch_index_integer(op, k, b);
+      // No non-finite value is ever converted to an integer.
+      if (!std::isfinite(b) || std::floor(b) != b) fail_batch_index_integer(op, k, b);
       if (!(b >= 0.0 && b < static_cast<double>(in.map.n))) fail_batch_index_range(op, true, k, b, in.map.n);
     }
   }

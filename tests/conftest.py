@@ -1,0 +1,78 @@
+"""Shared helpers: build one-node models, run them through the plugin, and the per-dtype
+tolerances of the comparisons with the float64 NumPy reference."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+import roi_ops
+from roi_ops import builders
+
+ONNX_TYPE = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE,
+             np.dtype(np.float16): TensorProto.FLOAT16}
+
+# Tolerances against the float64 reference, which receives exactly the values the plugin got.
+#  float64: geometry and accumulation in float64; only summation order differs.
+#  float32: sample weights rounded to float32 (relative error 2^-24 each) and float32 sums of up to
+#           a few thousand terms: 1e-5 relative to the map's magnitude bounds both with room.
+#  float16: computed in float32 as above, then rounded once to float16: half an ulp is 2^-11
+#           relative (4.9e-4); 1e-3 relative plus 1e-4 absolute covers that and the float32 part.
+TOLERANCE = {np.dtype(np.float64): (1e-12, 1e-12), np.dtype(np.float32): (1e-5, 1e-5),
+             np.dtype(np.float16): (1e-3, 1e-4)}
+
+
+def assert_close(actual: np.ndarray, expected: np.ndarray, dtype, scale: float = 1.0) -> None:
+    rtol, atol = TOLERANCE[np.dtype(dtype)]
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual.astype(np.float64), expected.astype(np.float64), rtol=rtol,
+                               atol=atol * max(scale, 1.0), equal_nan=True)
+
+
+def one_node_model(node, dtype, *, with_batch_indices: bool):
+    t = ONNX_TYPE[np.dtype(dtype)]
+    inputs = [helper.make_tensor_value_info("X", t, None), helper.make_tensor_value_info("rois", t, None)]
+    if with_batch_indices:
+        inputs.append(helper.make_tensor_value_info("batch_indices", TensorProto.INT64, None))
+    return builders.make_model([node], inputs, [helper.make_tensor_value_info("Y", t, None)])
+
+
+@functools.lru_cache(maxsize=256)
+def _session(model_bytes: bytes, threads: int) -> ort.InferenceSession:
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.register_custom_ops_library(roi_ops.get_library_path())
+    return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+
+
+def run_op(op: str, X, rois, batch_indices=None, *, threads: int = 1, **attrs) -> np.ndarray:
+    """Runs roi_ops.<op> on the inputs through onnxruntime with the plugin."""
+    make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node}[op]
+    bi = "batch_indices" if batch_indices is not None else None
+    node = make("X", "rois", bi, "Y", **attrs)
+    model = one_node_model(node, X.dtype, with_batch_indices=bi is not None)
+    feeds = {"X": X, "rois": rois}
+    if bi:
+        feeds["batch_indices"] = batch_indices
+    return _session(model.SerializeToString(), threads).run(None, feeds)[0]
+
+
+def random_rois(rng, k, n, img_h, img_w, *, min_size=0.5, max_size=None, outside=0.0):
+    """[K,4] boxes (x1,y1,x2,y2) in image pixels and their batch indices. `outside` widens the
+    placement range beyond the image by that fraction of its size."""
+    max_size = max_size or max(img_h, img_w)
+    sizes = np.exp(rng.uniform(np.log(min_size), np.log(max_size), (k, 2)))
+    lo_y, hi_y = -outside * img_h, img_h * (1 + outside)
+    lo_x, hi_x = -outside * img_w, img_w * (1 + outside)
+    y1 = rng.uniform(lo_y, hi_y, k)
+    x1 = rng.uniform(lo_x, hi_x, k)
+    boxes = np.stack([x1, y1, x1 + sizes[:, 1], y1 + sizes[:, 0]], 1)
+    return boxes, rng.integers(0, n, k).astype(np.int64)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261124)

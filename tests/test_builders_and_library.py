@@ -1,0 +1,78 @@
+"""Builders check their attributes; the library exports one symbol and loads in a session."""
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+import roi_ops
+from roi_ops import builders
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    (dict(output_height=0), "output_height must be an int in [1, 65536]"),
+    (dict(output_width=2.0), "output_width must be an int"),
+    (dict(spatial_scale=0), "spatial_scale must be a finite number > 0"),
+    (dict(spatial_scale=float("nan")), "spatial_scale must be a finite number > 0"),
+    (dict(sampling_ratio=-1), "sampling_ratio must be an int in [0, 1024]"),
+    (dict(mode="mean"), "mode must be one of"),
+    (dict(aligned=2), "aligned must be 0 or 1"),
+])
+def test_roi_align_builder_rejects_bad_values(kwargs, needle):
+    with pytest.raises(ValueError, match=None) as info:
+        builders.make_roi_align_node("X", "rois", "bi", "Y", **kwargs)
+    assert needle in str(info.value)
+
+
+def test_roi_pool_builder_rejects_bad_values():
+    with pytest.raises(ValueError, match="spatial_scale"):
+        builders.make_roi_pool_node("X", "rois", None, "Y", spatial_scale=-1)
+
+
+def test_builders_make_valid_nodes_and_models():
+    node = builders.make_roi_align_node("X", "rois", None, "Y", output_height=7, output_width=7,
+                                        spatial_scale=0.25, sampling_ratio=2, mode="max", aligned=True)
+    assert node.domain == "roi_ops" and list(node.input) == ["X", "rois"]
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    assert attrs == dict(output_height=7, output_width=7, spatial_scale=pytest.approx(0.25), sampling_ratio=2,
+                         mode=b"max", aligned=1)
+    ins = [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2, 8, 8]),
+           helper.make_tensor_value_info("rois", TensorProto.FLOAT, [3, 5])]
+    model = builders.make_model([node], ins, [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [3, 2, 7, 7])])
+    assert {(o.domain, o.version) for o in model.opset_import} >= {("roi_ops", 1)}
+    onnx.checker.check_model(model)
+    again = builders.add_opset_import(model)
+    assert len(again.opset_import) == len(model.opset_import)
+
+
+def test_library_exports_only_register_custom_ops():
+    out = subprocess.run(["nm", "-D", "--defined-only", roi_ops.get_library_path()], capture_output=True, text=True,
+                         check=True).stdout
+    symbols = [line.split()[-1] for line in out.splitlines() if line.strip()]
+    assert symbols == ["RegisterCustomOps"]
+
+
+def test_library_links_nothing_of_onnxruntime():
+    out = subprocess.run(["ldd", roi_ops.get_library_path()], capture_output=True, text=True, check=True).stdout
+    assert "onnxruntime" not in out
+
+
+def test_make_session_runs_both_ops():
+    nodes = [builders.make_roi_align_node("X", "rois", None, "A", output_height=2, output_width=2),
+             builders.make_roi_pool_node("X", "rois", None, "P", output_height=2, output_width=2)]
+    ins = [helper.make_tensor_value_info("X", TensorProto.FLOAT, None),
+           helper.make_tensor_value_info("rois", TensorProto.FLOAT, None)]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in "AP"]
+    sess = roi_ops.make_session(builders.make_model(nodes, ins, outs), intra_op_num_threads=1)
+    a, p = sess.run(None, {"X": np.ones((1, 2, 4, 4), np.float32), "rois": np.array([[0, 0, 0, 3, 3]], np.float32)})
+    np.testing.assert_array_equal(a, np.ones((1, 2, 2, 2), np.float32))
+    np.testing.assert_array_equal(p, np.ones((1, 2, 2, 2), np.float32))
+
+
+def test_library_path_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("ROI_OPS_LIBRARY", str(tmp_path / "missing.so"))
+    with pytest.raises(FileNotFoundError, match="ROI_OPS_LIBRARY"):
+        roi_ops.get_library_path()
