@@ -88,7 +88,12 @@ def roi_align(
             np.add.at(Ax, (np.arange(ow * gw), xhi), wx_hi)
             Ay = Ay.reshape(oh, gh, H).sum(1)
             Ax = Ax.reshape(ow, gw, W).sum(1)
-            Y[k] = np.einsum("ph,chw,qw->cpq", Ay, plane, Ax) / max(gh * gw, 1)
+            # Only the rows and columns some sample touches contribute: crop to them first.
+            rows = np.flatnonzero(Ay.any(0))
+            cols = np.flatnonzero(Ax.any(0))
+            if rows.size and cols.size:
+                r, c = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+                Y[k] = np.einsum("ph,chw,qw->cpq", Ay[:, r], plane[:, r, c], Ax[:, c], optimize=True) / max(gh * gw, 1)
             continue
         # Every sample's four weighted corners, [C, oh*gh, ow*gw].
         t00 = plane[:, ylo][:, :, xlo] * (wy_lo[:, None] * wx_lo[None, :])
