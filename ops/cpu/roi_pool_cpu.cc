@@ -7,10 +7,10 @@
 
 #include "../math/roi_pool.h"
 #include "../math/rois.h"
-#include "block_plan.h"
 #include "channel_blocks.h"
 #include "isa.h"
 #include "roi_kernels.h"
+#include "roi_driver.h"
 #include "roi_output.h"
 
 namespace roi_ops::cpu {
@@ -63,34 +63,15 @@ template <typename T>
 void roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const PoolParams& params, T* y,
               const ParallelFor& parallel_for) {
   using A = compute_t<T>;
-  constexpr int kB = block_channels<A>();
   const int64_t bins = params.output_height * params.output_width;
   const int64_t roi_block = shape.c * bins;
   if (rois.count == 0 || roi_block == 0) return;
 
-  std::vector<math::Box<double>> boxes(static_cast<std::size_t>(rois.count));
-  std::vector<int64_t> batch(boxes.size());
-  for (int64_t k = 0; k < rois.count; ++k) {
-    boxes[k] = math::read_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
-    batch[k] = boxes[k].batch;
-    if (!math::box_is_finite(boxes[k])) {
-      fill_nan(y + k * roi_block, roi_block);
-      batch[k] = -1;
-    }
-  }
-
-  const BlockPlan plan(batch, shape.n, shape.c, kB);
-  parallel_for(plan.tasks(), [&](std::size_t i) {
-    const BlockTask& task = plan.task(i);
-    A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(shape.h * shape.w * kB));
-    stage_channel_block(x, shape, task.image, task.c0, task.count, plane);
-    thread_local std::vector<A> block;
-    block.resize(static_cast<std::size_t>(bins * kB));
-    for (int64_t pos = task.first; pos < task.last; ++pos) {
-      const int64_t k = plan.roi(pos);
-      pool_roi(plane, shape, boxes[k], params, block.data());
-      write_rows(block.data(), kB, bins, task.count, y + k * roi_block + task.c0 * bins);
-    }
+  std::vector<math::Box<double>> boxes;
+  std::vector<int64_t> batch;
+  read_boxes(rois, roi_block, y, boxes, batch);
+  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
+    pool_roi(plane, shape, boxes[k], params, block);
   });
 }
 
