@@ -24,19 +24,31 @@ void stage(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t count
   }
 }
 
-template <typename T>
-void copy_row(const T* in, T* out, int64_t n) {
-  std::copy(in, in + n, out);
+// Same-type staging interleaves straight from the `count` source planes: one pass, `count`
+// sequential read streams, one sequential write stream.
+template <typename A>
+void stage_direct(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, A* dst) {
+  constexpr int kB = block_channels<A>();
+  const int64_t hw = s.h * s.w;
+  const A* planes[kB];
+  for (int64_t j = 0; j < kB; ++j) planes[j] = src + (n * s.c + c0 + std::min(j, count - 1)) * hw;
+  if (count == kB) {
+    for (int64_t i = 0; i < hw; ++i)
+      for (int j = 0; j < kB; ++j) dst[i * kB + j] = planes[j][i];
+    return;
+  }
+  for (int64_t i = 0; i < hw; ++i)
+    for (int j = 0; j < kB; ++j) dst[i * kB + j] = j < count ? planes[j][i] : A(0);
 }
 
 }  // namespace
 
 void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, float* dst) {
-  stage(src, s, n, c0, count, dst, copy_row<float>);
+  stage_direct(src, s, n, c0, count, dst);
 }
 
 void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, double* dst) {
-  stage(src, s, n, c0, count, dst, copy_row<double>);
+  stage_direct(src, s, n, c0, count, dst);
 }
 
 void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, float* dst) {
