@@ -27,13 +27,18 @@ def get_library_path() -> str:
         if not path.is_file():
             raise FileNotFoundError(f"{LIBRARY_ENV}={override} does not name a file")
         return str(path)
-    here = Path(__file__).resolve().parent
-    for name in _LIBRARY_NAMES:
-        if (here / name).is_file():
-            return str(here / name)
+    # The package's search path: its own folder, and for an editable install also the folder in
+    # site-packages where the compiled library was installed.
+    import roi_ops
+
+    folders = [Path(p) for p in roi_ops.__path__]
+    for folder in folders:
+        for name in _LIBRARY_NAMES:
+            if (folder / name).is_file():
+                return str((folder / name).resolve())
     raise FileNotFoundError(
-        f"the roi-ops library is not in {here}; install the package with 'pip install .' "
-        f"(which compiles it) or set {LIBRARY_ENV}"
+        f"the roi-ops library is not in {', '.join(map(str, folders))}; install the package with "
+        f"'pip install .' (which compiles it) or set {LIBRARY_ENV}"
     )
 
 
