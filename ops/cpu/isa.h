@@ -12,6 +12,8 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ROI_OPS_ALWAYS_INLINE inline __attribute__((always_inline))
+#define ROI_OPS_LAMBDA_INLINE __attribute__((always_inline))  // after a lambda's parameter list
 #else
 #define ROI_OPS_ALWAYS_INLINE inline
+#define ROI_OPS_LAMBDA_INLINE
 #endif

@@ -87,6 +87,23 @@ void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector
   }
 }
 
+// Calls visit(w00, w01, w10, w11, p00, p01, p10, p11) for every sample of a bin: its four corner
+// weights and the channel vectors of its four corners in the staged plane.
+template <typename A, typename Visit>
+ROI_OPS_ALWAYS_INLINE void for_each_sample(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,
+                                           Visit&& visit) {
+  for (int64_t iy = 0; iy < ny; ++iy) {
+    const Tap<A> ty = ys[iy];
+    const A* row_lo = plane + ty.lo;
+    const A* row_hi = plane + ty.hi;
+    for (int64_t ix = 0; ix < nx; ++ix) {
+      const Tap<A> tx = xs[ix];
+      visit(ty.w_lo * tx.w_lo, ty.w_lo * tx.w_hi, ty.w_hi * tx.w_lo, ty.w_hi * tx.w_hi, row_lo + tx.lo,
+            row_lo + tx.hi, row_hi + tx.lo, row_hi + tx.hi);
+    }
+  }
+}
+
 // One bin over one channel block: kB lanes, accumulators in registers.
 template <typename A, int kMode>
 ROI_OPS_ALWAYS_INLINE void align_bin(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,
@@ -95,46 +112,34 @@ ROI_OPS_ALWAYS_INLINE void align_bin(const A* plane, const Tap<A>* ys, int64_t n
   if constexpr (kMode == static_cast<int>(AlignMode::kAvg)) {
     // Top and bottom corner pairs accumulate separately: two independent FMA chains.
     A top[kB] = {}, bottom[kB] = {};
-    for (int64_t iy = 0; iy < ny; ++iy) {
-      const Tap<A> ty = ys[iy];
-      const A* row_lo = plane + ty.lo;
-      const A* row_hi = plane + ty.hi;
-      for (int64_t ix = 0; ix < nx; ++ix) {
-        const Tap<A> tx = xs[ix];
-        const A w00 = ty.w_lo * tx.w_lo, w01 = ty.w_lo * tx.w_hi, w10 = ty.w_hi * tx.w_lo, w11 = ty.w_hi * tx.w_hi;
-        const A *p00 = row_lo + tx.lo, *p01 = row_lo + tx.hi, *p10 = row_hi + tx.lo, *p11 = row_hi + tx.hi;
-        for (int j = 0; j < kB; ++j) {
-          top[j] += w00 * p00[j] + w01 * p01[j];
-          bottom[j] += w10 * p10[j] + w11 * p11[j];
-        }
-      }
-    }
+    for_each_sample(plane, ys, ny, xs, nx,
+                    [&](A w00, A w01, A w10, A w11, const A* p00, const A* p01, const A* p10, const A* p11)
+                        ROI_OPS_LAMBDA_INLINE {
+                          for (int j = 0; j < kB; ++j) {
+                            top[j] += w00 * p00[j] + w01 * p01[j];
+                            bottom[j] += w10 * p10[j] + w11 * p11[j];
+                          }
+                        });
     for (int j = 0; j < kB; ++j) out[j] = (top[j] + bottom[j]) / divisor;
   } else {
     A acc[kB];
     for (int j = 0; j < kB; ++j) acc[j] = -std::numeric_limits<A>::infinity();
-    for (int64_t iy = 0; iy < ny; ++iy) {
-      const Tap<A> ty = ys[iy];
-      const A* row_lo = plane + ty.lo;
-      const A* row_hi = plane + ty.hi;
-      for (int64_t ix = 0; ix < nx; ++ix) {
-        const Tap<A> tx = xs[ix];
-        const A w00 = ty.w_lo * tx.w_lo, w01 = ty.w_lo * tx.w_hi, w10 = ty.w_hi * tx.w_lo, w11 = ty.w_hi * tx.w_hi;
-        const A *p00 = row_lo + tx.lo, *p01 = row_lo + tx.hi, *p10 = row_hi + tx.lo, *p11 = row_hi + tx.hi;
-        for (int j = 0; j < kB; ++j) {
-          A v;
-          if constexpr (kMode == static_cast<int>(AlignMode::kMax)) {
-            v = w00 * p00[j] + w01 * p01[j] + w10 * p10[j] + w11 * p11[j];
-          } else {
-            // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
-            const A a = w00 * p00[j], b = w01 * p01[j], c = w10 * p10[j], d = w11 * p11[j];
-            const A ab = a > b ? a : b, cd = c > d ? c : d;
-            v = ab > cd ? ab : cd;
-          }
-          acc[j] = v > acc[j] ? v : acc[j];
-        }
-      }
-    }
+    for_each_sample(plane, ys, ny, xs, nx,
+                    [&](A w00, A w01, A w10, A w11, const A* p00, const A* p01, const A* p10, const A* p11)
+                        ROI_OPS_LAMBDA_INLINE {
+                          for (int j = 0; j < kB; ++j) {
+                            A v;
+                            if constexpr (kMode == static_cast<int>(AlignMode::kMax)) {
+                              v = w00 * p00[j] + w01 * p01[j] + w10 * p10[j] + w11 * p11[j];
+                            } else {
+                              // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
+                              const A a = w00 * p00[j], b = w01 * p01[j], c = w10 * p10[j], d = w11 * p11[j];
+                              const A ab = a > b ? a : b, cd = c > d ? c : d;
+                              v = ab > cd ? ab : cd;
+                            }
+                            acc[j] = v > acc[j] ? v : acc[j];
+                          }
+                        });
     // A bin without samples is 0, and samples outside the map count as 0 in the max.
     const bool none = ny * nx == 0;
     const bool some_outside = static_cast<double>(ny * nx) < grid_samples;
