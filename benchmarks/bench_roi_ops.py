@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +20,7 @@ from onnx import TensorProto, helper
 
 import roi_ops
 from roi_ops import builders, reference
+from roi_ops._timing import median_ms
 
 
 @dataclass
@@ -81,17 +80,6 @@ def session(m, threads, plugin):
     if plugin:
         so.register_custom_ops_library(roi_ops.get_library_path())
     return ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-
-
-def median_ms(fn, warmup, repeat):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
 
 
 def run(args):

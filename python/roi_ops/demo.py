@@ -3,14 +3,12 @@ in onnxruntime with the plugin, and compared with the NumPy reference and with o
 built-in RoiAlign / MaxRoiPool on the same built-in data. Prints outputs, differences and timings."""
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 import onnxruntime as ort
 from onnx import TensorProto, helper
 
 from . import builders, get_library_path, make_session, reference
+from ._timing import median_ms
 
 
 def _built_in_data():
@@ -23,16 +21,6 @@ def _built_in_data():
     boxes = np.stack([x1, y1, x1 + size[:, 1], y1 + size[:, 0]], 1).astype(np.float32)
     bidx = (np.arange(k) % 2).astype(np.int64)
     return X, boxes, bidx
-
-
-def _time_ms(fn, repeat=20):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -95,14 +83,14 @@ def main() -> int:
         used = [v for v in ins if v.name in nodes[i].input]
         one = make_session(builders.make_model([nodes[i]], used, [outs[i]]), intra_op_num_threads=1)
         one_feeds = {v.name: feeds[v.name] for v in used}
-        t_ours[key] = _time_ms(lambda: one.run(None, one_feeds))
+        t_ours[key] = median_ms(lambda: one.run(None, one_feeds))
         if key == "pooled":
-            t_b[key] = _time_ms(lambda: std_pool.run(None, one_feeds))
+            t_b[key] = median_ms(lambda: std_pool.run(None, one_feeds))
         else:
             std_one = ort.InferenceSession(helper.make_model(
                 helper.make_graph([std_nodes[i]], "std", used, [outs[i]]), opset_imports=[helper.make_opsetid("", 16)],
                 ir_version=10).SerializeToString(), so, providers=["CPUExecutionProvider"])
-            t_b[key] = _time_ms(lambda: std_one.run(None, one_feeds))
+            t_b[key] = median_ms(lambda: std_one.run(None, one_feeds))
     rows = [
         ("RoIAlign avg", "RoiAlign avg", avg, ref_avg, b_avg, "aligned_avg"),
         ("RoIAlign onnx_max", "RoiAlign max", omax, ref_omax, b_omax, "aligned_onnx_max"),
