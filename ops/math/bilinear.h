@@ -47,15 +47,4 @@ ROI_OPS_HD AxisTap<R> axis_tap(R pos, int64_t size) {
   return t;
 }
 
-// The four corner weights of a sample, in the spec's order v00, v01, v10, v11.
-template <typename R>
-struct CornerWeights {
-  R w00, w01, w10, w11;
-};
-
-template <typename R>
-ROI_OPS_HD CornerWeights<R> corner_weights(const AxisTap<R>& y, const AxisTap<R>& x) {
-  return {y.w_lo * x.w_lo, y.w_lo * x.w_hi, y.w_hi * x.w_lo, y.w_hi * x.w_hi};
-}
-
 }  // namespace roi_ops::math

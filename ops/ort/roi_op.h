@@ -50,8 +50,7 @@ class RoiCpuKernel {
 
     const Cpu* rois_data = reinterpret_cast<const Cpu*>(rois.GetTensorData<T>());
     const int64_t* bi_data = has_bi ? batch_indices.GetTensorData<int64_t>() : nullptr;
-    check_batch_index_values(Traits::kName, in, rois_data, bi_data,
-                             [](Cpu v) { return static_cast<double>(cpu::to_double(v)); });
+    check_batch_index_values(Traits::kName, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
 
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (in.count == 0 || in.map.c == 0) return;
