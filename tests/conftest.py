@@ -48,16 +48,56 @@ def _session(model_bytes: bytes, threads: int) -> ort.InferenceSession:
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
 
+def run_model(model, feeds, *, threads: int = 1) -> np.ndarray:
+    return _session(model.SerializeToString(), threads).run(None, feeds)[0]
+
+
+ROI_BUILDERS = {
+    "RoIAlign": builders.make_roi_align_node,
+    "RoIPool": builders.make_roi_pool_node,
+    "PSRoIAlign": builders.make_ps_roi_align_node,
+    "PSRoIPool": builders.make_ps_roi_pool_node,
+    "RoIAlignRotated": builders.make_roi_align_rotated_node,
+}
+
+
 def run_op(op: str, X, rois, batch_indices=None, *, threads: int = 1, **attrs) -> np.ndarray:
-    """Runs roi_ops.<op> on the inputs through onnxruntime with the plugin."""
-    make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node}[op]
+    """Runs roi_ops.<op> (an op taking X, rois, [batch_indices]) through onnxruntime with the plugin."""
     bi = "batch_indices" if batch_indices is not None else None
-    node = make("X", "rois", bi, "Y", **attrs)
+    node = ROI_BUILDERS[op]("X", "rois", bi, "Y", **attrs)
     model = one_node_model(node, X.dtype, with_batch_indices=bi is not None)
     feeds = {"X": X, "rois": rois}
     if bi:
         feeds["batch_indices"] = batch_indices
-    return _session(model.SerializeToString(), threads).run(None, feeds)[0]
+    return run_model(model, feeds, threads=threads)
+
+
+def run_multi_scale(maps, rois, batch_indices=None, *, threads: int = 1, **attrs) -> np.ndarray:
+    """Runs roi_ops.MultiScaleRoIAlign over `maps` (finest first)."""
+    t = ONNX_TYPE[np.dtype(maps[0].dtype)]
+    names = [f"X_{i}" for i in range(len(maps))]
+    bi = "batch_indices" if batch_indices is not None else None
+    node = builders.make_multi_scale_roi_align_node("rois", bi, names, "Y", **attrs)
+    inputs = [helper.make_tensor_value_info("rois", t, None)]
+    if bi:
+        inputs.append(helper.make_tensor_value_info("batch_indices", TensorProto.INT64, None))
+    inputs += [helper.make_tensor_value_info(n, t, None) for n in names]
+    model = builders.make_model([node], inputs, [helper.make_tensor_value_info("Y", t, None)])
+    feeds = {"rois": rois, **dict(zip(names, maps))}
+    if bi:
+        feeds["batch_indices"] = batch_indices
+    return run_model(model, feeds, threads=threads)
+
+
+def run_crop(X, boxes, box_indices, *, threads: int = 1, **attrs) -> np.ndarray:
+    """Runs roi_ops.CropAndResize; box_indices may be int32 or int64."""
+    t = ONNX_TYPE[np.dtype(X.dtype)]
+    it = TensorProto.INT32 if box_indices.dtype == np.int32 else TensorProto.INT64
+    node = builders.make_crop_and_resize_node("X", "boxes", "box_indices", "Y", **attrs)
+    inputs = [helper.make_tensor_value_info("X", t, None), helper.make_tensor_value_info("boxes", t, None),
+              helper.make_tensor_value_info("box_indices", it, None)]
+    model = builders.make_model([node], inputs, [helper.make_tensor_value_info("Y", t, None)])
+    return run_model(model, {"X": X, "boxes": boxes, "box_indices": box_indices}, threads=threads)
 
 
 def random_rois(rng, k, n, img_h, img_w, *, min_size=0.5, max_size=None, outside=0.0):

@@ -4,7 +4,8 @@
 
 namespace roi_ops::cpu {
 
-BlockPlan::BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t channels, int64_t block) {
+BlockPlan::BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t channels, int64_t block,
+                     int64_t min_tasks) {
   std::vector<int64_t> begin(static_cast<std::size_t>(images) + 1, 0);
   for (int64_t b : batch)
     if (b >= 0) ++begin[static_cast<std::size_t>(b) + 1];
@@ -19,9 +20,8 @@ BlockPlan::BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t 
   for (int64_t n = 0; n < images; ++n) busy_images += begin[n + 1] > begin[n];
   // Few (image, block) pairs cannot keep a pool busy: split their RoIs into chunks too, at the
   // cost of staging the block once per chunk.
-  constexpr int64_t kMinTasks = 8;
   const int64_t pairs = std::max<int64_t>(busy_images * blocks, 1);
-  const int64_t chunks = std::max<int64_t>(1, (kMinTasks + pairs - 1) / pairs);
+  const int64_t chunks = std::max<int64_t>(1, (min_tasks + pairs - 1) / pairs);
   for (int64_t n = 0; n < images; ++n) {
     const int64_t rois = begin[n + 1] - begin[n];
     if (rois == 0) continue;

@@ -19,7 +19,9 @@ struct BlockTask {
 class BlockPlan {
  public:
   // `batch[k]` is RoI k's image, or -1 for a RoI the kernel skips (its output is already written).
-  BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t channels, int64_t block);
+  // RoIs are split into chunks until there are at least `min_tasks` tasks.
+  BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t channels, int64_t block,
+            int64_t min_tasks = 8);
 
   std::size_t tasks() const { return tasks_.size(); }
   const BlockTask& task(std::size_t i) const { return tasks_[i]; }

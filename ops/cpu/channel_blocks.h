@@ -23,10 +23,14 @@ constexpr int block_channels() {
   return kBlockBytes / static_cast<int>(sizeof(A));
 }
 
-// dst[h][w][j] = src[n][c0 + j][h][w] for j < count, 0 for count <= j < block_channels<A>().
-void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, float* dst);
-void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, double* dst);
-void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, float* dst);
+// dst[h][w][j] = src[n][c0 + j * stride][h][w] for j < count, 0 for count <= j < block_channels<A>().
+// A stride other than 1 gathers the input channels of one bin of the position-sensitive ops.
+void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
+                         float* dst);
+void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
+                         double* dst);
+void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
+                         float* dst);
 
 // A per-thread buffer for one staged block plane, kept between calls so a run touches no fresh
 // pages; it holds the largest plane the thread has staged so far.

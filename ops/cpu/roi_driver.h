@@ -1,6 +1,6 @@
-// The outer loop shared by the channel-blocked RoI kernels: read every RoI, answer non-finite
+// The outer loops shared by the channel-blocked RoI kernels: read every RoI, answer non-finite
 // ones with NaN (SPEC.md, "Common rules"), then run each task of the BlockPlan on its staged
-// channel block and write each RoI's result rows.
+// channel block and write each RoI's results.
 #pragma once
 
 #include <cstdint>
@@ -41,13 +41,41 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   parallel_for(plan.tasks(), [&](std::size_t i) {
     const BlockTask& task = plan.task(i);
     A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(shape.h * shape.w * kB));
-    stage_channel_block(x, shape, task.image, task.c0, task.count, plane);
+    stage_channel_block(x, shape, task.image, task.c0, 1, task.count, plane);
     thread_local std::vector<A> block;
     block.resize(static_cast<std::size_t>(bins * kB));
     for (int64_t pos = task.first; pos < task.last; ++pos) {
       const int64_t k = plan.roi(pos);
       compute(static_cast<const A*>(plane), k, block.data());
       write_rows(block.data(), kB, bins, task.count, y + (k * shape.c + task.c0) * bins);
+    }
+  });
+}
+
+// The position-sensitive ops (SPEC.md, "PSRoIAlign, PSRoIPool"): output channel c of bin b reads
+// input channel c * bins + b, so a task stages, for one bin, the input channels of one block of
+// output channels (a strided gather), and computes that bin of each of its RoIs. Every input
+// channel is staged once per RoI chunk, as in for_each_roi_block.
+// compute(plane, k, b, lanes) fills the kB lanes of bin b of RoI k.
+template <typename T, typename Compute>
+void for_each_ps_block(const T* x, const MapShape& in, int64_t out_channels, int64_t bins,
+                       const std::vector<int64_t>& batch, T* y, const ParallelFor& parallel_for, Compute compute) {
+  using A = compute_t<T>;
+  constexpr int kB = block_channels<A>();
+  const std::size_t nbins = static_cast<std::size_t>(bins);
+  // Bins already multiply the tasks; split RoIs only if that is not enough.
+  const BlockPlan plan(batch, in.n, out_channels, kB, (8 + bins - 1) / bins);
+  parallel_for(plan.tasks() * nbins, [&](std::size_t i) {
+    const BlockTask& task = plan.task(i / nbins);
+    const int64_t b = static_cast<int64_t>(i % nbins);
+    A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(in.h * in.w * kB));
+    stage_channel_block(x, in, task.image, task.c0 * bins + b, bins, task.count, plane);
+    A lanes[kB];
+    for (int64_t pos = task.first; pos < task.last; ++pos) {
+      const int64_t k = plan.roi(pos);
+      compute(static_cast<const A*>(plane), k, b, lanes);
+      T* out = y + (k * out_channels + task.c0) * bins + b;
+      for (int64_t j = 0; j < task.count; ++j) out[j * bins] = from_compute<T>(lanes[j]);
     }
   });
 }

@@ -27,6 +27,15 @@ inline double to_double(double v) { return v; }
 inline double to_double(Half v) { return half_to_float(v); }
 
 template <typename T>
+T from_compute(compute_t<T> v) {
+  return v;
+}
+template <>
+inline Half from_compute<Half>(float v) {
+  return float_to_half(v);
+}
+
+template <typename T>
 struct ReadAsDouble {
   double operator()(T v) const { return to_double(v); }
 };

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "../math/fpn_levels.h"
 #include "../math/roi_align.h"
+#include "../math/roi_align_rotated.h"
 
 namespace roi_ops::cpu {
 
@@ -33,6 +36,30 @@ struct PoolParams {
   int64_t output_height = 1;
   int64_t output_width = 1;
   double spatial_scale = 1.0;
+};
+
+struct RotatedParams {
+  int64_t output_height = 1;
+  int64_t output_width = 1;
+  double spatial_scale = 1.0;
+  int64_t sampling_ratio = 0;
+  math::RotatedOptions options;
+};
+
+struct MultiScaleParams {
+  int64_t output_height = 1;
+  int64_t output_width = 1;
+  int64_t sampling_ratio = 0;
+  bool aligned = false;
+  std::vector<double> spatial_scales;  // one per feature map, finest first
+  math::FpnLevels levels;
+};
+
+struct CropParams {
+  int64_t crop_height = 1;
+  int64_t crop_width = 1;
+  bool nearest = false;  // method "nearest"; else "bilinear"
+  double extrapolation_value = 0.0;
 };
 
 }  // namespace roi_ops::cpu

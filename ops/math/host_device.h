@@ -13,7 +13,11 @@ namespace roi_ops::math {
 // Unqualified calls in the shared math resolve to these on the host and to CUDA's device
 // overloads under nvcc.
 using std::ceil;
+using std::cos;
 using std::floor;
 using std::isfinite;
+using std::log2;
 using std::round;
+using std::sin;
+using std::sqrt;
 }  // namespace roi_ops::math

@@ -1,6 +1,7 @@
 #include "attributes.h"
 
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 #include "op_error.h"
@@ -92,40 +93,51 @@ int64_t AttributeReader::sampling_ratio() const {
   return v;
 }
 
+std::vector<float> AttributeReader::get_floats(const char* name) const {
+  size_t size = 0;
+  OrtStatus* st = Ort::GetApi().KernelInfoGetAttributeArray_float(info_, name, nullptr, &size);
+  if (st != nullptr) {
+    Ort::GetApi().ReleaseStatus(st);
+    size_t ints = 0;
+    st = Ort::GetApi().KernelInfoGetAttributeArray_int64(info_, name, nullptr, &ints);
+    const bool int_list = st == nullptr;
+    if (st != nullptr) Ort::GetApi().ReleaseStatus(st);
+    if (int_list || has(name)) wrong_type(name, "a list of floats");
+    return {};
+  }
+  std::vector<float> v(size);
+  Ort::ThrowOnError(Ort::GetApi().KernelInfoGetAttributeArray_float(info_, name, v.data(), &size));
+  return v;
+}
+
+bool AttributeReader::has(const char* name) const {
+  int64_t i;
+  float f;
+  return has_int(info_, name, &i) || has_float(info_, name, &f) || has_string(info_, name, nullptr);
+}
+
+int64_t AttributeReader::required_side(const char* name) const {
+  int64_t i;
+  float f;
+  if (!has_int(info_, name, &i) && !has_float(info_, name, &f) && !has_string(info_, name, nullptr))
+    fail(op_, "attribute '", name, "' is required (an int in [1, ", kMaxOutputSide, "]); it is missing");
+  return output_side(name);
+}
+
+int AttributeReader::choice(const char* name, const char* fallback, const char* const* choices) const {
+  const std::string v = get_string(name, fallback);
+  std::ostringstream list;
+  for (int i = 0; choices[i] != nullptr; ++i) {
+    if (v == choices[i]) return i;
+    list << (i ? ", " : "") << '"' << choices[i] << '"';
+  }
+  fail(op_, "attribute '", name, "' must be one of ", list.str(), "; got \"", v, "\"");
+}
+
 bool AttributeReader::flag(const char* name, bool fallback) const {
   const int64_t v = get_int(name, fallback ? 1 : 0);
   if (v != 0 && v != 1) fail(op_, "attribute '", name, "' must be 0 or 1; got ", v);
   return v == 1;
-}
-
-cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
-  AttributeReader r("RoIAlign", info);
-  cpu::AlignParams p;
-  p.output_height = r.output_side("output_height");
-  p.output_width = r.output_side("output_width");
-  p.spatial_scale = r.spatial_scale();
-  p.sampling_ratio = r.sampling_ratio();
-  p.aligned = r.flag("aligned", false);
-  const std::string mode = r.get_string("mode", "avg");
-  if (mode == "avg") {
-    p.mode = math::AlignMode::kAvg;
-  } else if (mode == "max") {
-    p.mode = math::AlignMode::kMax;
-  } else if (mode == "onnx_max") {
-    p.mode = math::AlignMode::kOnnxMax;
-  } else {
-    fail("RoIAlign", "attribute 'mode' must be \"avg\", \"max\" or \"onnx_max\"; got \"", mode, "\"");
-  }
-  return p;
-}
-
-cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info) {
-  AttributeReader r("RoIPool", info);
-  cpu::PoolParams p;
-  p.output_height = r.output_side("output_height");
-  p.output_width = r.output_side("output_width");
-  p.spatial_scale = r.spatial_scale();
-  return p;
 }
 
 }  // namespace roi_ops::ort

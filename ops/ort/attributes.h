@@ -1,11 +1,11 @@
-// Attribute parsing: once per kernel, in its constructor, into the typed parameter structs of
-// the kernels. Missing attributes take SPEC.md's defaults; present ones are range-checked.
+// Reading attributes with uniform checks and messages. Each op's parameters are parsed once per
+// kernel, in its constructor (op_params.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "../cpu/shapes.h"
 #include "ort_api.h"
 
 namespace roi_ops::ort {
@@ -24,20 +24,25 @@ class AttributeReader {
   int64_t get_int(const char* name, int64_t fallback) const;
   float get_float(const char* name, float fallback) const;
   std::string get_string(const char* name, const std::string& fallback) const;
+  // Empty when the attribute is absent.
+  std::vector<float> get_floats(const char* name) const;
+  bool has(const char* name) const;
 
   // Common checks with uniform messages.
   int64_t output_side(const char* name) const;  // in [1, kMaxOutputSide], default 1
+  int64_t required_side(const char* name) const;  // as output_side, but must be present
   double spatial_scale() const;                  // finite and > 0, default 1
   int64_t sampling_ratio() const;                // in [0, kMaxSamplingRatio], default 0
   bool flag(const char* name, bool fallback) const;  // 0 or 1
+  // One of `choices` (null-terminated list); returns its index.
+  int choice(const char* name, const char* fallback, const char* const* choices) const;
+
+  const char* op() const { return op_; }
 
  private:
   [[noreturn]] void wrong_type(const char* name, const char* expected) const;
   const char* op_;
   const OrtKernelInfo* info_;
 };
-
-cpu::AlignParams parse_roi_align(const OrtKernelInfo* info);
-cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info);
 
 }  // namespace roi_ops::ort

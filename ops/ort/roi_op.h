@@ -1,7 +1,7 @@
 // The onnxruntime custom-op shell shared by the RoI ops that take (X, rois, [batch_indices]) and
-// return Y [K, C, output_height, output_width]. An op is described by a Traits struct:
-//   kName, Params, parse(info) -> Params, output_size(params) -> {oh, ow},
-//   run_cpu(x, shape, rois, params, y, parallel_for).
+// return Y [K, C_out, output_height, output_width]. An op is described by a Traits struct
+// (roi_traits.h): kName, Params, kBoxCols, parse(info) -> Params, output_size(params) -> {oh, ow},
+// output_channels(op, params, C) -> C_out, run_cpu(x, shape, rois, params, y, parallel_for).
 // One op object is registered per element type; onnxruntime binds all of them to one schema.
 #pragma once
 
@@ -42,10 +42,12 @@ class RoiCpuKernel {
     const Shape rois_shape = rois.GetTensorTypeAndShapeInfo().GetShape();
     Shape bi_shape;
     if (has_bi) bi_shape = batch_indices.GetTensorTypeAndShapeInfo().GetShape();
-    const RoiInputs in = check_roi_inputs(Traits::kName, x_shape, rois_shape, has_bi ? &bi_shape : nullptr, 4);
+    const RoiInputs in =
+        check_roi_inputs(Traits::kName, x_shape, rois_shape, has_bi ? &bi_shape : nullptr, Traits::kBoxCols);
 
     const auto [oh, ow] = Traits::output_size(params_);
-    const Shape y_shape{in.count, in.map.c, oh, ow};
+    const int64_t channels = Traits::output_channels(Traits::kName, params_, in.map.c);
+    const Shape y_shape{in.count, channels, oh, ow};
     check_output_size(Traits::kName, y_shape, sizeof(T));
 
     const Cpu* rois_data = reinterpret_cast<const Cpu*>(rois.GetTensorData<T>());
@@ -53,7 +55,7 @@ class RoiCpuKernel {
     check_batch_index_values(Traits::kName, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
 
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
-    if (in.count == 0 || in.map.c == 0) return;
+    if (in.count == 0 || channels == 0) return;
     cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
     Traits::run_cpu(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
                     reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), thread_pool_for(context));

@@ -76,12 +76,64 @@ void check_output_size(const char* op, const Shape& output, std::size_t element_
          kMaxOutputBytes, " bytes");
 }
 
-void fail_batch_index_range(const char* op, bool from_rois, int64_t k, double value, int64_t n) {
+void fail_batch_index_range(const char* op, bool from_rois, int64_t k, double value, int64_t n,
+                            const char* x_name) {
   if (from_rois)
-    fail(op, "input 'rois'[", k, ",0] (batch index) = ", value, " is outside [0, N) with N = ", n,
-         " (from input 'X')");
+    fail(op, "input 'rois'[", k, ",0] (batch index) = ", value, " is outside [0, N) with N = ", n, " (from input '",
+         x_name, "')");
   fail(op, "input 'batch_indices'[", k, "] = ", static_cast<int64_t>(value), " is outside [0, N) with N = ", n,
-       " (from input 'X')");
+       " (from input '", x_name, "')");
+}
+
+int64_t ps_output_channels(const char* op, int64_t c, int64_t output_height, int64_t output_width) {
+  const int64_t bins = output_height * output_width;
+  if (c % bins != 0)
+    fail(op, "input 'X' has C = ", c, " channels, which is not a multiple of output_height * output_width = ",
+         bins, "; position-sensitive ops need C = C_out * output_height * output_width");
+  return c / bins;
+}
+
+std::vector<cpu::MapShape> check_maps(const char* op, const std::vector<Shape>& maps, std::size_t scales) {
+  if (maps.size() != scales)
+    fail(op, "attribute 'spatial_scales' has ", scales, " entries but ", maps.size(),
+         " feature maps (inputs X_0 ... X_", maps.size() - 1, ") were given; they must match");
+  std::vector<cpu::MapShape> out;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    const Shape& m = maps[i];
+    if (m.size() != 4) fail(op, "input 'X_", i, "' must be 4-D [N,C,H,W]; got shape ", str(m));
+    out.push_back({m[0], m[1], m[2], m[3]});
+    if (m[0] != out[0].n || m[1] != out[0].c)
+      fail(op, "input 'X_", i, "' has shape ", str(m), " but input 'X_0' has N = ", out[0].n, " and C = ", out[0].c,
+           "; every feature map must have the same N and C");
+  }
+  return out;
+}
+
+cpu::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& boxes, const Shape& box_indices,
+                                int64_t* count) {
+  if (x.size() != 4) fail(op, "input 'X' must be 4-D [N,C,H,W]; got shape ", str(x));
+  if (boxes.size() != 2 || boxes[1] != 4)
+    fail(op, "input 'boxes' must be 2-D [K,4] (normalised y1, x1, y2, x2); got shape ", str(boxes));
+  if (box_indices.size() != 1) fail(op, "input 'box_indices' must be 1-D [K]; got shape ", str(box_indices));
+  if (box_indices[0] != boxes[0])
+    fail(op, "input 'box_indices' has ", box_indices[0], " entries but input 'boxes' has ", boxes[0],
+         " rows; K must match");
+  *count = boxes[0];
+  return {x[0], x[1], x[2], x[3]};
+}
+
+std::vector<int64_t> read_box_indices(const char* op, const void* data, ONNXTensorElementDataType type,
+                                      int64_t count, int64_t n) {
+  if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64)
+    fail(op, "input 'box_indices' must be tensor(int32) or tensor(int64); got ", type_name(type));
+  std::vector<int64_t> out(static_cast<std::size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    out[k] = type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 ? static_cast<const int32_t*>(data)[k]
+                                                         : static_cast<const int64_t*>(data)[k];
+    if (out[k] < 0 || out[k] >= n)
+      fail(op, "input 'box_indices'[", k, "] = ", out[k], " is outside [0, N) with N = ", n, " (from input 'X')");
+  }
+  return out;
 }
 
 void fail_batch_index_integer(const char* op, int64_t k, double value) {

@@ -115,6 +115,200 @@ def make_roi_pool_node(
     )
 
 
+def make_ps_roi_align_node(
+    x: str,
+    rois: str,
+    batch_indices: str | None,
+    output: str,
+    *,
+    output_height: int = 1,
+    output_width: int = 1,
+    spatial_scale: float = 1.0,
+    sampling_ratio: int = 0,
+    name: str | None = None,
+) -> onnx.NodeProto:
+    """A ``roi_ops.PSRoIAlign`` node (R-FCN): X has C_out * output_height * output_width channels;
+    output channel c at bin (ph, pw) reads input channel (c * oh + ph) * ow + pw. Equals
+    ``torchvision.ops.ps_roi_align`` (half-pixel geometry, no minimum RoI size)."""
+    return helper.make_node(
+        "PSRoIAlign",
+        _roi_inputs(x, rois, batch_indices),
+        [output],
+        name=name,
+        domain=DOMAIN,
+        output_height=_check_side("output_height", output_height),
+        output_width=_check_side("output_width", output_width),
+        spatial_scale=_check_scale(spatial_scale),
+        sampling_ratio=_check_sampling_ratio(sampling_ratio),
+    )
+
+
+def make_ps_roi_pool_node(
+    x: str,
+    rois: str,
+    batch_indices: str | None,
+    output: str,
+    *,
+    output_height: int = 1,
+    output_width: int = 1,
+    spatial_scale: float = 1.0,
+    name: str | None = None,
+) -> onnx.NodeProto:
+    """A ``roi_ops.PSRoIPool`` node (R-FCN): the mean over each bin's window, channels mapped as
+    in PSRoIAlign. Equals ``torchvision.ops.ps_roi_pool``."""
+    return helper.make_node(
+        "PSRoIPool",
+        _roi_inputs(x, rois, batch_indices),
+        [output],
+        name=name,
+        domain=DOMAIN,
+        output_height=_check_side("output_height", output_height),
+        output_width=_check_side("output_width", output_width),
+        spatial_scale=_check_scale(spatial_scale),
+    )
+
+
+ANGLE_UNITS = ("degrees", "radians")
+
+
+def make_roi_align_rotated_node(
+    x: str,
+    rois: str,
+    batch_indices: str | None,
+    output: str,
+    *,
+    output_height: int = 1,
+    output_width: int = 1,
+    spatial_scale: float = 1.0,
+    sampling_ratio: int = 0,
+    aligned: int | bool = 1,
+    clockwise: int | bool = 0,
+    angle_unit: str = "degrees",
+    name: str | None = None,
+) -> onnx.NodeProto:
+    """A ``roi_ops.RoIAlignRotated`` node; rois are (cx, cy, w, h, angle): [K,5] with
+    ``batch_indices`` or [K,6] with the batch index first (``batch_indices=None``).
+
+    The defaults equal detectron2 ``ROIAlignRotated`` (degrees, counter-clockwise, aligned);
+    ``angle_unit="radians"`` with ``aligned``/``clockwise`` as set equals mmcv
+    ``roi_align_rotated``.
+    """
+    if angle_unit not in ANGLE_UNITS:
+        raise ValueError(f"angle_unit must be one of {ANGLE_UNITS}; got {angle_unit!r}")
+    return helper.make_node(
+        "RoIAlignRotated",
+        _roi_inputs(x, rois, batch_indices),
+        [output],
+        name=name,
+        domain=DOMAIN,
+        output_height=_check_side("output_height", output_height),
+        output_width=_check_side("output_width", output_width),
+        spatial_scale=_check_scale(spatial_scale),
+        sampling_ratio=_check_sampling_ratio(sampling_ratio),
+        aligned=_check_flag("aligned", aligned),
+        clockwise=_check_flag("clockwise", clockwise),
+        angle_unit=angle_unit,
+    )
+
+
+def _check_pyramid(spatial_scales: Sequence[float]) -> list[float]:
+    scales = [_check_scale(s) for s in spatial_scales]
+    if not scales:
+        raise ValueError("spatial_scales needs one scale per feature map, finest first, e.g. [0.25, 0.125]")
+    levels = [round(-math.log2(s)) for s in scales]
+    if levels != list(range(levels[0], levels[0] + len(levels))):
+        raise ValueError(
+            f"spatial_scales must be consecutive pyramid levels, finest first, each half the previous "
+            f"(e.g. [0.25, 0.125, 0.0625, 0.03125]); got {list(spatial_scales)}"
+        )
+    return scales
+
+
+def make_multi_scale_roi_align_node(
+    rois: str,
+    batch_indices: str | None,
+    maps: Sequence[str],
+    output: str,
+    *,
+    spatial_scales: Sequence[float],
+    output_height: int = 1,
+    output_width: int = 1,
+    sampling_ratio: int = 0,
+    aligned: int | bool = 0,
+    canonical_scale: float = 224.0,
+    canonical_level: int = 4,
+    eps: float = 1e-6,
+    eps_in_log: int | bool = 0,
+    name: str | None = None,
+) -> onnx.NodeProto:
+    """A ``roi_ops.MultiScaleRoIAlign`` node: FPN level assignment fused with RoIAlign over the
+    feature maps ``maps`` (finest first, one per entry of ``spatial_scales``). The output keeps
+    the order of the input RoIs.
+
+    The defaults equal ``torchvision.ops.MultiScaleRoIAlign``. detectron2 ``ROIPooler``:
+    ``eps=1e-8, eps_in_log=1, aligned=1``. mmdetection ``SingleRoIExtractor`` (finest_scale=56):
+    ``canonical_scale=56, canonical_level=k_min, eps_in_log=1, aligned=1``.
+    """
+    scales = _check_pyramid(spatial_scales)
+    if len(maps) != len(scales):
+        raise ValueError(f"{len(maps)} feature maps but {len(scales)} spatial_scales; give one scale per map")
+    if isinstance(canonical_level, bool) or not isinstance(canonical_level, int) or abs(canonical_level) > 64:
+        raise ValueError(f"canonical_level must be an int in [-64, 64]; got {canonical_level!r}")
+    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
+        raise ValueError(f"eps must be a finite number >= 0; got {eps!r}")
+    # The empty name marks the omitted batch_indices when rois [K,5] carry the batch index.
+    return helper.make_node(
+        "MultiScaleRoIAlign",
+        [rois, batch_indices or "", *maps],
+        [output],
+        name=name,
+        domain=DOMAIN,
+        spatial_scales=scales,
+        output_height=_check_side("output_height", output_height),
+        output_width=_check_side("output_width", output_width),
+        sampling_ratio=_check_sampling_ratio(sampling_ratio),
+        aligned=_check_flag("aligned", aligned),
+        canonical_scale=_check_scale(canonical_scale),
+        canonical_level=canonical_level,
+        eps=float(eps),
+        eps_in_log=_check_flag("eps_in_log", eps_in_log),
+    )
+
+
+CROP_METHODS = ("bilinear", "nearest")
+
+
+def make_crop_and_resize_node(
+    x: str,
+    boxes: str,
+    box_indices: str,
+    output: str,
+    *,
+    crop_height: int,
+    crop_width: int,
+    method: str = "bilinear",
+    extrapolation_value: float = 0.0,
+    name: str | None = None,
+) -> onnx.NodeProto:
+    """A ``roi_ops.CropAndResize`` node: ``tf.image.crop_and_resize`` on NCHW maps; boxes [K,4]
+    are normalised (y1, x1, y2, x2), box_indices [K] int32 or int64."""
+    if method not in CROP_METHODS:
+        raise ValueError(f"method must be one of {CROP_METHODS}; got {method!r}")
+    if isinstance(extrapolation_value, bool) or not isinstance(extrapolation_value, (int, float)):
+        raise ValueError(f"extrapolation_value must be a number; got {extrapolation_value!r}")
+    return helper.make_node(
+        "CropAndResize",
+        [x, boxes, box_indices],
+        [output],
+        name=name,
+        domain=DOMAIN,
+        crop_height=_check_side("crop_height", crop_height),
+        crop_width=_check_side("crop_width", crop_width),
+        method=method,
+        extrapolation_value=float(extrapolation_value),
+    )
+
+
 def add_opset_import(model: onnx.ModelProto) -> onnx.ModelProto:
     """A copy of ``model`` that imports the ``roi_ops`` domain (version 1)."""
     out = onnx.ModelProto()

@@ -12,7 +12,8 @@ def round_half_away(v: np.ndarray) -> np.ndarray:
 
 
 def pool_windows(c1: float, c2: float, scale: float, out: int, size: int, plus_one: bool = True):
-    """[start, end) of each bin's window along one axis, clamped to [0, size]."""
+    """[start, end) of each bin's window along one axis, clamped to [0, size]. plus_one=False is
+    PSRoIPool's extent (xe - xs instead of xe - xs + 1)."""
     s = int(round_half_away(np.float64(c1) * scale))
     e = int(round_half_away(np.float64(c2) * scale))
     extent = max(e - s + (1 if plus_one else 0), 1)

@@ -1,0 +1,102 @@
+// CropAndResize on the CPU (SPEC.md, "CropAndResize"): tf.image.crop_and_resize over NCHW maps.
+// Each box's row and column taps are computed once per call of crop_box; every output pixel is
+// then one lerp (or one copy, for "nearest") of staged channel vectors.
+#include <cstdint>
+#include <vector>
+
+#include "../math/crop_and_resize.h"
+#include "../math/rois.h"
+#include "channel_blocks.h"
+#include "isa.h"
+#include "roi_driver.h"
+#include "roi_kernels.h"
+#include "roi_output.h"
+
+namespace roi_ops::cpu {
+namespace {
+
+using CropTap = math::CropTap<double>;
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, const MapShape& s, const math::Box<double>& b,
+                                         const CropParams& p, A* block) {
+  constexpr int kB = block_channels<A>();
+  thread_local std::vector<CropTap> ty, tx;
+  ty.resize(static_cast<std::size_t>(p.crop_height));
+  tx.resize(static_cast<std::size_t>(p.crop_width));
+  for (int64_t i = 0; i < p.crop_height; ++i)
+    ty[i] = math::crop_tap(math::crop_position(b.y1, b.y2, s.h, p.crop_height, i), s.h);
+  for (int64_t j = 0; j < p.crop_width; ++j)
+    tx[j] = math::crop_tap(math::crop_position(b.x1, b.x2, s.w, p.crop_width, j), s.w);
+  const A extrapolation = static_cast<A>(p.extrapolation_value);
+  for (int64_t i = 0; i < p.crop_height; ++i) {
+    const CropTap& r = ty[i];
+    const A yl = static_cast<A>(r.frac);
+    for (int64_t j = 0; j < p.crop_width; ++j) {
+      const CropTap& c = tx[j];
+      A* out = block + (i * p.crop_width + j) * kB;
+      if (!r.valid || !c.valid) {
+        for (int k = 0; k < kB; ++k) out[k] = extrapolation;
+      } else if (p.nearest) {
+        const A* v = plane + (r.nearest * s.w + c.nearest) * kB;
+        for (int k = 0; k < kB; ++k) out[k] = v[k];
+      } else {
+        const A xl = static_cast<A>(c.frac);
+        const A* tl = plane + (r.lo * s.w + c.lo) * kB;
+        const A* tr = plane + (r.lo * s.w + c.hi) * kB;
+        const A* bl = plane + (r.hi * s.w + c.lo) * kB;
+        const A* br = plane + (r.hi * s.w + c.hi) * kB;
+        // TensorFlow's lerp order: along x on both rows, then along y.
+        for (int k = 0; k < kB; ++k) {
+          const A top = tl[k] + (tr[k] - tl[k]) * xl;
+          const A bottom = bl[k] + (br[k] - bl[k]) * xl;
+          out[k] = top + (bottom - top) * yl;
+        }
+      }
+    }
+  }
+}
+
+ROI_OPS_ISA_CLONES void crop_box(const float* plane, const MapShape& s, const math::Box<double>& b,
+                                 const CropParams& p, float* block) {
+  crop_box_impl(plane, s, b, p, block);
+}
+
+ROI_OPS_ISA_CLONES void crop_box(const double* plane, const MapShape& s, const math::Box<double>& b,
+                                 const CropParams& p, double* block) {
+  crop_box_impl(plane, s, b, p, block);
+}
+
+}  // namespace
+
+template <typename T>
+void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const int64_t* box_indices, int64_t count,
+                     const CropParams& params, T* y, const ParallelFor& parallel_for) {
+  using A = compute_t<T>;
+  const int64_t bins = params.crop_height * params.crop_width;
+  const int64_t roi_block = shape.c * bins;
+  if (count == 0 || roi_block == 0) return;
+  std::vector<math::Box<double>> b(static_cast<std::size_t>(count));
+  std::vector<int64_t> batch(b.size());
+  for (int64_t k = 0; k < count; ++k) {
+    const T* r = boxes + 4 * k;  // (y1, x1, y2, x2), normalised
+    b[k] = {box_indices[k], to_double(r[1]), to_double(r[0]), to_double(r[3]), to_double(r[2])};
+    batch[k] = box_indices[k];
+    if (!math::box_is_finite(b[k])) {  // SPEC.md, "Common rules": a NaN block
+      fill_nan(y + k * roi_block, roi_block);
+      batch[k] = -1;
+    }
+  }
+  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
+    crop_box(plane, shape, b[k], params, block);
+  });
+}
+
+template void crop_and_resize<float>(const float*, const MapShape&, const float*, const int64_t*, int64_t,
+                                     const CropParams&, float*, const ParallelFor&);
+template void crop_and_resize<double>(const double*, const MapShape&, const double*, const int64_t*, int64_t,
+                                      const CropParams&, double*, const ParallelFor&);
+template void crop_and_resize<Half>(const Half*, const MapShape&, const Half*, const int64_t*, int64_t,
+                                    const CropParams&, Half*, const ParallelFor&);
+
+}  // namespace roi_ops::cpu

@@ -1,0 +1,74 @@
+// PSRoIPool on the CPU (SPEC.md, "PSRoIAlign, PSRoIPool"): the mean over each bin's window, run
+// per bin on the strided channel gather of for_each_ps_block.
+#include <cstdint>
+#include <vector>
+
+#include "../math/ps_roi.h"
+#include "../math/rois.h"
+#include "channel_blocks.h"
+#include "isa.h"
+#include "roi_driver.h"
+#include "roi_kernels.h"
+#include "roi_output.h"
+
+namespace roi_ops::cpu {
+namespace {
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void ps_pool_bin_impl(const A* plane, const MapShape& s, const math::Box<double>& box,
+                                            const PoolParams& p, int64_t ph, int64_t pw, A* out) {
+  constexpr int kB = block_channels<A>();
+  const auto ay = math::ps_pool_axis(box.y1, box.y2, p.spatial_scale, p.output_height);
+  const auto ax = math::ps_pool_axis(box.x1, box.x2, p.spatial_scale, p.output_width);
+  int64_t h0, h1, w0, w1;
+  math::ps_pool_window(ay, ph, s.h, &h0, &h1);
+  math::ps_pool_window(ax, pw, s.w, &w0, &w1);
+  A acc[kB] = {};
+  if (h0 < h1 && w0 < w1) {  // an empty window is 0
+    for (int64_t h = h0; h < h1; ++h) {
+      const A* row = plane + h * s.w * kB;
+      for (int64_t w = w0; w < w1; ++w)
+        for (int j = 0; j < kB; ++j) acc[j] += row[w * kB + j];
+    }
+    const A area = static_cast<A>((h1 - h0) * (w1 - w0));
+    for (int j = 0; j < kB; ++j) acc[j] /= area;
+  }
+  for (int j = 0; j < kB; ++j) out[j] = acc[j];
+}
+
+ROI_OPS_ISA_CLONES void ps_pool_bin(const float* plane, const MapShape& s, const math::Box<double>& box,
+                                    const PoolParams& p, int64_t ph, int64_t pw, float* out) {
+  ps_pool_bin_impl(plane, s, box, p, ph, pw, out);
+}
+
+ROI_OPS_ISA_CLONES void ps_pool_bin(const double* plane, const MapShape& s, const math::Box<double>& box,
+                                    const PoolParams& p, int64_t ph, int64_t pw, double* out) {
+  ps_pool_bin_impl(plane, s, box, p, ph, pw, out);
+}
+
+}  // namespace
+
+template <typename T>
+void ps_roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const PoolParams& params, T* y,
+                 const ParallelFor& parallel_for) {
+  using A = compute_t<T>;
+  const int64_t ow = params.output_width, bins = params.output_height * ow;
+  const int64_t out_channels = shape.c / bins;  // divisibility is validated by the glue
+  if (rois.count == 0 || out_channels == 0) return;
+  std::vector<math::Box<double>> boxes;
+  std::vector<int64_t> batch;
+  read_boxes(rois, out_channels * bins, y, boxes, batch);
+  for_each_ps_block(x, shape, out_channels, bins, batch, y, parallel_for,
+                    [&](const A* plane, int64_t k, int64_t b, A* lanes) {
+                      ps_pool_bin(plane, shape, boxes[k], params, b / ow, b % ow, lanes);
+                    });
+}
+
+template void ps_roi_pool<float>(const float*, const MapShape&, const RoiSet<float>&, const PoolParams&, float*,
+                                 const ParallelFor&);
+template void ps_roi_pool<double>(const double*, const MapShape&, const RoiSet<double>&, const PoolParams&, double*,
+                                  const ParallelFor&);
+template void ps_roi_pool<Half>(const Half*, const MapShape&, const RoiSet<Half>&, const PoolParams&, Half*,
+                                const ParallelFor&);
+
+}  // namespace roi_ops::cpu

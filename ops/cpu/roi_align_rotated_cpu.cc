@@ -1,0 +1,103 @@
+// RoIAlignRotated on the CPU (SPEC.md, "RoIAlignRotated"). A rotated sample's row and column
+// depend on both of its box-frame coordinates, so taps are not separable: each sample gets its
+// own bilinear corners, applied to one staged channel block at a time.
+#include <cstdint>
+#include <vector>
+
+#include "../math/bilinear.h"
+#include "../math/roi_align.h"
+#include "../math/roi_align_rotated.h"
+#include "channel_blocks.h"
+#include "isa.h"
+#include "roi_driver.h"
+#include "roi_kernels.h"
+#include "roi_output.h"
+
+namespace roi_ops::cpu {
+namespace {
+
+using Geometry = math::RotatedGeometry<double>;
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void rotated_roi_impl(const A* plane, const MapShape& s, const Geometry& g,
+                                            const RotatedParams& p, A* block) {
+  constexpr int kB = block_channels<A>();
+  double yy_lo, yy_hi, xx_lo, xx_hi;
+  math::rotated_map_bounds(g, s.h, s.w, &yy_lo, &yy_hi, &xx_lo, &xx_hi);
+  const A divisor = static_cast<A>(math::sample_count(g.y, g.x));
+  for (int64_t ph = 0; ph < p.output_height; ++ph) {
+    int64_t iy0, iy1;
+    math::bin_sample_range(g.y, ph, yy_lo, yy_hi, &iy0, &iy1);
+    for (int64_t pw = 0; pw < p.output_width; ++pw) {
+      int64_t ix0, ix1;
+      math::bin_sample_range(g.x, pw, xx_lo, xx_hi, &ix0, &ix1);
+      A acc[kB] = {};
+      for (int64_t iy = iy0; iy < iy1; ++iy) {
+        const double yy = math::sample_position(g.y, ph, iy);
+        for (int64_t ix = ix0; ix < ix1; ++ix) {
+          double y, x;
+          math::rotated_point(g, yy, math::sample_position(g.x, pw, ix), &y, &x);
+          const auto ty = math::axis_tap(y, s.h);
+          const auto tx = math::axis_tap(x, s.w);
+          if (!ty.valid || !tx.valid) continue;  // outside the map: 0
+          const A wyl = static_cast<A>(ty.w_lo), wyh = static_cast<A>(ty.w_hi);
+          const A wxl = static_cast<A>(tx.w_lo), wxh = static_cast<A>(tx.w_hi);
+          const A w00 = wyl * wxl, w01 = wyl * wxh, w10 = wyh * wxl, w11 = wyh * wxh;
+          const A* p00 = plane + (ty.lo * s.w + tx.lo) * kB;
+          const A* p01 = plane + (ty.lo * s.w + tx.hi) * kB;
+          const A* p10 = plane + (ty.hi * s.w + tx.lo) * kB;
+          const A* p11 = plane + (ty.hi * s.w + tx.hi) * kB;
+          for (int j = 0; j < kB; ++j) acc[j] += w00 * p00[j] + w01 * p01[j] + w10 * p10[j] + w11 * p11[j];
+        }
+      }
+      A* out = block + (ph * p.output_width + pw) * kB;
+      for (int j = 0; j < kB; ++j) out[j] = acc[j] / divisor;
+    }
+  }
+}
+
+ROI_OPS_ISA_CLONES void rotated_roi(const float* plane, const MapShape& s, const Geometry& g, const RotatedParams& p,
+                                    float* block) {
+  rotated_roi_impl(plane, s, g, p, block);
+}
+
+ROI_OPS_ISA_CLONES void rotated_roi(const double* plane, const MapShape& s, const Geometry& g,
+                                    const RotatedParams& p, double* block) {
+  rotated_roi_impl(plane, s, g, p, block);
+}
+
+}  // namespace
+
+template <typename T>
+void roi_align_rotated(const T* x, const MapShape& shape, const RoiSet<T>& rois, const RotatedParams& params, T* y,
+                       const ParallelFor& parallel_for) {
+  using A = compute_t<T>;
+  const int64_t bins = params.output_height * params.output_width;
+  const int64_t roi_block = shape.c * bins;
+  if (rois.count == 0 || roi_block == 0) return;
+  std::vector<Geometry> geometry(static_cast<std::size_t>(rois.count));
+  std::vector<int64_t> batch(geometry.size());
+  for (int64_t k = 0; k < rois.count; ++k) {
+    const auto b = math::read_rotated_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
+    batch[k] = b.batch;
+    if (!math::rotated_box_is_finite(b)) {  // SPEC.md, "Common rules": a NaN block
+      fill_nan(y + k * roi_block, roi_block);
+      batch[k] = -1;
+      continue;
+    }
+    geometry[k] = math::rotated_geometry(b, params.spatial_scale, params.options, params.output_height,
+                                         params.output_width, params.sampling_ratio);
+  }
+  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
+    rotated_roi(plane, shape, geometry[k], params, block);
+  });
+}
+
+template void roi_align_rotated<float>(const float*, const MapShape&, const RoiSet<float>&, const RotatedParams&,
+                                       float*, const ParallelFor&);
+template void roi_align_rotated<double>(const double*, const MapShape&, const RoiSet<double>&, const RotatedParams&,
+                                        double*, const ParallelFor&);
+template void roi_align_rotated<Half>(const Half*, const MapShape&, const RoiSet<Half>&, const RotatedParams&, Half*,
+                                      const ParallelFor&);
+
+}  // namespace roi_ops::cpu

@@ -1,0 +1,134 @@
+#include "op_params.h"
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "attributes.h"
+#include "op_error.h"
+
+namespace roi_ops::ort {
+namespace {
+
+cpu::PoolParams pool_params(const AttributeReader& r) {
+  cpu::PoolParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  return p;
+}
+
+std::string list(const std::vector<float>& v) {
+  std::ostringstream s;
+  s << '[';
+  for (std::size_t i = 0; i < v.size(); ++i) s << (i ? ", " : "") << v[i];
+  s << ']';
+  return s.str();
+}
+
+}  // namespace
+
+cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
+  AttributeReader r("RoIAlign", info);
+  cpu::AlignParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  p.sampling_ratio = r.sampling_ratio();
+  p.aligned = r.flag("aligned", false);
+  const std::string mode = r.get_string("mode", "avg");
+  if (mode == "avg") {
+    p.mode = math::AlignMode::kAvg;
+  } else if (mode == "max") {
+    p.mode = math::AlignMode::kMax;
+  } else if (mode == "onnx_max") {
+    p.mode = math::AlignMode::kOnnxMax;
+  } else {
+    fail("RoIAlign", "attribute 'mode' must be \"avg\", \"max\" or \"onnx_max\"; got \"", mode, "\"");
+  }
+  return p;
+}
+
+cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info) { return pool_params(AttributeReader("RoIPool", info)); }
+
+cpu::AlignParams parse_ps_roi_align(const OrtKernelInfo* info) {
+  AttributeReader r("PSRoIAlign", info);
+  cpu::AlignParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  p.sampling_ratio = r.sampling_ratio();
+  p.aligned = true;  // PSRoIAlign's geometry is always the half-pixel one (math/ps_roi.h)
+  return p;
+}
+
+cpu::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info) {
+  return pool_params(AttributeReader("PSRoIPool", info));
+}
+
+cpu::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info) {
+  AttributeReader r("RoIAlignRotated", info);
+  cpu::RotatedParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  p.sampling_ratio = r.sampling_ratio();
+  p.options.aligned = r.flag("aligned", true);
+  p.options.clockwise = r.flag("clockwise", false);
+  static const char* const kUnits[] = {"degrees", "radians", nullptr};
+  p.options.radians = r.choice("angle_unit", "degrees", kUnits) == 1;
+  return p;
+}
+
+cpu::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info) {
+  const char* op = "MultiScaleRoIAlign";
+  AttributeReader r(op, info);
+  cpu::MultiScaleParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.sampling_ratio = r.sampling_ratio();
+  p.aligned = r.flag("aligned", false);
+  const std::vector<float> scales = r.get_floats("spatial_scales");
+  if (scales.empty())
+    fail(op, "attribute 'spatial_scales' is required: one scale per feature map, finest first "
+             "(e.g. [0.25, 0.125, 0.0625, 0.03125]); it is missing or empty");
+  for (float s : scales)
+    if (!std::isfinite(s) || !(s > 0.0f))
+      fail(op, "attribute 'spatial_scales' must hold finite scales > 0; got ", list(scales));
+  // Level k is served by map k - k_min: the maps must be consecutive pyramid levels, finest
+  // first, or a RoI could be assigned a map that does not exist.
+  const auto level_of = [](float s) { return static_cast<int64_t>(std::lround(-std::log2(static_cast<double>(s)))); };
+  for (std::size_t i = 0; i < scales.size(); ++i)
+    if (level_of(scales[i]) != level_of(scales[0]) + static_cast<int64_t>(i))
+      fail(op, "attribute 'spatial_scales' must hold consecutive pyramid levels, finest first, each scale half "
+               "the previous one (e.g. [0.25, 0.125, 0.0625, 0.03125]); got ", list(scales));
+  p.spatial_scales.assign(scales.begin(), scales.end());
+  p.levels.k_min = level_of(scales.front());
+  p.levels.k_max = level_of(scales.back());
+  const float canonical_scale = r.get_float("canonical_scale", 224.0f);
+  if (!std::isfinite(canonical_scale) || !(canonical_scale > 0.0f))
+    fail(op, "attribute 'canonical_scale' must be finite and > 0; got ", canonical_scale);
+  p.levels.canonical_scale = canonical_scale;
+  p.levels.canonical_level = r.get_int("canonical_level", 4);
+  if (p.levels.canonical_level < -64 || p.levels.canonical_level > 64)
+    fail(op, "attribute 'canonical_level' must be in [-64, 64]; got ", p.levels.canonical_level);
+  const float eps = r.get_float("eps", 1e-6f);
+  if (!std::isfinite(eps) || eps < 0.0f) fail(op, "attribute 'eps' must be finite and >= 0; got ", eps);
+  p.levels.eps = eps;
+  p.levels.eps_in_log = r.flag("eps_in_log", false);
+  return p;
+}
+
+cpu::CropParams parse_crop_and_resize(const OrtKernelInfo* info) {
+  AttributeReader r("CropAndResize", info);
+  cpu::CropParams p;
+  p.crop_height = r.required_side("crop_height");
+  p.crop_width = r.required_side("crop_width");
+  static const char* const kMethods[] = {"bilinear", "nearest", nullptr};
+  p.nearest = r.choice("method", "bilinear", kMethods) == 1;
+  p.extrapolation_value = r.get_float("extrapolation_value", 0.0f);
+  return p;
+}
+
+}  // namespace roi_ops::ort
