@@ -37,7 +37,7 @@ def expect_error(fn, *needles):
         assert n in msg, f"{n!r} not in {msg!r}"
 
 
-OPS = ["RoIAlign", "RoIPool"]
+OPS = ["RoIAlign", "RoIPool", "PSRoIAlign", "PSRoIPool"]
 X = np.zeros((2, 3, 8, 8), np.float32)
 R4 = np.array([[0, 0, 4, 4], [1, 1, 5, 5]], np.float32)
 BI = np.array([0, 1], np.int64)
@@ -144,7 +144,9 @@ def test_unsupported_type(op):
     expect_error(lambda: session(op, {}, x_type=TensorProto.INT32, rois_type=TensorProto.INT32), op)
 
 
-@pytest.mark.parametrize("op", OPS)
+# PSRoIAlign / PSRoIPool are left out: their output has K * C elements at most, so it cannot
+# outgrow the limit unless X or rois already hold that much.
+@pytest.mark.parametrize("op", ["RoIAlign", "RoIPool"])
 def test_output_too_large(op):
     s = session(op, {"output_height": 65536, "output_width": 65536})
     big_c = np.zeros((1, 4096, 1, 1), np.float32)

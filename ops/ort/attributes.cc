@@ -94,19 +94,23 @@ int64_t AttributeReader::sampling_ratio() const {
 }
 
 std::vector<float> AttributeReader::get_floats(const char* name) const {
+  const OrtApi& api = Ort::GetApi();
   size_t size = 0;
-  OrtStatus* st = Ort::GetApi().KernelInfoGetAttributeArray_float(info_, name, nullptr, &size);
-  if (st != nullptr) {
-    Ort::GetApi().ReleaseStatus(st);
+  OrtStatus* st = api.KernelInfoGetAttributeArray_float(info_, name, nullptr, &size);
+  const bool floats = st == nullptr;
+  if (st != nullptr) api.ReleaseStatus(st);
+  if (!floats || size == 0) {
+    // onnxruntime reads a list of ints as an empty list of floats, so an empty answer also
+    // probes for ints (and for scalars) to report the wrong type.
     size_t ints = 0;
-    st = Ort::GetApi().KernelInfoGetAttributeArray_int64(info_, name, nullptr, &ints);
-    const bool int_list = st == nullptr;
-    if (st != nullptr) Ort::GetApi().ReleaseStatus(st);
+    st = api.KernelInfoGetAttributeArray_int64(info_, name, nullptr, &ints);
+    const bool int_list = st == nullptr && ints > 0;
+    if (st != nullptr) api.ReleaseStatus(st);
     if (int_list || has(name)) wrong_type(name, "a list of floats");
     return {};
   }
   std::vector<float> v(size);
-  Ort::ThrowOnError(Ort::GetApi().KernelInfoGetAttributeArray_float(info_, name, v.data(), &size));
+  Ort::ThrowOnError(api.KernelInfoGetAttributeArray_float(info_, name, v.data(), &size));
   return v;
 }
 
