@@ -84,3 +84,21 @@ def test_no_rois_empty_maps_and_non_finite_rois(dtype, op):
     assert np.isnan(y[1:]).all()
     want = REFERENCE[op](X, rois[:1], output_height=2, output_width=2)
     assert_close(y[:1], want, dtype, scale=float(np.abs(X.astype(np.float64)).max()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sampling_ratio", [0, 2])
+def test_ps_roi_align_equals_standard_op_model(rng, dtype, sampling_ratio):
+    import onnxruntime as ort
+
+    from roi_ops.standard_models import ps_roi_align_model
+
+    X = rng.standard_normal((2, 4 * 9, 14, 17)).astype(dtype)
+    boxes, bidx = random_rois(rng, 20, 2, 56, 68, min_size=2, outside=0.1)
+    boxes = boxes.astype(dtype)
+    attrs = dict(output_height=3, output_width=3, spatial_scale=0.25, sampling_ratio=sampling_ratio)
+    model = ps_roi_align_model(X.shape[1], dtype=dtype, **attrs)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    standard = session.run(None, {"X": X, "rois": boxes, "batch_indices": bidx})[0]
+    np.testing.assert_allclose(run_op("PSRoIAlign", X, boxes, bidx, **attrs), standard, rtol=1e-5,
+                               atol=1e-5 * float(np.abs(X).max()))

@@ -112,3 +112,41 @@ def multi_scale_roi_align_model(
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def ps_roi_align_model(
+    channels: int,
+    *,
+    output_height: int = 1,
+    output_width: int = 1,
+    spatial_scale: float = 1.0,
+    sampling_ratio: int = 0,
+    dtype=np.float32,
+) -> onnx.ModelProto:
+    """Inputs ``X [N, channels, H, W]``, ``rois [K,4]``, ``batch_indices [K]``; output ``Y``. Same
+    numbers as ``roi_ops.PSRoIAlign``: ``RoiAlign`` (half_pixel) of every channel at every bin,
+    then a Gather that keeps channel (c*oh + ph)*ow + pw at bin (ph, pw)."""
+    t = _DTYPES[np.dtype(dtype)]
+    bins = output_height * output_width
+    if channels % bins:
+        raise ValueError(f"channels = {channels} is not a multiple of output_height * output_width = {bins}")
+    co = channels // bins
+    nodes = [
+        helper.make_node("RoiAlign", ["X", "rois", "batch_indices"], ["all_bins"], mode="avg",
+                         output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio,
+                         spatial_scale=float(spatial_scale), coordinate_transformation_mode="half_pixel"),
+        _const("by_bin", [0, co, bins * bins], np.int64),
+        helper.make_node("Reshape", ["all_bins", "by_bin"], ["grouped"]),  # [K, co, bin_in * bins + bin_out]
+        _const("diagonal", [b * bins + b for b in range(bins)], np.int64),
+        helper.make_node("Gather", ["grouped", "diagonal"], ["picked"], axis=2),
+        _const("out_shape", [0, co, output_height, output_width], np.int64),
+        helper.make_node("Reshape", ["picked", "out_shape"], ["Y"]),
+    ]
+    inputs = [helper.make_tensor_value_info("X", t, ["N", channels, "H", "W"]),
+              helper.make_tensor_value_info("rois", t, ["K", 4]),
+              helper.make_tensor_value_info("batch_indices", TensorProto.INT64, ["K"])]
+    outputs = [helper.make_tensor_value_info("Y", t, ["K", co, output_height, output_width])]
+    graph = helper.make_graph(nodes, "ps_roi_align_standard", inputs, outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)
+    onnx.checker.check_model(model, full_check=True)
+    return model
