@@ -19,6 +19,16 @@ cpu::PoolParams pool_params(const AttributeReader& r) {
   return p;
 }
 
+// The size, scale and sampling attributes that RoIAlign and PSRoIAlign share.
+cpu::AlignParams align_params(const AttributeReader& r) {
+  cpu::AlignParams p;
+  p.output_height = r.output_side("output_height");
+  p.output_width = r.output_side("output_width");
+  p.spatial_scale = r.spatial_scale();
+  p.sampling_ratio = r.sampling_ratio();
+  return p;
+}
+
 std::string list(const std::vector<float>& v) {
   std::ostringstream s;
   s << '[';
@@ -31,11 +41,7 @@ std::string list(const std::vector<float>& v) {
 
 cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
   AttributeReader r("RoIAlign", info);
-  cpu::AlignParams p;
-  p.output_height = r.output_side("output_height");
-  p.output_width = r.output_side("output_width");
-  p.spatial_scale = r.spatial_scale();
-  p.sampling_ratio = r.sampling_ratio();
+  cpu::AlignParams p = align_params(r);
   p.aligned = r.flag("aligned", false);
   const std::string mode = r.get_string("mode", "avg");
   if (mode == "avg") {
@@ -53,12 +59,7 @@ cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
 cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info) { return pool_params(AttributeReader("RoIPool", info)); }
 
 cpu::AlignParams parse_ps_roi_align(const OrtKernelInfo* info) {
-  AttributeReader r("PSRoIAlign", info);
-  cpu::AlignParams p;
-  p.output_height = r.output_side("output_height");
-  p.output_width = r.output_side("output_width");
-  p.spatial_scale = r.spatial_scale();
-  p.sampling_ratio = r.sampling_ratio();
+  cpu::AlignParams p = align_params(AttributeReader("PSRoIAlign", info));
   p.aligned = true;  // PSRoIAlign's geometry is always the half-pixel one (math/ps_roi.h)
   return p;
 }
@@ -69,11 +70,12 @@ cpu::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info) {
 
 cpu::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info) {
   AttributeReader r("RoIAlignRotated", info);
+  const cpu::AlignParams common = align_params(r);
   cpu::RotatedParams p;
-  p.output_height = r.output_side("output_height");
-  p.output_width = r.output_side("output_width");
-  p.spatial_scale = r.spatial_scale();
-  p.sampling_ratio = r.sampling_ratio();
+  p.output_height = common.output_height;
+  p.output_width = common.output_width;
+  p.spatial_scale = common.spatial_scale;
+  p.sampling_ratio = common.sampling_ratio;
   p.options.aligned = r.flag("aligned", true);
   p.options.clockwise = r.flag("clockwise", false);
   static const char* const kUnits[] = {"degrees", "radians", nullptr};

@@ -45,6 +45,12 @@ def _check_flag(name: str, value: int | bool) -> int:
     return int(value)
 
 
+def _bins(output_height: int, output_width: int, spatial_scale: float) -> dict:
+    """The checked output size and scale attributes that every RoI op takes."""
+    return dict(output_height=_check_side("output_height", output_height),
+                output_width=_check_side("output_width", output_width), spatial_scale=_check_scale(spatial_scale))
+
+
 def _roi_inputs(x: str, rois: str, batch_indices: str | None) -> list[str]:
     # rois [K,4] needs batch_indices; rois [K,5] carries the batch index and omits it.
     return [x, rois] if not batch_indices else [x, rois, batch_indices]
@@ -81,9 +87,7 @@ def make_roi_align_node(
         [output],
         name=name,
         domain=DOMAIN,
-        output_height=_check_side("output_height", output_height),
-        output_width=_check_side("output_width", output_width),
-        spatial_scale=_check_scale(spatial_scale),
+        **_bins(output_height, output_width, spatial_scale),
         sampling_ratio=_check_sampling_ratio(sampling_ratio),
         mode=mode,
         aligned=_check_flag("aligned", aligned),
@@ -109,9 +113,7 @@ def make_roi_pool_node(
         [output],
         name=name,
         domain=DOMAIN,
-        output_height=_check_side("output_height", output_height),
-        output_width=_check_side("output_width", output_width),
-        spatial_scale=_check_scale(spatial_scale),
+        **_bins(output_height, output_width, spatial_scale),
     )
 
 
@@ -136,9 +138,7 @@ def make_ps_roi_align_node(
         [output],
         name=name,
         domain=DOMAIN,
-        output_height=_check_side("output_height", output_height),
-        output_width=_check_side("output_width", output_width),
-        spatial_scale=_check_scale(spatial_scale),
+        **_bins(output_height, output_width, spatial_scale),
         sampling_ratio=_check_sampling_ratio(sampling_ratio),
     )
 
@@ -162,9 +162,7 @@ def make_ps_roi_pool_node(
         [output],
         name=name,
         domain=DOMAIN,
-        output_height=_check_side("output_height", output_height),
-        output_width=_check_side("output_width", output_width),
-        spatial_scale=_check_scale(spatial_scale),
+        **_bins(output_height, output_width, spatial_scale),
     )
 
 
@@ -201,9 +199,7 @@ def make_roi_align_rotated_node(
         [output],
         name=name,
         domain=DOMAIN,
-        output_height=_check_side("output_height", output_height),
-        output_width=_check_side("output_width", output_width),
-        spatial_scale=_check_scale(spatial_scale),
+        **_bins(output_height, output_width, spatial_scale),
         sampling_ratio=_check_sampling_ratio(sampling_ratio),
         aligned=_check_flag("aligned", aligned),
         clockwise=_check_flag("clockwise", clockwise),
