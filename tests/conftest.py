@@ -116,3 +116,16 @@ def random_rois(rng, k, n, img_h, img_w, *, min_size=0.5, max_size=None, outside
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261124)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many fuzz cases ran, by op and outcome (tests/test_fuzz.py)."""
+    import sys
+
+    fuzz = sys.modules.get("test_fuzz")
+    if fuzz is None or not fuzz.CASES:
+        return
+    terminalreporter.section("fuzz cases")
+    for (op, outcome), count in sorted(fuzz.CASES.items()):
+        terminalreporter.write_line(f"{op:20s} {outcome:40s} {count}")
+    terminalreporter.write_line(f"{'total':61s} {sum(fuzz.CASES.values())}")

@@ -13,14 +13,15 @@ namespace {
 
 // One domain for the whole process: sessions share it, so registering the library in any
 // number of sessions costs no memory per session. It is never freed, since sessions may
-// outlive any point at which it could be.
+// outlive any point at which it could be. The wrapper itself stays reachable through the static
+// pointer, so leak checkers see it as held, not lost.
 OrtCustomOpDomain* shared_domain() {
-  static OrtCustomOpDomain* domain = [] {
+  static Ort::CustomOpDomain* domain = [] {
     auto* d = new Ort::CustomOpDomain(kDomain);
     register_cpu_ops(*d);
-    return static_cast<OrtCustomOpDomain*>(*d);
+    return d;
   }();
-  return domain;
+  return *domain;
 }
 
 }  // namespace

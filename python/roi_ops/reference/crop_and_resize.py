@@ -39,6 +39,9 @@ def crop_and_resize(
         if not np.all(np.isfinite(boxes[k])):
             Y[k] = np.nan
             continue
+        if H == 0 or W == 0:  # every point lies outside an empty map
+            Y[k] = ext
+            continue
         y1, x1, y2, x2 = boxes[k]
         with np.errstate(invalid="ignore", over="ignore"):
             in_y = _positions(y1, y2, H, crop_height)
