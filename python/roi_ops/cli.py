@@ -1,30 +1,166 @@
-"""The ``roi-ops`` command line."""
+"""The ``roi-ops`` command line: demo, info, convert, check.
+
+User mistakes (a missing file, a model that is not ONNX, a node that cannot be converted) end in
+one line on stderr and exit status 1; argparse usage errors exit with 2.
+"""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+
+
+class UserError(Exception):
+    """A problem with what the user asked for: reported in one line, no traceback."""
+
+
+def _load(path: str):
+    import onnx
+
+    if not os.path.isfile(path):
+        raise UserError(f"{path}: no such file")
+    try:
+        return onnx.load(path)
+    except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
+        raise UserError(f"{path}: not an ONNX model ({e.__class__.__name__})") from e
+
+
+def cmd_info(_args) -> int:
+    import onnxruntime
+
+    from . import __version__, get_library_path
+
+    path = get_library_path()
+    print(f"roi-ops {__version__}")
+    print(f"library: {path}")
+    info_file = os.path.join(os.path.dirname(path), "roi_ops_build_info.json")
+    build = {}
+    if os.path.isfile(info_file):
+        with open(info_file) as f:
+            build = json.load(f)
+    for key in ("compiler", "build_type", "cxx_flags", "cpu_isa", "sanitizers", "onnxruntime_api_version"):
+        value = build.get(key, "unknown (no roi_ops_build_info.json next to the library)")
+        print(f"{key}: {'none' if value is None else value}")
+    print(f"cuda: {'yes' if build.get('cuda') else 'no (CPU kernels only)'}")
+    print(f"onnxruntime: {onnxruntime.__version__} (providers: {', '.join(onnxruntime.get_available_providers())})")
+    return 0
+
+
+def cmd_convert(args) -> int:
+    import warnings
+
+    import onnx
+
+    from .convert import ConversionError, to_roi_ops, to_standard
+
+    if not args.output and not args.in_place:
+        raise UserError("give an output file (-o OUT) or --in-place")
+    model = _load(args.model)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = to_roi_ops(model, fix_onnx_max=args.fix_onnx_max) if args.to == "roi_ops" else to_standard(model)
+    except ConversionError as e:
+        raise UserError(str(e)) from e
+    for w in caught:
+        print(f"roi-ops: warning: {w.message}", file=sys.stderr)
+    target = args.model if args.in_place else args.output
+    onnx.save(out, target)
+    print(f"wrote {target}")
+    return 0
+
+
+def _random_feeds(model, dims: dict[str, int], seed: int):
+    import numpy as np
+    from onnx import helper
+
+    rng = np.random.default_rng(seed)
+    initialized = {t.name for t in model.graph.initializer}
+    feeds = {}
+    for v in model.graph.input:
+        if v.name in initialized:
+            continue
+        tt = v.type.tensor_type
+        shape = [d.dim_value if d.HasField("dim_value") else dims.get(d.dim_param, 2) for d in tt.shape.dim]
+        dtype = helper.tensor_dtype_to_np_dtype(tt.elem_type)
+        if np.issubdtype(dtype, np.floating):
+            a = rng.uniform(0, 16, shape).astype(dtype)
+            if len(shape) == 2 and shape[1] in (5, 6):  # rois with the batch index first
+                a[:, 0] = 0
+        else:
+            a = np.zeros(shape, dtype)  # batch and box indices: image 0
+        feeds[v.name] = a
+    return feeds
+
+
+def cmd_check(args) -> int:
+    import numpy as np
+
+    from . import make_session
+    from .evaluator import make_evaluator
+
+    model = _load(args.model)
+    dims = {}
+    for d in args.dim:
+        name, _, value = d.partition("=")
+        if not value.isdigit():
+            raise UserError(f"--dim {d!r}: expected NAME=SIZE, e.g. --dim K=100")
+        dims[name] = int(value)
+    if args.inputs:
+        if not os.path.isfile(args.inputs):
+            raise UserError(f"{args.inputs}: no such file")
+        feeds = dict(np.load(args.inputs))
+    else:
+        feeds = _random_feeds(model, dims, args.seed)
+    try:
+        plugin = make_session(model).run(None, feeds)
+        ref = make_evaluator(model).run(None, feeds)
+    except Exception as e:  # noqa: BLE001 - onnxruntime and onnx errors name the problem
+        raise UserError(f"running {args.model}: {str(e).strip().splitlines()[-1]}") from e
+    worst = 0.0
+    for v, a, b in zip(model.graph.output, plugin, ref):
+        a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
+        diff = float(np.nanmax(np.abs(a64 - b64), initial=0.0)) if a64.size else 0.0
+        nan_mismatch = int(np.sum(np.isnan(a64) != np.isnan(b64)))
+        worst = max(worst, diff)
+        print(f"{v.name}: shape {list(a64.shape)}, largest |plugin - reference| = {diff:.3g}"
+              + (f", {nan_mismatch} NaN mismatches" if nan_mismatch else ""))
+    print(f"largest difference: {worst:.3g}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="roi-ops", description="RoI operators for ONNX Runtime.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="build a small model with RoIAlign and RoIPool, run it, compare with references")
-    sub.add_parser("info", help="print the library path and versions")
+    sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
+    conv = sub.add_parser("convert", help="convert standard RoiAlign/MaxRoiPool nodes to roi_ops, or back")
+    conv.add_argument("model", help="input .onnx file")
+    conv.add_argument("-o", "--output", help="output .onnx file")
+    conv.add_argument("--in-place", action="store_true", help="overwrite the input file")
+    conv.add_argument("--to", choices=["roi_ops", "standard"], default="roi_ops",
+                      help="roi_ops: RoiAlign/MaxRoiPool -> roi_ops (default); standard: roi_ops -> standard ops")
+    conv.add_argument("--fix-onnx-max", action="store_true",
+                      help="map RoiAlign mode=max to the true max of samples (changes the numbers) instead of "
+                           "onnx_max")
+    chk = sub.add_parser("check", help="run a model through the plugin and the NumPy reference; print the largest "
+                                       "difference")
+    chk.add_argument("model", help=".onnx file with roi_ops nodes")
+    chk.add_argument("--inputs", help=".npz file of inputs by name (default: random inputs)")
+    chk.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE",
+                     help="size of a symbolic dimension for random inputs (default 2)")
+    chk.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from .demo import main as demo_main
+    try:
+        if args.command == "demo":
+            from .demo import main as demo_main
 
-        return demo_main()
-    if args.command == "info":
-        import onnxruntime
-
-        from . import __version__, get_library_path
-
-        print(f"roi-ops {__version__}")
-        print(f"library: {get_library_path()}")
-        print(f"onnxruntime: {onnxruntime.__version__}")
-        return 0
-    return 2
+            return demo_main()
+        return {"info": cmd_info, "convert": cmd_convert, "check": cmd_check}[args.command](args)
+    except (UserError, FileNotFoundError) as e:
+        print(f"roi-ops: error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Models built only from standard ONNX ops that compute what a roi_ops node computes, the way
-exporters unroll it. They are the baselines of the tests and benchmarks (and run on any
-onnxruntime without the plugin).
+"""Graphs of standard ONNX ops that compute what a roi_ops node computes, the way exporters
+unroll it. They are the baselines of the tests and benchmarks, the targets of
+``roi_ops.convert.to_standard``, and run on any onnxruntime without the plugin.
 
-``multi_scale_roi_align_model`` follows torchvision's exported ``MultiScaleRoIAlign``: level
+``multi_scale_roi_align_nodes`` follows torchvision's exported ``MultiScaleRoIAlign``: level
 assignment from box areas, then per level: select the RoIs (NonZero, Gather), ``RoiAlign``,
-scatter back into the output (ScatterND).
+scatter back into the output (ScatterND). Constants are cast to the RoIs' type with CastLike,
+so the nodes serve any float type (standard opset 16 or later).
 """
 from __future__ import annotations
 
@@ -18,135 +19,132 @@ from onnx import TensorProto, helper, numpy_helper
 _DTYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 
 
-def _const(name: str, value, dtype) -> onnx.NodeProto:
-    return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.asarray(value, dtype), name))
+class _Emitter:
+    """Appends nodes whose intermediate names carry a prefix (unique per converted node)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.nodes: list[onnx.NodeProto] = []
+
+    def name(self, s: str) -> str:
+        return f"{self.prefix}{s}"
+
+    def op(self, op_type: str, inputs: Sequence[str], output: str | None = None, **attrs) -> str:
+        out = output or self.name(f"{op_type.lower()}_{len(self.nodes)}")
+        self.nodes.append(helper.make_node(op_type, list(inputs), [out], name=self.name(f"n{len(self.nodes)}"),
+                                           **attrs))
+        return out
+
+    def const(self, value, dtype) -> str:
+        out = self.name(f"c{len(self.nodes)}")
+        self.nodes.append(helper.make_node("Constant", [], [out], name=self.name(f"n{len(self.nodes)}"),
+                                           value=numpy_helper.from_array(np.asarray(value, dtype), out)))
+        return out
+
+    def real(self, value: float, like: str) -> str:
+        """A float constant in the element type of tensor `like`."""
+        return self.op("CastLike", [self.const(value, np.float32), like])
 
 
-def multi_scale_roi_align_model(
-    spatial_scales: Sequence[float],
-    *,
-    output_height: int = 1,
-    output_width: int = 1,
-    sampling_ratio: int = 0,
-    aligned: int = 0,
-    canonical_scale: float = 224.0,
-    canonical_level: int = 4,
-    eps: float = 1e-6,
+def split_batch_column(e: _Emitter, rois: str) -> tuple[str, str]:
+    """rois [K,5] (batch index first) -> (boxes [K,4], batch_indices [K] int64)."""
+    first = e.op("Gather", [rois, e.const(0, np.int64)], axis=1)
+    batch = e.op("Cast", [first], to=TensorProto.INT64)
+    boxes = e.op("Slice", [rois, e.const([1], np.int64), e.const([5], np.int64), e.const([1], np.int64)])
+    return boxes, batch
+
+
+def multi_scale_roi_align_nodes(
+    rois: str, batch_indices: str, maps: Sequence[str], output: str, *, prefix: str,
+    spatial_scales: Sequence[float], output_height: int = 1, output_width: int = 1, sampling_ratio: int = 0,
+    aligned: int = 0, canonical_scale: float = 224.0, canonical_level: int = 4, eps: float = 1e-6,
     eps_in_log: int = 0,
-    dtype=np.float32,
-) -> onnx.ModelProto:
-    """Inputs ``rois [K,4]``, ``batch_indices [K]`` (int64), ``X_0 ... X_{L-1}``; output ``Y``.
-    Same numbers as ``roi_ops.MultiScaleRoIAlign`` with the same attributes (standard opset 16)."""
-    dt = np.dtype(dtype)
-    t = _DTYPES[dt]
-    L = len(spatial_scales)
+) -> list[onnx.NodeProto]:
+    """Nodes computing MultiScaleRoIAlign(rois [K,4], batch_indices, *maps) into `output`."""
+    e = _Emitter(prefix)
     k_min = round(-math.log2(spatial_scales[0]))
     k_max = round(-math.log2(spatial_scales[-1]))
-    n = [
-        _const("split_sizes", [1, 1, 1, 1], np.int64),
-        helper.make_node("Split", ["rois", "split_sizes"], ["x1", "y1", "x2", "y2"], axis=1),
-        helper.make_node("Sub", ["x2", "x1"], ["bw"]),
-        helper.make_node("Sub", ["y2", "y1"], ["bh"]),
-        helper.make_node("Mul", ["bw", "bh"], ["area"]),
-        _const("zero", 0, dt),
-        helper.make_node("Greater", ["area", "zero"], ["positive"]),
-        _const("one", 1, dt),
-        helper.make_node("Where", ["positive", "area", "one"], ["safe_area"]),
-        helper.make_node("Sqrt", ["safe_area"], ["size"]),
-        _const("s0", canonical_scale, dt),
-        helper.make_node("Div", ["size", "s0"], ["ratio"]),
-        _const("eps", eps, dt),
-        _const("ln2", math.log(2.0), dt),
-        _const("lvl0", canonical_level, dt),
-    ]
+    x1, y1, x2, y2 = (e.name(s) for s in ("x1", "y1", "x2", "y2"))
+    e.nodes.append(helper.make_node("Split", [rois, e.const([1, 1, 1, 1], np.int64)], [x1, y1, x2, y2], axis=1,
+                                    name=e.name("split")))
+    area = e.op("Mul", [e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])])
+    positive = e.op("Greater", [area, e.real(0.0, rois)])
+    size = e.op("Sqrt", [e.op("Where", [positive, area, e.real(1.0, rois)])])
+    ratio = e.op("Div", [size, e.real(canonical_scale, rois)])
+    ln2, lvl0, eps_c = e.real(math.log(2.0), rois), e.real(canonical_level, rois), e.real(eps, rois)
     if eps_in_log:
-        n += [helper.make_node("Add", ["ratio", "eps"], ["ratio_eps"]),
-              helper.make_node("Log", ["ratio_eps"], ["ln"]),
-              helper.make_node("Div", ["ln", "ln2"], ["log2"]),
-              helper.make_node("Add", ["lvl0", "log2"], ["k_real"])]
+        k_real = e.op("Add", [lvl0, e.op("Div", [e.op("Log", [e.op("Add", [ratio, eps_c])]), ln2])])
     else:
-        n += [helper.make_node("Log", ["ratio"], ["ln"]),
-              helper.make_node("Div", ["ln", "ln2"], ["log2"]),
-              helper.make_node("Add", ["lvl0", "log2"], ["k_no_eps"]),
-              helper.make_node("Add", ["k_no_eps", "eps"], ["k_real"])]
-    n += [
-        helper.make_node("Floor", ["k_real"], ["k_floor"]),
-        _const("k_min", k_min, dt),
-        _const("k_max", k_max, dt),
-        helper.make_node("Clip", ["k_floor", "k_min", "k_max"], ["k_clip"]),
-        helper.make_node("Where", ["positive", "k_clip", "k_min"], ["k"]),
-        helper.make_node("Sub", ["k", "k_min"], ["level_real"]),
-        helper.make_node("Cast", ["level_real"], ["level_2d"], to=TensorProto.INT64),
-        _const("flat", [-1], np.int64),
-        helper.make_node("Reshape", ["level_2d", "flat"], ["level"]),
-        # Y = zeros [K, C, oh, ow]
-        helper.make_node("Shape", ["rois"], ["rois_shape"], start=0, end=1),
-        helper.make_node("Shape", ["X_0"], ["c_shape"], start=1, end=2),
-        _const("out_hw", [output_height, output_width], np.int64),
-        helper.make_node("Concat", ["rois_shape", "c_shape", "out_hw"], ["y_shape"], axis=0),
-        helper.make_node("ConstantOfShape", ["y_shape"], ["y_0"],
-                         value=numpy_helper.from_array(np.zeros(1, dt))),
-    ]
+        k_real = e.op("Add", [e.op("Add", [lvl0, e.op("Div", [e.op("Log", [ratio]), ln2])]), eps_c])
+    k_min_c, k_max_c = e.real(k_min, rois), e.real(k_max, rois)
+    k = e.op("Where", [positive, e.op("Clip", [e.op("Floor", [k_real]), k_min_c, k_max_c]), k_min_c])
+    flat = e.const([-1], np.int64)
+    level = e.op("Reshape", [e.op("Cast", [e.op("Sub", [k, k_min_c])], to=TensorProto.INT64), flat])
+    k_dim = e.op("Shape", [rois], start=0, end=1)
+    c_dim = e.op("Shape", [maps[0]], start=1, end=2)
+    y_shape = e.op("Concat", [k_dim, c_dim, e.const([output_height, output_width], np.int64)], axis=0)
+    zeros = e.op("CastLike", [e.op("ConstantOfShape", [y_shape]), rois])  # float32 zeros, then rois' type
     mode = "half_pixel" if aligned else "output_half_pixel"
-    for lvl in range(L):
-        p = f"l{lvl}_"
-        n += [
-            _const(p + "id", lvl, np.int64),
-            helper.make_node("Equal", ["level", p + "id"], [p + "mask"]),
-            helper.make_node("NonZero", [p + "mask"], [p + "nz"]),  # [1, n]
-            helper.make_node("Reshape", [p + "nz", "flat"], [p + "idx"]),
-            helper.make_node("Transpose", [p + "nz"], [p + "idx_nd"], perm=[1, 0]),  # [n, 1]
-            helper.make_node("Gather", ["rois", p + "idx"], [p + "rois"], axis=0),
-            helper.make_node("Gather", ["batch_indices", p + "idx"], [p + "bi"], axis=0),
-            helper.make_node("RoiAlign", [f"X_{lvl}", p + "rois", p + "bi"], [p + "y"], mode="avg",
-                             output_height=output_height, output_width=output_width,
-                             sampling_ratio=sampling_ratio, spatial_scale=float(spatial_scales[lvl]),
-                             coordinate_transformation_mode=mode),
-            helper.make_node("ScatterND", [f"y_{lvl}", p + "idx_nd", p + "y"], [f"y_{lvl + 1}" if lvl + 1 < L else "Y"]),
-        ]
-    inputs = [helper.make_tensor_value_info("rois", t, ["K", 4]),
-              helper.make_tensor_value_info("batch_indices", TensorProto.INT64, ["K"])]
-    inputs += [helper.make_tensor_value_info(f"X_{i}", t, ["N", "C", f"H_{i}", f"W_{i}"]) for i in range(L)]
-    outputs = [helper.make_tensor_value_info("Y", t, ["K", "C", output_height, output_width])]
-    graph = helper.make_graph(n, "multi_scale_roi_align_standard", inputs, outputs)
+    for lvl, x in enumerate(maps):
+        nz = e.op("NonZero", [e.op("Equal", [level, e.const(lvl, np.int64)])])  # [1, n]
+        idx = e.op("Reshape", [nz, flat])
+        y = e.op("RoiAlign", [x, e.op("Gather", [rois, idx], axis=0), e.op("Gather", [batch_indices, idx], axis=0)],
+                 mode="avg", output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio,
+                 spatial_scale=float(spatial_scales[lvl]), coordinate_transformation_mode=mode)
+        last = lvl + 1 == len(maps)
+        zeros = e.op("ScatterND", [zeros, e.op("Transpose", [nz], perm=[1, 0]), y], output if last else None)
+    return e.nodes
+
+
+def ps_roi_align_nodes(x: str, rois: str, batch_indices: str, output: str, *, prefix: str, output_height: int = 1,
+                       output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0
+                       ) -> list[onnx.NodeProto]:
+    """Nodes computing PSRoIAlign: RoiAlign (half_pixel) of every channel at every bin, then a
+    Gather that keeps channel (c*oh + ph)*ow + pw at bin (ph, pw)."""
+    e = _Emitter(prefix)
+    bins = output_height * output_width
+    every = e.op("RoiAlign", [x, rois, batch_indices], mode="avg", output_height=output_height,
+                 output_width=output_width, sampling_ratio=sampling_ratio, spatial_scale=float(spatial_scale),
+                 coordinate_transformation_mode="half_pixel")
+    grouped = e.op("Reshape", [every, e.const([0, -1, bins * bins], np.int64)])  # [K, C_out, bin_in*bins + bin_out]
+    picked = e.op("Gather", [grouped, e.const([b * bins + b for b in range(bins)], np.int64)], axis=2)
+    e.op("Reshape", [picked, e.const([0, -1, output_height, output_width], np.int64)], output)
+    return e.nodes
+
+
+def _model(nodes, inputs, outputs, name: str) -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, name, inputs, outputs)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)
     onnx.checker.check_model(model, full_check=True)
     return model
 
 
-def ps_roi_align_model(
-    channels: int,
-    *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
-    dtype=np.float32,
-) -> onnx.ModelProto:
-    """Inputs ``X [N, channels, H, W]``, ``rois [K,4]``, ``batch_indices [K]``; output ``Y``. Same
-    numbers as ``roi_ops.PSRoIAlign``: ``RoiAlign`` (half_pixel) of every channel at every bin,
-    then a Gather that keeps channel (c*oh + ph)*ow + pw at bin (ph, pw)."""
+def multi_scale_roi_align_model(spatial_scales: Sequence[float], *, dtype=np.float32, **attrs) -> onnx.ModelProto:
+    """Inputs ``rois [K,4]``, ``batch_indices [K]`` (int64), ``X_0 ... X_{L-1}``; output ``Y``.
+    Same numbers as ``roi_ops.MultiScaleRoIAlign`` with the same attributes (standard opset 16)."""
     t = _DTYPES[np.dtype(dtype)]
-    bins = output_height * output_width
-    if channels % bins:
-        raise ValueError(f"channels = {channels} is not a multiple of output_height * output_width = {bins}")
-    co = channels // bins
-    nodes = [
-        helper.make_node("RoiAlign", ["X", "rois", "batch_indices"], ["all_bins"], mode="avg",
-                         output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio,
-                         spatial_scale=float(spatial_scale), coordinate_transformation_mode="half_pixel"),
-        _const("by_bin", [0, co, bins * bins], np.int64),
-        helper.make_node("Reshape", ["all_bins", "by_bin"], ["grouped"]),  # [K, co, bin_in * bins + bin_out]
-        _const("diagonal", [b * bins + b for b in range(bins)], np.int64),
-        helper.make_node("Gather", ["grouped", "diagonal"], ["picked"], axis=2),
-        _const("out_shape", [0, co, output_height, output_width], np.int64),
-        helper.make_node("Reshape", ["picked", "out_shape"], ["Y"]),
-    ]
+    L = len(spatial_scales)
+    maps = [f"X_{i}" for i in range(L)]
+    nodes = multi_scale_roi_align_nodes("rois", "batch_indices", maps, "Y", prefix="msra_",
+                                        spatial_scales=spatial_scales, **attrs)
+    inputs = [helper.make_tensor_value_info("rois", t, ["K", 4]),
+              helper.make_tensor_value_info("batch_indices", TensorProto.INT64, ["K"])]
+    inputs += [helper.make_tensor_value_info(m, t, ["N", "C", f"H_{i}", f"W_{i}"]) for i, m in enumerate(maps)]
+    oh, ow = attrs.get("output_height", 1), attrs.get("output_width", 1)
+    return _model(nodes, inputs, [helper.make_tensor_value_info("Y", t, ["K", "C", oh, ow])],
+                  "multi_scale_roi_align_standard")
+
+
+def ps_roi_align_model(channels: int, *, dtype=np.float32, **attrs) -> onnx.ModelProto:
+    """Inputs ``X [N, channels, H, W]``, ``rois [K,4]``, ``batch_indices [K]``; output ``Y``. Same
+    numbers as ``roi_ops.PSRoIAlign``."""
+    t = _DTYPES[np.dtype(dtype)]
+    oh, ow = attrs.get("output_height", 1), attrs.get("output_width", 1)
+    if channels % (oh * ow):
+        raise ValueError(f"channels = {channels} is not a multiple of output_height * output_width = {oh * ow}")
+    nodes = ps_roi_align_nodes("X", "rois", "batch_indices", "Y", prefix="ps_", **attrs)
     inputs = [helper.make_tensor_value_info("X", t, ["N", channels, "H", "W"]),
               helper.make_tensor_value_info("rois", t, ["K", 4]),
               helper.make_tensor_value_info("batch_indices", TensorProto.INT64, ["K"])]
-    outputs = [helper.make_tensor_value_info("Y", t, ["K", co, output_height, output_width])]
-    graph = helper.make_graph(nodes, "ps_roi_align_standard", inputs, outputs)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    return _model(nodes, inputs, [helper.make_tensor_value_info("Y", t, ["K", channels // (oh * ow), oh, ow])],
+                  "ps_roi_align_standard")

@@ -1,0 +1,164 @@
+"""Converters between standard ONNX RoI ops and roi_ops, both directions, numbers unchanged.
+
+- ``to_roi_ops``: ``RoiAlign`` (opsets 10, 16, 22; both coordinate modes; ``avg`` and ``max``,
+  which ONNX Runtime computes as ``onnx_max``) -> ``roi_ops.RoIAlign``; ``MaxRoiPool`` (opsets 1,
+  22) -> ``roi_ops.RoIPool``. ``fix_onnx_max=True`` maps ONNX's max to the true ``max`` instead,
+  with a warning: that changes the numbers.
+- ``to_standard``: ``roi_ops.RoIAlign`` (``avg``, ``onnx_max``) -> ``RoiAlign``; ``RoIPool`` ->
+  ``MaxRoiPool``; ``PSRoIAlign`` and ``MultiScaleRoIAlign`` -> graphs of standard ops
+  (``roi_ops.standard_models``). Ops with no standard equivalent raise ``ConversionError``
+  naming the node.
+
+Both recurse into subgraphs and return new models that pass
+``onnx.checker.check_model(full_check=True)`` (``roi_ops.graph.check``).
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from ._library import DOMAIN
+from .builders import make_roi_align_node, make_roi_pool_node
+from .graph import check, node_label, opset_version, replace_nodes
+from .standard_models import _Emitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
+
+
+class ConversionError(ValueError):
+    """A node cannot be converted without changing the numbers."""
+
+
+def _attrs(node: onnx.NodeProto) -> dict:
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _text(v):
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def _standard_roi_align(node: onnx.NodeProto, opset: int, fix_onnx_max: bool) -> onnx.NodeProto:
+    a = _attrs(node)
+    mode = _text(a.get("mode", "avg"))
+    if mode == "max":
+        if fix_onnx_max:
+            warnings.warn(f"{node_label(node)}: converting ONNX RoiAlign max to roi_ops max (the max of bilinear "
+                          f"samples); the numbers change", stacklevel=3)
+        mode = "max" if fix_onnx_max else "onnx_max"
+    # Opset 10 has no coordinate mode and means output_half_pixel (as onnxruntime runs it);
+    # from opset 16 the default is half_pixel.
+    ctm = _text(a.get("coordinate_transformation_mode", "half_pixel")) if opset >= 16 else "output_half_pixel"
+    if ctm not in ("half_pixel", "output_half_pixel"):
+        raise ConversionError(f"{node_label(node)}: unknown coordinate_transformation_mode {ctm!r}")
+    return make_roi_align_node(
+        node.input[0], node.input[1], node.input[2], node.output[0], name=node.name or None,
+        output_height=int(a.get("output_height", 1)), output_width=int(a.get("output_width", 1)),
+        spatial_scale=float(a.get("spatial_scale", 1.0)), sampling_ratio=int(a.get("sampling_ratio", 0)),
+        mode=mode, aligned=int(ctm == "half_pixel"))
+
+
+def _standard_max_roi_pool(node: onnx.NodeProto) -> onnx.NodeProto:
+    a = _attrs(node)
+    if "pooled_shape" not in a:
+        raise ConversionError(f"{node_label(node)}: MaxRoiPool needs the attribute pooled_shape")
+    oh, ow = (int(v) for v in a["pooled_shape"])
+    return make_roi_pool_node(node.input[0], node.input[1], None, node.output[0], name=node.name or None,
+                              output_height=oh, output_width=ow, spatial_scale=float(a.get("spatial_scale", 1.0)))
+
+
+def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False) -> onnx.ModelProto:
+    """Standard ``RoiAlign`` / ``MaxRoiPool`` nodes replaced by roi_ops nodes with the same numbers
+    (unless ``fix_onnx_max``)."""
+    opset = opset_version(model)
+
+    def replace(n):
+        return [_standard_roi_align(n, opset, fix_onnx_max) if n.op_type == "RoiAlign" else _standard_max_roi_pool(n)]
+
+    out = replace_nodes(model, lambda n: n.domain in ("", "ai.onnx") and n.op_type in ("RoiAlign", "MaxRoiPool"),
+                        replace)
+    check(out)
+    return out
+
+
+def _batch_inputs(e: _Emitter, node: onnx.NodeProto, rois: str, bi: str | None) -> tuple[str, str]:
+    return (rois, bi) if bi else split_batch_column(e, rois)
+
+
+def _to_standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.NodeProto]:
+    a = _attrs(node)
+    label = node_label(node)
+    e = _Emitter(prefix)
+    inputs = list(node.input) + [""] * 3
+    if node.op_type == "RoIAlign":
+        mode = _text(a.get("mode", "avg"))
+        if mode == "max":
+            raise ConversionError(f"{label}: mode 'max' (the max of bilinear samples) has no standard equivalent; "
+                                  f"ONNX RoiAlign's max computes roi_ops 'onnx_max'")
+        aligned = int(a.get("aligned", 0))
+        if opset < 10 or (aligned and opset < 16):
+            raise ConversionError(f"{label}: needs standard opset {16 if aligned else 10} or later (RoiAlign "
+                                  f"{'with half_pixel coordinates' if aligned else ''}); the model imports {opset}")
+        rois, bi = _batch_inputs(e, node, inputs[1], inputs[2])
+        extra = {"coordinate_transformation_mode": "half_pixel" if aligned else "output_half_pixel"} if opset >= 16 else {}
+        e.op("RoiAlign", [inputs[0], rois, bi], node.output[0], mode="max" if mode == "onnx_max" else "avg",
+             output_height=int(a.get("output_height", 1)), output_width=int(a.get("output_width", 1)),
+             sampling_ratio=int(a.get("sampling_ratio", 0)), spatial_scale=float(a.get("spatial_scale", 1.0)), **extra)
+        return e.nodes
+    if node.op_type == "RoIPool":
+        rois = inputs[1]
+        if inputs[2]:  # MaxRoiPool takes (batch_index, x1, y1, x2, y2) rows
+            if opset < 15:
+                raise ConversionError(f"{label}: rois [K,4] with batch_indices need standard opset 15 or later "
+                                      f"(CastLike); the model imports {opset}")
+            column = e.op("CastLike", [e.op("Unsqueeze", [inputs[2], e.const([1], np.int64)]), rois])
+            rois = e.op("Concat", [column, rois], axis=1)
+        e.op("MaxRoiPool", [inputs[0], rois], node.output[0], pooled_shape=[int(a.get("output_height", 1)),
+                                                                              int(a.get("output_width", 1))],
+             spatial_scale=float(a.get("spatial_scale", 1.0)))
+        return e.nodes
+    if node.op_type in ("PSRoIAlign", "MultiScaleRoIAlign") and opset < 16:
+        raise ConversionError(f"{label}: the standard-op form needs opset 16 or later; the model imports {opset}")
+    if node.op_type == "PSRoIAlign":
+        rois, bi = _batch_inputs(e, node, inputs[1], inputs[2])
+        return e.nodes + ps_roi_align_nodes(
+            inputs[0], rois, bi, node.output[0], prefix=prefix + "ps_", output_height=int(a.get("output_height", 1)),
+            output_width=int(a.get("output_width", 1)), spatial_scale=float(a.get("spatial_scale", 1.0)),
+            sampling_ratio=int(a.get("sampling_ratio", 0)))
+    if node.op_type == "MultiScaleRoIAlign":
+        rois, bi = _batch_inputs(e, node, node.input[0], node.input[1] if len(node.input) > 1 else None)
+        keys = ("output_height", "output_width", "sampling_ratio", "aligned", "canonical_scale", "canonical_level",
+                "eps", "eps_in_log")
+        return e.nodes + multi_scale_roi_align_nodes(
+            rois, bi, list(node.input[2:]), node.output[0], prefix=prefix + "msra_",
+            spatial_scales=[float(s) for s in a["spatial_scales"]], **{k: a[k] for k in keys if k in a})
+    raise ConversionError(f"{label}: {node.op_type} has no equivalent in standard ONNX ops that keeps the numbers "
+                          f"(SPEC.md); keep it as a roi_ops node and register the library")
+
+
+def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
+    """roi_ops nodes replaced by standard ONNX ops with the same numbers; ``ConversionError``
+    names the first node that has no such form."""
+    opset = opset_version(model)
+    counter = itertools.count()
+
+    def replace(n):
+        return _to_standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
+
+    out = replace_nodes(model, lambda n: n.domain == DOMAIN, replace)
+    if not any(_uses(out.graph)):
+        out.ClearField("opset_import")
+        out.opset_import.extend([i for i in model.opset_import if i.domain != DOMAIN])
+    check(out)
+    return out
+
+
+def _uses(graph):
+    for n in graph.node:
+        yield n.domain == DOMAIN
+        for attr in n.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                yield from _uses(attr.g)
+            for g in attr.graphs:
+                yield from _uses(g)

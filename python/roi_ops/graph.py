@@ -1,0 +1,138 @@
+"""Model surgery on ``onnx.ModelProto``: small pure functions that return new models, add the
+``roi_ops`` opset import, keep value infos, and leave the model valid for
+``onnx.checker.check_model(model, full_check=True)`` (``check`` below)."""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+import onnx
+from onnx import shape_inference
+
+from ._library import DOMAIN
+from .builders import add_opset_import
+from .schemas import register_schemas
+
+
+def check(model: onnx.ModelProto) -> None:
+    """``onnx.checker.check_model(model, full_check=True)`` with the roi_ops schemas registered."""
+    register_schemas()
+    onnx.checker.check_model(model, full_check=True)
+
+
+def infer_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """``onnx.shape_inference.infer_shapes`` with the roi_ops schemas registered (strict)."""
+    register_schemas()
+    return shape_inference.infer_shapes(model, strict_mode=True)
+
+
+def _copy(model: onnx.ModelProto) -> onnx.ModelProto:
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    return out
+
+
+def _with_imports(model: onnx.ModelProto, nodes: Iterable[onnx.NodeProto]) -> onnx.ModelProto:
+    return add_opset_import(model) if any(n.domain == DOMAIN for n in nodes) else model
+
+
+def _refresh_value_infos(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Drops the old intermediate value infos and infers them again."""
+    model.graph.ClearField("value_info")
+    return infer_shapes(model)
+
+
+def insert_node(model: onnx.ModelProto, node: onnx.NodeProto, *, rewire: dict[str, str] | None = None,
+                new_inputs: Sequence[onnx.ValueInfoProto] = ()) -> onnx.ModelProto:
+    """A copy of ``model`` with ``node`` inserted after the producers of its inputs.
+
+    ``new_inputs`` are graph inputs to add first (e.g. the RoIs the node reads).
+    ``rewire={old: new}`` puts the node between tensors: every other consumer of ``old`` (and a
+    graph output named ``old``) reads ``new`` instead, where ``new`` is one of the node's
+    outputs. Value infos of the new tensors are inferred.
+    """
+    out = _copy(model)
+    g = out.graph
+    g.input.extend(new_inputs)
+    produced = {o: i for i, n in enumerate(g.node) for o in n.output}
+    missing = [i for i in node.input if i and i not in produced and i not in {v.name for v in g.input}
+               and i not in {t.name for t in g.initializer}]
+    if missing:
+        raise ValueError(f"node {node.name or node.op_type!r} reads {missing}, which no node, input or initializer "
+                         f"of the model provides")
+    clash = [o for o in node.output if o in produced or o in {v.name for v in g.input}]
+    if clash:
+        raise ValueError(f"node {node.name or node.op_type!r} writes {clash}, which the model already defines")
+    position = max([produced[i] + 1 for i in node.input if i in produced], default=0)
+    for old, new in (rewire or {}).items():
+        if new not in node.output:
+            raise ValueError(f"rewire target {new!r} is not an output of the inserted node")
+        for n in g.node:
+            n.input[:] = [new if i == old else i for i in n.input]
+        for o in g.output:
+            if o.name == old:
+                o.name = new
+                o.type.tensor_type.ClearField("shape")
+                o.type.tensor_type.shape.SetInParent()  # re-inferred below
+    g.node.insert(position, node)
+    return _refresh_value_infos(_with_imports(out, [node]))
+
+
+def replace_nodes(model: onnx.ModelProto, match: Callable[[onnx.NodeProto], bool],
+                  replace: Callable[[onnx.NodeProto], Sequence[onnx.NodeProto]]) -> onnx.ModelProto:
+    """A copy of ``model`` where each node with ``match(node)`` becomes ``replace(node)`` (in
+    place, in order), in the main graph and in every subgraph (If / Loop / Scan bodies)."""
+    out = _copy(model)
+    new_nodes: list[onnx.NodeProto] = []
+
+    def visit(graph: onnx.GraphProto) -> None:
+        nodes = list(graph.node)
+        graph.ClearField("node")
+        for n in nodes:
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    visit(a.g)
+                for sub in a.graphs:
+                    visit(sub)
+            if match(n):
+                repl = list(replace(n))
+                new_nodes.extend(repl)
+                graph.node.extend(repl)
+            else:
+                graph.node.append(n)
+
+    visit(out.graph)
+    return _with_imports(out, new_nodes)
+
+
+def replace_node(model: onnx.ModelProto, name: str, nodes: Sequence[onnx.NodeProto]) -> onnx.ModelProto:
+    """A copy of ``model`` with the node called ``name`` replaced by ``nodes``."""
+    if not any(n.name == name for n in model.graph.node):
+        raise ValueError(f"the model has no node named {name!r}")
+    return replace_nodes(model, lambda n: n.name == name, lambda _: nodes)
+
+
+def uses_domain(model: onnx.ModelProto, domain: str = DOMAIN) -> bool:
+    """Whether any node (subgraphs included) belongs to ``domain``."""
+    def walk(graph):
+        for n in graph.node:
+            if n.domain == domain:
+                return True
+            for a in n.attribute:
+                if (a.type == onnx.AttributeProto.GRAPH and walk(a.g)) or any(walk(s) for s in a.graphs):
+                    return True
+        return False
+    return walk(model.graph)
+
+
+def opset_version(model: onnx.ModelProto, domain: str = "") -> int:
+    for imp in model.opset_import:
+        if imp.domain in ((domain,) if domain else ("", "ai.onnx")):
+            return imp.version
+    raise ValueError(f"the model imports no opset of domain {domain or 'ai.onnx'!r}")
+
+
+def node_label(node: onnx.NodeProto) -> str:
+    return f"{node.op_type} node {node.name!r}" if node.name else f"{node.op_type} node (unnamed)"
+
+
+__all__ = ["check", "infer_shapes", "insert_node", "replace_node", "replace_nodes", "uses_domain", "opset_version"]

@@ -1,0 +1,154 @@
+"""ONNX op schemas of the ``roi_ops`` domain, so that ``onnx.checker`` knows the ops and
+``onnx.shape_inference`` infers each output's element type and shape (symbolic dims kept).
+
+``register_schemas()`` is idempotent; ``roi_ops.graph`` and ``roi_ops.convert`` call it. The
+schemas mirror SPEC.md: names, inputs, attribute types and defaults.
+"""
+from __future__ import annotations
+
+from onnx import AttributeProto, TensorShapeProto, TypeProto, defs
+
+from ._library import DOMAIN, OPSET_VERSION
+
+OpSchema = defs.OpSchema
+FLOAT_TYPES = ["tensor(float16)", "tensor(float)", "tensor(double)", "tensor(bfloat16)"]
+A = AttributeProto
+
+
+def _attr(name: str, kind, default=None, doc: str = "", required: bool = False) -> OpSchema.Attribute:
+    if required or default is None:
+        return OpSchema.Attribute(name, kind, doc, required=required)
+    from onnx import helper
+
+    return OpSchema.Attribute(name, helper.make_attribute(name, default), doc)
+
+
+def _int_attr(ctx, name: str, default: int) -> int:
+    a = ctx.get_attribute(name)
+    return default if a is None else a.i
+
+
+def _copy_dim(dst: TensorShapeProto.Dimension, src: TensorShapeProto.Dimension) -> None:
+    if src.HasField("dim_value"):
+        dst.dim_value = src.dim_value
+    elif src.HasField("dim_param"):
+        dst.dim_param = src.dim_param
+
+
+def _shape(t: TypeProto):
+    tt = t.tensor_type
+    return list(tt.shape.dim) if tt.HasField("shape") else None
+
+
+def _infer(ctx, *, x: int, rois: int, size=("output_height", "output_width"), per_bin_channels: bool = False,
+           default_size: int = 1) -> None:
+    """Y [K, C_out, oh, ow] of X's element type: K from rois, C_out from X (divided by the bins
+    for the position-sensitive ops), oh/ow from the attributes."""
+    x_type = ctx.get_input_type(x)
+    out = TypeProto()
+    out.tensor_type.elem_type = x_type.tensor_type.elem_type
+    oh = _int_attr(ctx, size[0], default_size)
+    ow = _int_attr(ctx, size[1], default_size)
+    dims = out.tensor_type.shape.dim
+    k_dim, c_dim = dims.add(), dims.add()
+    dims.add().dim_value = oh
+    dims.add().dim_value = ow
+    rois_shape = _shape(ctx.get_input_type(rois))
+    if rois_shape:
+        _copy_dim(k_dim, rois_shape[0])
+    x_shape = _shape(x_type)
+    if x_shape and len(x_shape) == 4:
+        c = x_shape[1]
+        if not per_bin_channels:
+            _copy_dim(c_dim, c)
+        elif c.HasField("dim_value") and c.dim_value % (oh * ow) == 0:
+            c_dim.dim_value = c.dim_value // (oh * ow)
+    ctx.set_output_type(0, out)
+
+
+def _roi_schema(name: str, doc: str, attributes, box: str, infer) -> OpSchema:
+    schema = OpSchema(
+        name, DOMAIN, OPSET_VERSION, doc=doc,
+        inputs=[
+            OpSchema.FormalParameter("X", "T", "feature map [N, C, H, W]"),
+            OpSchema.FormalParameter("rois", "T", box),
+            OpSchema.FormalParameter("batch_indices", "tensor(int64)", "[K]; omit when rois carry the batch index",
+                                     param_option=OpSchema.FormalParameterOption.Optional),
+        ],
+        outputs=[OpSchema.FormalParameter("Y", "T", "[K, C_out, output_height, output_width]")],
+        type_constraints=[("T", FLOAT_TYPES, "float types")],
+        attributes=attributes,
+    )
+    schema.set_type_and_shape_inference_function(infer)
+    return schema
+
+
+def _size_attrs():
+    return [_attr("output_height", A.INT, 1), _attr("output_width", A.INT, 1), _attr("spatial_scale", A.FLOAT, 1.0)]
+
+
+BOXES = "[K,4] (x1, y1, x2, y2) with batch_indices, or [K,5] with the batch index first"
+
+
+def all_schemas() -> list[OpSchema]:
+    boxed = lambda c: (lambda ctx: _infer(ctx, x=0, rois=1, per_bin_channels=c))  # noqa: E731
+    schemas = [
+        _roi_schema("RoIAlign", "RoIAlign (SPEC.md).", _size_attrs() + [
+            _attr("sampling_ratio", A.INT, 0), _attr("mode", A.STRING, "avg"), _attr("aligned", A.INT, 0)],
+            BOXES, boxed(False)),
+        _roi_schema("RoIPool", "RoIPool (SPEC.md).", _size_attrs(), BOXES, boxed(False)),
+        _roi_schema("PSRoIAlign", "PSRoIAlign (SPEC.md).", _size_attrs() + [_attr("sampling_ratio", A.INT, 0)],
+                    BOXES, boxed(True)),
+        _roi_schema("PSRoIPool", "PSRoIPool (SPEC.md).", _size_attrs(), BOXES, boxed(True)),
+        _roi_schema("RoIAlignRotated", "RoIAlignRotated (SPEC.md).", _size_attrs() + [
+            _attr("sampling_ratio", A.INT, 0), _attr("aligned", A.INT, 1), _attr("clockwise", A.INT, 0),
+            _attr("angle_unit", A.STRING, "degrees")],
+            "[K,5] (cx, cy, w, h, angle) with batch_indices, or [K,6] with the batch index first", boxed(False)),
+    ]
+    msra = OpSchema(
+        "MultiScaleRoIAlign", DOMAIN, OPSET_VERSION, doc="MultiScaleRoIAlign (SPEC.md).",
+        inputs=[
+            OpSchema.FormalParameter("rois", "T", BOXES),
+            OpSchema.FormalParameter("batch_indices", "tensor(int64)", "[K]; an empty name when rois carry the index",
+                                     param_option=OpSchema.FormalParameterOption.Optional),
+            OpSchema.FormalParameter("X", "T", "feature maps, finest first",
+                                     param_option=OpSchema.FormalParameterOption.Variadic, is_homogeneous=True,
+                                     min_arity=1),
+        ],
+        outputs=[OpSchema.FormalParameter("Y", "T", "[K, C, output_height, output_width]")],
+        type_constraints=[("T", FLOAT_TYPES, "float types")],
+        attributes=[_attr("output_height", A.INT, 1), _attr("output_width", A.INT, 1),
+                    _attr("sampling_ratio", A.INT, 0), _attr("aligned", A.INT, 0),
+                    _attr("spatial_scales", A.FLOATS, required=True), _attr("canonical_scale", A.FLOAT, 224.0),
+                    _attr("canonical_level", A.INT, 4), _attr("eps", A.FLOAT, 1e-6), _attr("eps_in_log", A.INT, 0)],
+    )
+    msra.set_type_and_shape_inference_function(lambda ctx: _infer(ctx, x=2, rois=0))
+    crop = OpSchema(
+        "CropAndResize", DOMAIN, OPSET_VERSION, doc="CropAndResize (SPEC.md), tf.image.crop_and_resize on NCHW.",
+        inputs=[
+            OpSchema.FormalParameter("X", "T", "images [N, C, H, W]"),
+            OpSchema.FormalParameter("boxes", "T", "[K,4] normalised (y1, x1, y2, x2)"),
+            OpSchema.FormalParameter("box_indices", "I", "[K]"),
+        ],
+        outputs=[OpSchema.FormalParameter("Y", "T", "[K, C, crop_height, crop_width]")],
+        type_constraints=[("T", FLOAT_TYPES, "float types"), ("I", ["tensor(int32)", "tensor(int64)"], "indices")],
+        attributes=[_attr("crop_height", A.INT, required=True), _attr("crop_width", A.INT, required=True),
+                    _attr("method", A.STRING, "bilinear"), _attr("extrapolation_value", A.FLOAT, 0.0)],
+    )
+    crop.set_type_and_shape_inference_function(
+        lambda ctx: _infer(ctx, x=0, rois=1, size=("crop_height", "crop_width")))
+    return schemas + [msra, crop]
+
+
+_registered = False
+
+
+def register_schemas() -> None:
+    """Registers the roi_ops schemas with onnx (once per process)."""
+    global _registered
+    if _registered:
+        return
+    for schema in all_schemas():
+        if not defs.has(schema.name, schema.since_version, schema.domain):
+            defs.register_schema(schema)
+    _registered = True

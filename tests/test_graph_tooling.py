@@ -1,0 +1,360 @@
+"""Graph tooling: schemas and shape inference, model surgery, converters between standard ONNX
+ops and roi_ops (numbers unchanged), the ReferenceEvaluator backend and the command line."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto as T
+from onnx import helper
+
+import roi_ops
+from roi_ops import builders, convert, graph, reference
+from roi_ops.evaluator import make_evaluator
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpp_host"))
+import make_case  # noqa: E402
+
+F = T.FLOAT
+
+
+def vi(name, elem, shape):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def plain_session(model):
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+def every_op_symbolic_model():
+    nodes = [
+        builders.make_roi_align_node("X", "rois", "bi", "Y0", output_height=7, output_width=5),
+        builders.make_roi_pool_node("X", "rois5", None, "Y1", output_height=2, output_width=3),
+        builders.make_ps_roi_align_node("X", "rois", "bi", "Y2", output_height=2, output_width=2),
+        builders.make_ps_roi_pool_node("X", "rois5", None, "Y3", output_height=2, output_width=2),
+        builders.make_roi_align_rotated_node("X", "rot", "bi", "Y4", output_height=3, output_width=3),
+        builders.make_multi_scale_roi_align_node("rois5", None, ["X", "X2"], "Y5", spatial_scales=[0.25, 0.125],
+                                                 output_height=4, output_width=4),
+        builders.make_crop_and_resize_node("X", "boxes", "ci", "Y6", crop_height=6, crop_width=8),
+    ]
+    inputs = [vi("X", F, ["N", 8, "H", "W"]), vi("X2", F, ["N", 8, "H2", "W2"]), vi("rois", F, ["K", 4]),
+              vi("bi", T.INT64, ["K"]), vi("rois5", F, ["K", 5]), vi("rot", F, ["K", 5]), vi("boxes", F, ["B", 4]),
+              vi("ci", T.INT32, ["B"])]
+    outputs = [vi(f"Y{i}", F, [None] * 4) for i in range(7)]
+    return builders.make_model(nodes, inputs, outputs)
+
+
+def test_checker_and_shape_inference_know_every_op():
+    model = every_op_symbolic_model()
+    graph.check(model)
+    inferred = graph.infer_shapes(model)
+    shapes = {o.name: [d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim] for o in inferred.graph.output}
+    assert shapes == {"Y0": ["K", 8, 7, 5], "Y1": ["K", 8, 2, 3], "Y2": ["K", 2, 2, 2], "Y3": ["K", 2, 2, 2],
+                      "Y4": ["K", 8, 3, 3], "Y5": ["K", 8, 4, 4], "Y6": ["B", 8, 6, 8]}
+    assert all(o.type.tensor_type.elem_type == F for o in inferred.graph.output)
+
+
+def test_checker_rejects_wrong_types():
+    node = builders.make_roi_align_node("X", "rois", "bi", "Y")
+    model = builders.make_model([node], [vi("X", T.INT32, ["N", 3, 4, 4]), vi("rois", F, ["K", 4]),
+                                         vi("bi", T.INT64, ["K"])], [vi("Y", T.INT32, [None] * 4)])
+    with pytest.raises((onnx.checker.ValidationError, onnx.shape_inference.InferenceError), match="RoIAlign"):
+        graph.check(model)
+
+
+# --- surgery -----------------------------------------------------------------------------------
+
+def backbone():
+    nodes = [helper.make_node("Relu", ["image"], ["features"], name="relu"),
+             helper.make_node("ReduceMean", ["features"], ["pooled"], name="mean", axes=[2, 3], keepdims=0)]
+    g = helper.make_graph(nodes, "backbone", [vi("image", F, ["N", 6, 16, 16])], [vi("pooled", F, ["N", 6])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=10)
+
+
+def test_insert_node_between_tensors_keeps_the_model_valid():
+    node = builders.make_roi_align_node("features", "rois", None, "roi_features", output_height=2, output_width=2,
+                                        spatial_scale=0.5, name="roi_align")
+    model = graph.insert_node(backbone(), node, rewire={"features": "roi_features"},
+                              new_inputs=[vi("rois", F, ["K", 5])])
+    graph.check(model)
+    assert [n.name for n in model.graph.node] == ["relu", "roi_align", "mean"]
+    assert any(i.domain == roi_ops.DOMAIN for i in model.opset_import)
+    infos = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim] for v in model.graph.value_info}
+    assert infos["roi_features"] == ["K", 6, 2, 2]
+    image = np.random.default_rng(0).standard_normal((2, 6, 16, 16)).astype(np.float32)
+    rois = np.array([[0, 0, 0, 15, 15], [1, 4, 4, 20, 30]], np.float32)
+    got = roi_ops.make_session(model).run(None, {"image": image, "rois": rois})[0]
+    want = reference.roi_align(np.maximum(image, 0), rois, output_height=2, output_width=2,
+                               spatial_scale=0.5).mean(axis=(2, 3))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_insert_node_refuses_unknown_inputs_and_existing_outputs():
+    node = builders.make_roi_pool_node("features", "missing_rois", None, "out")
+    with pytest.raises(ValueError, match="reads \\['missing_rois'\\]"):
+        graph.insert_node(backbone(), node)
+    node = builders.make_roi_pool_node("features", "image", None, "pooled")
+    with pytest.raises(ValueError, match="writes \\['pooled'\\]"):
+        graph.insert_node(backbone(), node)
+
+
+def test_replace_node():
+    model = graph.insert_node(backbone(), builders.make_roi_align_node("features", "rois", None, "roi_features",
+                                                                       name="roi"),
+                              rewire={"features": "roi_features"}, new_inputs=[vi("rois", F, ["K", 5])])
+    pool = builders.make_roi_pool_node("features", "rois", None, "roi_features", name="roi")
+    swapped = graph.replace_node(model, "roi", [pool])
+    graph.check(swapped)
+    assert [n.op_type for n in swapped.graph.node] == ["Relu", "RoIPool", "ReduceMean"]
+    with pytest.raises(ValueError, match="no node named 'nope'"):
+        graph.replace_node(model, "nope", [pool])
+
+
+# --- converters --------------------------------------------------------------------------------
+
+RNG = np.random.default_rng(11)
+X = RNG.standard_normal((2, 5, 12, 14)).astype(np.float32)
+BOXES = RNG.uniform(0, 30, (7, 4)).astype(np.float32)
+BOXES[:, 2:] += BOXES[:, :2]
+BI = RNG.integers(0, 2, 7)
+ROIS5 = np.concatenate([BI[:, None].astype(np.float32), BOXES], 1)
+
+
+def standard_model(node, opset, with_bi=True, rois_cols=4):
+    inputs = [vi("X", F, ["N", 5, "H", "W"]), vi("rois", F, ["K", rois_cols])] + ([vi("bi", T.INT64, ["K"])] if with_bi
+                                                                                    else [])
+    g = helper.make_graph([node], "g", inputs, [vi("Y", F, [None] * 4)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], ir_version=10)
+
+
+ROI_ALIGN_CASES = [(10, None, "avg"), (10, None, "max"), (16, None, "avg"), (16, "half_pixel", "avg"),
+                   (16, "output_half_pixel", "avg"), (16, "half_pixel", "max"), (16, "output_half_pixel", "max")]
+
+
+@pytest.mark.parametrize("opset,ctm,mode", ROI_ALIGN_CASES)
+def test_roi_align_to_roi_ops_keeps_onnxruntimes_numbers(opset, ctm, mode):
+    attrs = dict(mode=mode, output_height=3, output_width=4, sampling_ratio=2, spatial_scale=0.25)
+    if ctm:
+        attrs["coordinate_transformation_mode"] = ctm
+    model = standard_model(helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], name="ra", **attrs), opset)
+    feeds = {"X": X, "rois": BOXES, "bi": BI}
+    want = plain_session(model).run(None, feeds)[0]
+    converted = convert.to_roi_ops(model)
+    node = converted.graph.node[0]
+    assert (node.domain, node.op_type, node.name) == (roi_ops.DOMAIN, "RoIAlign", "ra")
+    got = roi_ops.make_session(converted).run(None, feeds)[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    back = convert.to_standard(converted)  # and back: standard ops only, same numbers
+    assert [n.op_type for n in back.graph.node] == ["RoiAlign"]
+    assert not graph.uses_domain(back)
+    np.testing.assert_array_equal(plain_session(back).run(None, feeds)[0], want)
+
+
+def test_max_roi_pool_to_roi_ops_and_back_is_exact():
+    node = helper.make_node("MaxRoiPool", ["X", "rois"], ["Y"], pooled_shape=[3, 2], spatial_scale=0.5)
+    model = standard_model(node, 1, with_bi=False, rois_cols=5)
+    want = plain_session(model).run(None, {"X": X, "rois": ROIS5})[0]
+    converted = convert.to_roi_ops(model)
+    np.testing.assert_array_equal(roi_ops.make_session(converted).run(None, {"X": X, "rois": ROIS5})[0], want)
+    np.testing.assert_array_equal(plain_session(convert.to_standard(converted)).run(None, {"X": X, "rois": ROIS5})[0],
+                                  want)
+
+
+@pytest.mark.parametrize("op", ["RoiAlign", "MaxRoiPool"])
+def test_opset_22_models_run_only_after_conversion(op):
+    if op == "RoiAlign":
+        node = helper.make_node(op, ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2, sampling_ratio=2,
+                                coordinate_transformation_mode="output_half_pixel")
+        model, feeds = standard_model(node, 22), {"X": X, "rois": BOXES, "bi": BI}
+        want = reference.roi_align(X, BOXES, BI, output_height=2, output_width=2, sampling_ratio=2)
+    else:
+        node = helper.make_node(op, ["X", "rois"], ["Y"], pooled_shape=[2, 2])
+        model, feeds = standard_model(node, 22, with_bi=False, rois_cols=5), {"X": X, "rois": ROIS5}
+        want = reference.roi_pool(X, ROIS5, output_height=2, output_width=2)
+    with pytest.raises(Exception):  # onnxruntime 1.32's CPU provider has no opset-22 kernel
+        plain_session(model).run(None, feeds)
+    got = roi_ops.make_session(convert.to_roi_ops(model)).run(None, feeds)[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_fix_onnx_max_warns_and_computes_the_true_max():
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], mode="max", output_height=2, output_width=2,
+                            sampling_ratio=2)
+    with pytest.warns(UserWarning, match="the numbers change"):
+        fixed = convert.to_roi_ops(standard_model(node, 16), fix_onnx_max=True)
+    assert helper.get_attribute_value(next(a for a in fixed.graph.node[0].attribute if a.name == "mode")) == b"max"
+    got = roi_ops.make_session(fixed).run(None, {"X": X, "rois": BOXES, "bi": BI})[0]
+    want = reference.roi_align(X, BOXES, BI, output_height=2, output_width=2, sampling_ratio=2, mode="max",
+                               aligned=1)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def roi_ops_model(node, inputs):
+    return builders.make_model([node], inputs, [vi("Y", F, [None] * 4)], opset=17)
+
+
+@pytest.mark.parametrize("layout", [4, 5])
+@pytest.mark.parametrize("op,attrs", [
+    ("RoIAlign", dict(mode="avg", aligned=1, sampling_ratio=2)), ("RoIAlign", dict(mode="onnx_max", aligned=0)),
+    ("RoIPool", {}), ("PSRoIAlign", dict(sampling_ratio=2)),
+])
+def test_roi_ops_to_standard_keeps_the_plugins_numbers(op, attrs, layout):
+    make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node,
+            "PSRoIAlign": builders.make_ps_roi_align_node}[op]
+    x = np.random.default_rng(3).standard_normal((2, 20, 12, 14)).astype(np.float32)
+    if layout == 4:
+        node = make("X", "rois", "bi", "Y", output_height=2, output_width=2, spatial_scale=0.25, **attrs)
+        model = roi_ops_model(node, [vi("X", F, ["N", 20, "H", "W"]), vi("rois", F, ["K", 4]), vi("bi", T.INT64, ["K"])])
+        feeds = {"X": x, "rois": BOXES, "bi": BI}
+    else:
+        node = make("X", "rois", None, "Y", output_height=2, output_width=2, spatial_scale=0.25, **attrs)
+        model = roi_ops_model(node, [vi("X", F, ["N", 20, "H", "W"]), vi("rois", F, ["K", 5])])
+        feeds = {"X": x, "rois": ROIS5}
+    want = roi_ops.make_session(model).run(None, feeds)[0]
+    standard = convert.to_standard(model)
+    assert not graph.uses_domain(standard)
+    np.testing.assert_allclose(plain_session(standard).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("with_bi", [True, False])
+def test_multi_scale_roi_align_to_standard(with_bi):
+    rng = np.random.default_rng(5)
+    maps = {f"X_{i}": rng.standard_normal((2, 4, 64 >> i, 64 >> i)).astype(np.float32) for i in range(3)}
+    boxes = rng.uniform(0, 200, (30, 4)).astype(np.float32)
+    boxes[:, 2:] += boxes[:, :2] / 2
+    node = builders.make_multi_scale_roi_align_node("rois", "bi" if with_bi else None, list(maps), "Y",
+                                                    spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
+                                                    output_width=3, sampling_ratio=2, canonical_scale=64)
+    inputs = [vi("rois", F, ["K", 4 if with_bi else 5])] + ([vi("bi", T.INT64, ["K"])] if with_bi else [])
+    inputs += [vi(k, F, ["N", 4, f"h{k}", f"w{k}"]) for k in maps]
+    model = roi_ops_model(node, inputs)
+    feeds = {"rois": boxes if with_bi else np.concatenate([BI[:1].repeat(30)[:, None].astype(np.float32), boxes], 1),
+             **maps}
+    if with_bi:
+        feeds["bi"] = np.zeros(30, np.int64)
+    want = roi_ops.make_session(model).run(None, feeds)[0]
+    got = plain_session(convert.to_standard(model)).run(None, feeds)[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("node,needle", [
+    (builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="head"),
+     "RoIAlign node 'head': mode 'max' (the max of bilinear samples) has no standard equivalent"),
+    (builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", name="rot"),
+     "RoIAlignRotated node 'rot': RoIAlignRotated has no equivalent in standard ONNX ops"),
+    (builders.make_ps_roi_pool_node("X", "rois", "bi", "Y"), "PSRoIPool node (unnamed): PSRoIPool has no equivalent"),
+    (builders.make_crop_and_resize_node("X", "rois", "bi", "Y", crop_height=2, crop_width=2, name="crop"),
+     "CropAndResize node 'crop'"),
+])
+def test_to_standard_names_the_node_it_cannot_convert(node, needle):
+    model = roi_ops_model(node, [vi("X", F, ["N", 4, "H", "W"]), vi("rois", F, ["K", 5 if "Rotated" in node.op_type
+                                                                                 else 4]), vi("bi", T.INT64, ["K"])])
+    with pytest.raises(convert.ConversionError, match=needle.replace("(", "\\(").replace(")", "\\)")):
+        convert.to_standard(model)
+
+
+def test_converters_recurse_into_subgraphs():
+    inner = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Yb"], output_height=2, output_width=2,
+                             coordinate_transformation_mode="output_half_pixel")
+    then_g = helper.make_graph([inner], "then", [], [vi("Yb", F, [None] * 4)])
+    else_g = helper.make_graph([helper.make_node("Identity", ["Z"], ["Ye"])], "else", [], [vi("Ye", F, [None] * 4)])
+    node = helper.make_node("If", ["cond"], ["Y"], then_branch=then_g, else_branch=else_g)
+    g = helper.make_graph([node], "g", [vi("cond", T.BOOL, []), vi("X", F, ["N", 5, "H", "W"]), vi("rois", F, ["K", 4]),
+                                        vi("bi", T.INT64, ["K"]), vi("Z", F, ["K", 5, 2, 2])], [vi("Y", F, [None] * 4)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)
+    converted = convert.to_roi_ops(model)
+    assert graph.uses_domain(converted)
+    feeds = {"cond": np.array(True), "X": X, "rois": BOXES, "bi": BI, "Z": np.zeros((7, 5, 2, 2), np.float32)}
+    np.testing.assert_allclose(roi_ops.make_session(converted).run(None, feeds)[0],
+                               plain_session(model).run(None, feeds)[0], rtol=1e-5, atol=1e-5)
+    assert not graph.uses_domain(convert.to_standard(converted))
+
+
+# --- ReferenceEvaluator ------------------------------------------------------------------------
+
+def test_reference_evaluator_runs_every_op():
+    model, _, expected, feeds = make_case.case(as_inputs=True)
+    outs = make_evaluator(model).run(None, feeds)
+    plugin = roi_ops.make_session(model).run(None, feeds)
+    for got, want, plug in zip(outs, expected, plugin):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(plug, got, rtol=1e-5, atol=1e-5)
+
+
+def test_reference_evaluator_with_omitted_batch_indices_and_defaults():
+    node = builders.make_multi_scale_roi_align_node("rois", None, ["A", "B"], "Y", spatial_scales=[0.5, 0.25])
+    model = builders.make_model([node], [vi("rois", F, ["K", 5]), vi("A", F, [1, 2, 8, 8]), vi("B", F, [1, 2, 4, 4])],
+                                [vi("Y", F, ["K", 2, 1, 1])])
+    feeds = {"rois": np.array([[0, 1, 1, 6, 6]], np.float32), "A": np.ones((1, 2, 8, 8), np.float32),
+             "B": np.full((1, 2, 4, 4), 2, np.float32)}
+    np.testing.assert_allclose(make_evaluator(model).run(None, feeds)[0],
+                               roi_ops.make_session(model).run(None, feeds)[0], rtol=1e-6)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+def cli(*args):
+    env = dict(os.environ)
+    return subprocess.run([sys.executable, "-m", "roi_ops.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def test_cli_info():
+    r = cli("info")
+    assert r.returncode == 0, r.stderr
+    for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: no", "onnxruntime: 1."):
+        assert key in r.stdout
+
+
+def test_cli_convert_both_ways_and_check(tmp_path):
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2, sampling_ratio=2)
+    src = tmp_path / "standard.onnx"
+    onnx.save(standard_model(node, 16), src)
+    r = cli("convert", str(src), "-o", str(tmp_path / "ours.onnx"))
+    assert r.returncode == 0, r.stderr
+    ours = onnx.load(tmp_path / "ours.onnx")
+    assert ours.graph.node[0].op_type == "RoIAlign"
+    r = cli("convert", str(tmp_path / "ours.onnx"), "--to", "standard", "--in-place")
+    assert r.returncode == 0 and onnx.load(tmp_path / "ours.onnx").graph.node[0].op_type == "RoiAlign"
+    model, _, _, feeds = make_case.case(as_inputs=True)
+    onnx.save(model, tmp_path / "every.onnx")
+    np.savez(tmp_path / "inputs.npz", **feeds)
+    for extra in ([], ["--inputs", str(tmp_path / "inputs.npz")]):
+        r = cli("check", str(tmp_path / "every.onnx"), *extra)
+        assert r.returncode == 0, r.stderr
+        largest = float(r.stdout.strip().splitlines()[-1].split("=")[-1] if "=" in r.stdout.splitlines()[-1]
+                        else r.stdout.strip().split()[-1])
+        assert largest < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", "no_such.onnx"], "no_such.onnx: no such file"),
+    (["convert", "no_such.onnx", "-o", "x.onnx"], "no_such.onnx: no such file"),
+    (["convert", __file__, "-o", "x.onnx"], "not an ONNX model"),
+])
+def test_cli_user_mistakes_are_one_line_errors(args, needle):
+    r = cli(*args)
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_convert_refusal_and_missing_output(tmp_path):
+    node = builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", name="rot")
+    model = roi_ops_model(node, [vi("X", F, ["N", 4, "H", "W"]), vi("rois", F, ["K", 5]), vi("bi", T.INT64, ["K"])])
+    onnx.save(model, tmp_path / "rot.onnx")
+    r = cli("convert", str(tmp_path / "rot.onnx"), "--to", "standard", "-o", str(tmp_path / "o.onnx"))
+    assert r.returncode == 1 and "RoIAlignRotated node 'rot'" in r.stderr and "Traceback" not in r.stderr
+    r = cli("convert", str(tmp_path / "rot.onnx"))
+    assert r.returncode == 1 and "give an output file" in r.stderr
+    r = cli("--help")
+    assert r.returncode == 0 and "convert" in r.stdout and "check" in r.stdout
