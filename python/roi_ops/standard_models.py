@@ -47,10 +47,10 @@ class _Emitter:
 
 
 def split_batch_column(e: _Emitter, rois: str) -> tuple[str, str]:
-    """rois [K,5] (batch index first) -> (boxes [K,4], batch_indices [K] int64)."""
+    """rois [K,1+B] (batch index first) -> (boxes [K,B], batch_indices [K] int64)."""
     first = e.op("Gather", [rois, e.const(0, np.int64)], axis=1)
     batch = e.op("Cast", [first], to=TensorProto.INT64)
-    boxes = e.op("Slice", [rois, e.const([1], np.int64), e.const([5], np.int64), e.const([1], np.int64)])
+    boxes = e.op("Slice", [rois, e.const([1], np.int64), e.const([2**62], np.int64), e.const([1], np.int64)])
     return boxes, batch
 
 
