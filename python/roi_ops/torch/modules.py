@@ -1,0 +1,61 @@
+"""``MultiScaleRoIAlign`` with torchvision's module interface, computed by the fused
+``roi_ops::multi_scale_roi_align`` op, so that the export holds one ``roi_ops.MultiScaleRoIAlign``
+node instead of the per-level select / RoiAlign / scatter graph."""
+from __future__ import annotations
+
+import math
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from . import ops
+
+
+def _infer_scale(feature_hw: Sequence[int], image_hw: Sequence[int]) -> float:
+    """torchvision's rule: the power of two nearest to feature size / image size (same on both axes)."""
+    scales = [2.0 ** round(math.log2(float(f) / float(s))) for f, s in zip(feature_hw, image_hw)]
+    if scales[0] != scales[1]:
+        raise ValueError(f"feature map {list(feature_hw)} and image {list(image_hw)} give different scales {scales}")
+    return scales[0]
+
+
+class MultiScaleRoIAlign(nn.Module):
+    """Drop-in for ``torchvision.ops.MultiScaleRoIAlign`` (same constructor and forward); the
+    level assignment and RoIAlign run in one roi_ops op. ``aligned``, ``eps`` and ``eps_in_log``
+    give detectron2's and mmdetection's conventions (SPEC.md)."""
+
+    def __init__(self, featmap_names: List[str], output_size, sampling_ratio: int, *, canonical_scale: int = 224,
+                 canonical_level: int = 4, aligned: bool = False, eps: float = 1e-6, eps_in_log: bool = False):
+        super().__init__()
+        self.featmap_names = list(featmap_names)
+        self.output_size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+        self.sampling_ratio = sampling_ratio
+        self.canonical_scale = canonical_scale
+        self.canonical_level = canonical_level
+        self.aligned = aligned
+        self.eps = eps
+        self.eps_in_log = eps_in_log
+
+    def forward(self, x: Dict[str, Tensor], boxes: List[Tensor], image_shapes: List[Tuple[int, int]]) -> Tensor:
+        maps = [x[name] for name in self.featmap_names]
+        max_hw = [max(s[0] for s in image_shapes), max(s[1] for s in image_shapes)]
+        scales = [_infer_scale(m.shape[-2:], max_hw) for m in maps]
+        index = torch.cat([torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device) for i, b in enumerate(boxes)])
+        rois = torch.cat([index, torch.cat(boxes)], dim=1)
+        return ops.multi_scale_roi_align(rois, None, maps, scales, self.output_size[0], self.output_size[1],
+                                         self.sampling_ratio, int(self.aligned), float(self.canonical_scale),
+                                         self.canonical_level, float(self.eps), int(self.eps_in_log))
+
+
+def replace_torchvision_poolers(module: nn.Module) -> nn.Module:
+    """Replaces every ``torchvision.ops.MultiScaleRoIAlign`` inside ``module`` (in place) by the
+    roi_ops one with the same settings; returns ``module``."""
+    for name, child in list(module.named_children()):
+        if type(child).__name__ == "MultiScaleRoIAlign" and not isinstance(child, MultiScaleRoIAlign):
+            setattr(module, name, MultiScaleRoIAlign(child.featmap_names, child.output_size, child.sampling_ratio,
+                                                     canonical_scale=getattr(child, "canonical_scale", 224),
+                                                     canonical_level=getattr(child, "canonical_level", 4)))
+        else:
+            replace_torchvision_poolers(child)
+    return module

@@ -1,0 +1,102 @@
+"""The roi_ops operators as PyTorch custom ops (``torch.ops.roi_ops.*``), backed by the
+pure-PyTorch implementations of ``functional.py``, with fake (meta) kernels so that
+``torch.export`` and the ONNX exporters can trace them."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import torch
+from torch import Tensor
+
+from . import functional as F
+
+LIB = "roi_ops"
+
+
+def _empty(x: Tensor, k: int, c, oh: int, ow: int) -> Tensor:
+    return x.new_empty((k, c, oh, ow))
+
+
+@torch.library.custom_op(f"{LIB}::roi_align", mutates_args=())
+def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_height: int, output_width: int,
+              spatial_scale: float, sampling_ratio: int, mode: str, aligned: int) -> Tensor:
+    return F.roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode,
+                       aligned)
+
+
+@roi_align.register_fake
+def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode, aligned):
+    return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::roi_pool", mutates_args=())
+def roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_height: int, output_width: int,
+             spatial_scale: float) -> Tensor:
+    return F.roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
+
+
+@roi_pool.register_fake
+def _(x, rois, batch_indices, output_height, output_width, spatial_scale):
+    return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::ps_roi_align", mutates_args=())
+def ps_roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_height: int, output_width: int,
+                 spatial_scale: float, sampling_ratio: int) -> Tensor:
+    return F.ps_roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio)
+
+
+@ps_roi_align.register_fake
+def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio):
+    return _empty(x, rois.shape[0], x.shape[1] // (output_height * output_width), output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::ps_roi_pool", mutates_args=())
+def ps_roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_height: int, output_width: int,
+                spatial_scale: float) -> Tensor:
+    return F.ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
+
+
+@ps_roi_pool.register_fake
+def _(x, rois, batch_indices, output_height, output_width, spatial_scale):
+    return _empty(x, rois.shape[0], x.shape[1] // (output_height * output_width), output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::roi_align_rotated", mutates_args=())
+def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_height: int,
+                      output_width: int, spatial_scale: float, sampling_ratio: int, aligned: int, clockwise: int,
+                      angle_unit: str) -> Tensor:
+    return F.roi_align_rotated(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio,
+                               aligned, clockwise, angle_unit)
+
+
+@roi_align_rotated.register_fake
+def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, aligned, clockwise,
+      angle_unit):
+    return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::multi_scale_roi_align", mutates_args=())
+def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: List[Tensor],
+                          spatial_scales: List[float], output_height: int, output_width: int, sampling_ratio: int,
+                          aligned: int, canonical_scale: float, canonical_level: int, eps: float,
+                          eps_in_log: int) -> Tensor:
+    return F.multi_scale_roi_align(rois, batch_indices, maps, spatial_scales, output_height, output_width,
+                                   sampling_ratio, aligned, canonical_scale, canonical_level, eps, eps_in_log)
+
+
+@multi_scale_roi_align.register_fake
+def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, sampling_ratio, aligned,
+      canonical_scale, canonical_level, eps, eps_in_log):
+    return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::crop_and_resize", mutates_args=())
+def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, crop_height: int, crop_width: int, method: str,
+                    extrapolation_value: float) -> Tensor:
+    return F.crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value)
+
+
+@crop_and_resize.register_fake
+def _(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value):
+    return _empty(x, boxes.shape[0], x.shape[1], crop_height, crop_width)

@@ -1,0 +1,233 @@
+"""PyTorch: the roi_ops custom ops (pure-PyTorch implementations) against the NumPy reference,
+and export through both ONNX exporters (dynamo and TorchScript) for roi_ops' ops, for
+torchvision's RoI ops (defined here with torchvision's exact schemas, since torchvision has no
+CPU build here) and for MultiScaleRoIAlign. Every exported model runs in onnxruntime with the
+plugin and is compared with the PyTorch output."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[test]' installs it)")
+pytest.importorskip("onnxscript", reason="onnxscript is not installed (the dynamo exporter needs it)")
+
+import roi_ops  # noqa: E402
+import roi_ops.torch as rt  # noqa: E402
+from roi_ops import reference  # noqa: E402
+from roi_ops.torch import functional as F  # noqa: E402
+
+RNG = np.random.default_rng(7)
+X = torch.from_numpy(RNG.standard_normal((2, 18, 12, 14)).astype(np.float32))
+BOXES = torch.tensor([[1.0, 1, 20, 30], [5, 4, 40, 44], [0, 0, 55, 47], [10, 12, 10.5, 13], [30, 2, 12, 20]])
+BI = torch.tensor([0, 1, 1, 0, 1])
+ROIS5 = torch.cat([BI[:, None].float(), BOXES], 1)
+ROT = torch.cat([(BOXES[:, :2] + BOXES[:, 2:]) / 2, (BOXES[:, 2:] - BOXES[:, :2]).abs(),
+                 torch.tensor([[0.0], [30], [-45], [90], [200]])], 1)
+MAPS = [torch.from_numpy(RNG.standard_normal((2, 6, 48 >> i, 56 >> i)).astype(np.float32)) for i in range(3)]
+CROPS = torch.tensor([[0.0, 0, 1, 1], [0.1, 0.2, 0.7, 0.9], [-0.2, -0.1, 1.2, 1.1]])
+CROP_IDX = torch.tensor([0, 1, 0])
+COMMON = dict(output_height=3, output_width=3, spatial_scale=0.25)
+
+# (name, torch call, reference call)
+CASES = {
+    "roi_align": (lambda: rt.roi_align(X, BOXES, BI, sampling_ratio=2, aligned=1, **COMMON),
+                  lambda: reference.roi_align(X.numpy(), BOXES.numpy(), BI.numpy(), sampling_ratio=2, aligned=1,
+                                              **COMMON)),
+    "roi_align_max_rois5": (lambda: rt.roi_align(X, ROIS5, mode="max", **COMMON),
+                            lambda: reference.roi_align(X.numpy(), ROIS5.numpy(), mode="max", **COMMON)),
+    "roi_align_onnx_max": (lambda: rt.roi_align(X, BOXES, BI, mode="onnx_max", sampling_ratio=2, **COMMON),
+                           lambda: reference.roi_align(X.numpy(), BOXES.numpy(), BI.numpy(), mode="onnx_max",
+                                                       sampling_ratio=2, **COMMON)),
+    "roi_pool": (lambda: rt.roi_pool(X, ROIS5, **COMMON), lambda: reference.roi_pool(X.numpy(), ROIS5.numpy(), **COMMON)),
+    "ps_roi_align": (lambda: rt.ps_roi_align(X, BOXES, BI, sampling_ratio=0, **COMMON),
+                     lambda: reference.ps_roi_align(X.numpy(), BOXES.numpy(), BI.numpy(), **COMMON)),
+    "ps_roi_pool": (lambda: rt.ps_roi_pool(X, ROIS5, **COMMON),
+                    lambda: reference.ps_roi_pool(X.numpy(), ROIS5.numpy(), **COMMON)),
+    "roi_align_rotated": (lambda: rt.roi_align_rotated(X, ROT, BI, sampling_ratio=2, **COMMON),
+                          lambda: reference.roi_align_rotated(X.numpy(), ROT.numpy(), BI.numpy(), sampling_ratio=2,
+                                                              **COMMON)),
+    "multi_scale_roi_align": (
+        lambda: rt.multi_scale_roi_align(BOXES * 4, BI, MAPS, spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
+                                         output_width=3, sampling_ratio=2, canonical_scale=64),
+        lambda: reference.multi_scale_roi_align((BOXES * 4).numpy(), BI.numpy(), *[m.numpy() for m in MAPS],
+                                                spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
+                                                output_width=3, sampling_ratio=2, canonical_scale=64)),
+    "crop_and_resize": (lambda: rt.crop_and_resize(X, CROPS, CROP_IDX, crop_height=4, crop_width=5, method="bilinear"),
+                        lambda: reference.crop_and_resize(X.numpy(), CROPS.numpy(), CROP_IDX.numpy(), crop_height=4,
+                                                          crop_width=5)),
+    "crop_nearest": (lambda: rt.crop_and_resize(X, CROPS, CROP_IDX, crop_height=4, crop_width=5, method="nearest",
+                                                extrapolation_value=-1.0),
+                     lambda: reference.crop_and_resize(X.numpy(), CROPS.numpy(), CROP_IDX.numpy(), crop_height=4,
+                                                       crop_width=5, method="nearest", extrapolation_value=-1.0)),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_pytorch_ops_match_the_reference(case):
+    got, want = CASES[case]
+    np.testing.assert_allclose(got().numpy(), want(), rtol=1e-6, atol=1e-6)
+
+
+class Call(torch.nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *args):
+        return self.fn(*args)
+
+
+# (name, module call on inputs, inputs)
+EXPORTS = {
+    "roi_align": (lambda x, r, b: rt.roi_align(x, r, b, sampling_ratio=2, aligned=1, **COMMON), (X, BOXES, BI)),
+    "roi_align_rois5": (lambda x, r: rt.roi_align(x, r, mode="onnx_max", **COMMON), (X, ROIS5)),
+    "roi_pool": (lambda x, r: rt.roi_pool(x, r, **COMMON), (X, ROIS5)),
+    "ps_roi_align": (lambda x, r, b: rt.ps_roi_align(x, r, b, sampling_ratio=2, **COMMON), (X, BOXES, BI)),
+    "ps_roi_pool": (lambda x, r: rt.ps_roi_pool(x, r, **COMMON), (X, ROIS5)),
+    "roi_align_rotated": (lambda x, r, b: rt.roi_align_rotated(x, r, b, clockwise=1, **COMMON), (X, ROT, BI)),
+    "multi_scale_roi_align": (
+        lambda r, a, b, c: rt.multi_scale_roi_align(r, None, [a, b, c], spatial_scales=[0.25, 0.125, 0.0625],
+                                                    output_height=3, output_width=3, sampling_ratio=2,
+                                                    canonical_scale=64),
+        (torch.cat([ROIS5[:, :1], ROIS5[:, 1:] * 4], 1), *MAPS)),
+    "crop_and_resize": (lambda x, b, i: rt.crop_and_resize(x, b, i, crop_height=4, crop_width=5), (X, CROPS, CROP_IDX)),
+}
+OP_TYPES = {"roi_align": "RoIAlign", "roi_align_rois5": "RoIAlign", "roi_pool": "RoIPool",
+            "ps_roi_align": "PSRoIAlign", "ps_roi_pool": "PSRoIPool", "roi_align_rotated": "RoIAlignRotated",
+            "multi_scale_roi_align": "MultiScaleRoIAlign", "crop_and_resize": "CropAndResize"}
+
+
+def run_exported(model, args):
+    feeds = {i.name: a.numpy() for i, a in zip(model.graph.input, args)}
+    return roi_ops.make_session(model).run(None, feeds)[0]
+
+
+def export(fn, args, dynamo):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return rt.export(Call(fn).eval(), args, dynamo=dynamo, verbose=False) if dynamo else \
+            rt.export(Call(fn).eval(), args, dynamo=False)
+
+
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
+@pytest.mark.parametrize("case", EXPORTS)
+def test_export_emits_roi_ops_and_onnxruntime_matches_pytorch(case, dynamo):
+    fn, args = EXPORTS[case]
+    model = export(fn, args, dynamo)
+    ours = [n for n in model.graph.node if n.domain == roi_ops.DOMAIN]
+    assert [n.op_type for n in ours] == [OP_TYPES[case]]
+    np.testing.assert_allclose(run_exported(model, args), fn(*args).numpy(), rtol=1e-5, atol=1e-5)
+
+
+# --- torchvision's ops, defined with torchvision's exact schemas ----------------------------------
+
+TV_SCHEMAS = {
+    "roi_align": "roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+                 "SymInt pooled_width, int sampling_ratio, bool aligned) -> Tensor",
+    "roi_pool": "roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+                "SymInt pooled_width) -> (Tensor, Tensor)",
+    "ps_roi_align": "ps_roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+                    "SymInt pooled_width, int sampling_ratio) -> (Tensor, Tensor)",
+    "ps_roi_pool": "ps_roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+                   "SymInt pooled_width) -> (Tensor, Tensor)",
+}
+_tv_lib = None
+
+
+@pytest.fixture(scope="module")
+def torchvision_ops():
+    """torchvision's RoI ops as torch.library ops with its schemas; the numbers are SPEC.md's,
+    which equal torchvision's (the second outputs, argmax / channel mapping, are zeros here)."""
+    global _tv_lib
+    if _tv_lib is None:
+        if hasattr(torch.ops.torchvision, "roi_align"):
+            pytest.skip("torchvision is installed; its real ops are used instead")
+        _tv_lib = torch.library.Library("torchvision", "DEF")
+        for schema in TV_SCHEMAS.values():
+            _tv_lib.define(schema)
+
+        def aux(y):
+            return torch.zeros(y.shape, dtype=torch.int32)
+
+        impls = {
+            "roi_align": lambda x, r, s, ph, pw, sr, al: F.roi_align(x, r, None, ph, pw, s, sr, "avg", int(al)),
+            "roi_pool": lambda x, r, s, ph, pw: (lambda y: (y, aux(y)))(F.roi_pool(x, r, None, ph, pw, s)),
+            "ps_roi_align": lambda x, r, s, ph, pw, sr: (lambda y: (y, aux(y)))(F.ps_roi_align(x, r, None, ph, pw, s,
+                                                                                               sr)),
+            "ps_roi_pool": lambda x, r, s, ph, pw: (lambda y: (y, aux(y)))(F.ps_roi_pool(x, r, None, ph, pw, s)),
+        }
+        for name, fn in impls.items():
+            _tv_lib.impl(name, fn, "CPU")
+
+        def fake_shape(x, r, ph, pw, ps):
+            return x.new_empty((r.shape[0], x.shape[1] // (ph * pw) if ps else x.shape[1], ph, pw))
+
+        torch.library.register_fake("torchvision::roi_align", lib=_tv_lib)(
+            lambda x, r, s, ph, pw, sr, al: fake_shape(x, r, ph, pw, False))
+        for name, ps in [("roi_pool", False), ("ps_roi_align", True), ("ps_roi_pool", True)]:
+            def fake(x, r, s, ph, pw, *rest, _ps=ps):
+                y = fake_shape(x, r, ph, pw, _ps)
+                return y, y.new_empty(y.shape, dtype=torch.int32)
+            torch.library.register_fake(f"torchvision::{name}", lib=_tv_lib)(fake)
+    return torch.ops.torchvision
+
+
+TV_CALLS = {
+    "roi_align": (lambda tv: (lambda x, r: tv.roi_align(x, r, 0.25, 3, 3, 2, True)), "RoIAlign"),
+    "roi_pool": (lambda tv: (lambda x, r: tv.roi_pool(x, r, 0.25, 3, 3)[0]), "RoIPool"),
+    "ps_roi_align": (lambda tv: (lambda x, r: tv.ps_roi_align(x, r, 0.25, 3, 3, 2)[0]), "PSRoIAlign"),
+    "ps_roi_pool": (lambda tv: (lambda x, r: tv.ps_roi_pool(x, r, 0.25, 3, 3)[0]), "PSRoIPool"),
+}
+
+
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
+@pytest.mark.parametrize("name", TV_CALLS)
+def test_torchvision_ops_export_as_roi_ops(torchvision_ops, name, dynamo):
+    make, op_type = TV_CALLS[name]
+    fn = make(torchvision_ops)
+    model = export(fn, (X, ROIS5), dynamo)
+    assert [n.op_type for n in model.graph.node if n.domain == roi_ops.DOMAIN] == [op_type]
+    assert not [n for n in model.graph.node if n.op_type in ("RoiAlign", "MaxRoiPool")]
+    np.testing.assert_allclose(run_exported(model, (X, ROIS5)), fn(X, ROIS5).numpy(), rtol=1e-5, atol=1e-5)
+
+
+class TorchvisionStylePooler(torch.nn.Module):
+    """A stand-in with torchvision.ops.MultiScaleRoIAlign's class name and attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.featmap_names, self.output_size, self.sampling_ratio = ["p2", "p3", "p4"], (3, 3), 2
+        self.canonical_scale, self.canonical_level = 64, 4
+
+
+TorchvisionStylePooler.__name__ = "MultiScaleRoIAlign"
+
+
+class BoxHead(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pooler = TorchvisionStylePooler()
+
+    def forward(self, p2, p3, p4, boxes0, boxes1):
+        return self.pooler({"p2": p2, "p3": p3, "p4": p4}, [boxes0, boxes1], [(192, 224), (192, 224)])
+
+
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "torchscript"])
+def test_multi_scale_roi_align_module_exports_as_one_node(dynamo):
+    head = rt.replace_torchvision_poolers(BoxHead()).eval()
+    assert isinstance(head.pooler, rt.MultiScaleRoIAlign)
+    boxes0, boxes1 = BOXES[:3] * 4, BOXES[3:] * 4
+    args = (*MAPS, boxes0, boxes1)
+    y = head(*args)
+    rois = torch.cat([torch.cat([torch.zeros(3, 1), boxes0], 1), torch.cat([torch.ones(2, 1), boxes1], 1)])
+    want = reference.multi_scale_roi_align(rois.numpy(), None, *[m.numpy() for m in MAPS],
+                                           spatial_scales=[0.25, 0.125, 0.0625], output_height=3, output_width=3,
+                                           sampling_ratio=2, canonical_scale=64)
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-6, atol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = rt.export(head, args, dynamo=dynamo)
+    assert [n.op_type for n in model.graph.node if n.domain == roi_ops.DOMAIN] == ["MultiScaleRoIAlign"]
+    np.testing.assert_allclose(run_exported(model, args), y.numpy(), rtol=1e-5, atol=1e-5)
