@@ -15,24 +15,28 @@ struct RotatedBox {
   R cx, cy, w, h, angle;
 };
 
-// rois [K,6] = (batch_index, cx, cy, w, h, angle), or [K,5] with batch_indices [K].
+// rois [K,6] = (batch_index, cx, cy, w, h, angle), or [K,5] with batch_indices [K]; `batch`
+// is the RoI's batch index, read and validated by the caller.
 template <typename R, typename T, typename ToR>
-ROI_OPS_HD RotatedBox<R> read_rotated_box(const T* rois, int64_t cols, const int64_t* batch_indices, int64_t k,
-                                          ToR to_r) {
-  const T* r = rois + k * cols;
+ROI_OPS_HD RotatedBox<R> read_rotated_box_coords(const T* rois, int64_t cols, int64_t k, int64_t batch, ToR to_r) {
+  const T* r = rois + k * cols + (cols == 6 ? 1 : 0);
   RotatedBox<R> b;
-  if (cols == 6) {
-    b.batch = static_cast<int64_t>(to_r(r[0]));  // validated: an exact integer in [0, N)
-    r += 1;
-  } else {
-    b.batch = batch_indices[k];
-  }
+  b.batch = batch;
   b.cx = to_r(r[0]);
   b.cy = to_r(r[1]);
   b.w = to_r(r[2]);
   b.h = to_r(r[3]);
   b.angle = to_r(r[4]);
   return b;
+}
+
+// As above, with the batch index read from the RoI (validated on the host to be an exact
+// integer in [0, N) before the CPU kernels run).
+template <typename R, typename T, typename ToR>
+ROI_OPS_HD RotatedBox<R> read_rotated_box(const T* rois, int64_t cols, const int64_t* batch_indices, int64_t k,
+                                          ToR to_r) {
+  const int64_t batch = cols == 6 ? static_cast<int64_t>(to_r(rois[k * cols])) : batch_indices[k];
+  return read_rotated_box_coords<R>(rois, cols, k, batch, to_r);
 }
 
 template <typename R>

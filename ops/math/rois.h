@@ -17,23 +17,26 @@ struct Box {
   R x1, y1, x2, y2;
 };
 
-// `cols` is 4 or 5. `to_r` converts the stored scalar (float, double or half) to R.
+// The coordinates of RoI k with `batch` as its batch index (read by the caller). `cols` is 4
+// or 5; `to_r` converts the stored scalar (float, double or half) to R.
 template <typename R, typename T, typename ToR>
-ROI_OPS_HD Box<R> read_box(const T* rois, int64_t cols, const int64_t* batch_indices, int64_t k, ToR to_r) {
-  const T* r = rois + k * cols;
+ROI_OPS_HD Box<R> read_box_coords(const T* rois, int64_t cols, int64_t k, int64_t batch, ToR to_r) {
+  const T* r = rois + k * cols + (cols == 5 ? 1 : 0);
   Box<R> b;
-  if (cols == 5) {
-    // Validated earlier to be an exact integer in [0, N), so the conversion is exact.
-    b.batch = static_cast<int64_t>(to_r(r[0]));
-    r += 1;
-  } else {
-    b.batch = batch_indices[k];
-  }
+  b.batch = batch;
   b.x1 = to_r(r[0]);
   b.y1 = to_r(r[1]);
   b.x2 = to_r(r[2]);
   b.y2 = to_r(r[3]);
   return b;
+}
+
+// RoI k with its batch index, which must have been validated to be an exact integer in [0, N)
+// (the host does it before the CPU kernels run), so the conversion is exact.
+template <typename R, typename T, typename ToR>
+ROI_OPS_HD Box<R> read_box(const T* rois, int64_t cols, const int64_t* batch_indices, int64_t k, ToR to_r) {
+  const int64_t batch = cols == 5 ? static_cast<int64_t>(to_r(rois[k * cols])) : batch_indices[k];
+  return read_box_coords<R>(rois, cols, k, batch, to_r);
 }
 
 // SPEC.md: a RoI with a NaN or infinite coordinate yields a NaN output block, and no

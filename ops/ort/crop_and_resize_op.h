@@ -4,8 +4,6 @@
 
 #include <vector>
 
-#include "../cpu/roi_kernels.h"
-#include "cpu_context.h"
 #include "element_type.h"
 #include "op_error.h"
 #include "op_params.h"
@@ -16,10 +14,10 @@ namespace roi_ops::ort {
 
 constexpr const char* kCropAndResizeName = "CropAndResize";
 
-template <typename T>
-class CropAndResizeCpuKernel {
+template <typename T, typename Device>
+class CropAndResizeKernel {
  public:
-  explicit CropAndResizeCpuKernel(const OrtKernelInfo* info) : params_(parse_crop_and_resize(info)) {}
+  explicit CropAndResizeKernel(const OrtKernelInfo* info) : params_(parse_crop_and_resize(info)) {}
 
   OrtStatusPtr ComputeV2(OrtKernelContext* context) {
     return to_status([&] { compute(context); });
@@ -42,26 +40,39 @@ class CropAndResizeCpuKernel {
                                                 &count);
     const Shape y_shape{count, map.c, params_.crop_height, params_.crop_width};
     check_output_size(op, y_shape, sizeof(T));
-    const std::vector<int64_t> indices =
-        read_box_indices(op, box_indices.GetTensorRawData(), bi_info.GetElementType(), count, map.n);
-
+    ONNXTensorElementDataType index_type = bi_info.GetElementType();
+    const void* index_data = box_indices.GetTensorRawData();
+    std::vector<int64_t> host_indices;
+    if constexpr (Device::kHostData) {
+      host_indices = read_box_indices(op, index_data, index_type, count, map.n);
+      index_data = host_indices.data();
+      index_type = ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+    } else {
+      check_box_index_type(op, index_type);  // the values stay on the device (cuda/device_common.cuh)
+    }
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (count == 0 || map.c == 0) return;
-    cpu::crop_and_resize(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), map,
-                         reinterpret_cast<const Cpu*>(boxes.GetTensorData<T>()), indices.data(), count, params_,
-                         reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), thread_pool_for(context));
+    const Cpu* x_data = reinterpret_cast<const Cpu*>(x.GetTensorData<T>());
+    const Cpu* box_data = reinterpret_cast<const Cpu*>(boxes.GetTensorData<T>());
+    Cpu* y_data = reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>());
+    if (index_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32)
+      Device::crop_and_resize(x_data, map, box_data, static_cast<const int32_t*>(index_data), count, params_, y_data,
+                              Device::exec(context));
+    else
+      Device::crop_and_resize(x_data, map, box_data, static_cast<const int64_t*>(index_data), count, params_, y_data,
+                              Device::exec(context));
   }
 
   cpu::CropParams params_;
 };
 
-template <typename T>
-struct CropAndResizeCpuOp : Ort::CustomOpBase<CropAndResizeCpuOp<T>, CropAndResizeCpuKernel<T>, true> {
+template <typename T, typename Device>
+struct CropAndResizeOp : Ort::CustomOpBase<CropAndResizeOp<T, Device>, CropAndResizeKernel<T, Device>, true> {
   OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new CropAndResizeCpuKernel<T>(info); });
+    return to_status([&] { *kernel = new CropAndResizeKernel<T, Device>(info); });
   }
   const char* GetName() const { return kCropAndResizeName; }
-  const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
+  const char* GetExecutionProviderType() const { return Device::kProvider; }
   size_t GetInputTypeCount() const { return 3; }
   ONNXTensorElementDataType GetInputType(size_t i) const {
     // boxes and box_indices are checked in the kernel: boxes against X's type with a message

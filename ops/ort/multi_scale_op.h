@@ -5,9 +5,7 @@
 
 #include <vector>
 
-#include "../cpu/roi_kernels.h"
 #include "../cpu/roi_output.h"
-#include "cpu_context.h"
 #include "element_type.h"
 #include "op_error.h"
 #include "op_params.h"
@@ -18,10 +16,10 @@ namespace roi_ops::ort {
 
 constexpr const char* kMultiScaleName = "MultiScaleRoIAlign";
 
-template <typename T>
-class MultiScaleCpuKernel {
+template <typename T, typename Device>
+class MultiScaleKernel {
  public:
-  explicit MultiScaleCpuKernel(const OrtKernelInfo* info) : params_(parse_multi_scale_roi_align(info)) {}
+  explicit MultiScaleKernel(const OrtKernelInfo* info) : params_(parse_multi_scale_roi_align(info)) {}
 
   OrtStatusPtr ComputeV2(OrtKernelContext* context) {
     return to_status([&] { compute(context); });
@@ -59,27 +57,27 @@ class MultiScaleCpuKernel {
     check_output_size(op, y_shape, sizeof(T));
     const Cpu* rois_data = reinterpret_cast<const Cpu*>(rois.GetTensorData<T>());
     const int64_t* bi_data = has_bi ? batch_indices.GetTensorData<int64_t>() : nullptr;
-    check_batch_index_values(op, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
+    if constexpr (Device::kHostData) check_batch_index_values(op, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
 
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (in.count == 0 || in.map.c == 0) return;
     std::vector<const Cpu*> data;
     for (const Ort::ConstValue& m : maps) data.push_back(reinterpret_cast<const Cpu*>(m.GetTensorData<T>()));
     cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
-    cpu::multi_scale_roi_align(data, shapes, set, params_, reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()),
-                               thread_pool_for(context));
+    Device::multi_scale_roi_align(data, shapes, set, params_, reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()),
+                                  Device::exec(context));
   }
 
   cpu::MultiScaleParams params_;
 };
 
-template <typename T>
-struct MultiScaleCpuOp : Ort::CustomOpBase<MultiScaleCpuOp<T>, MultiScaleCpuKernel<T>, true> {
+template <typename T, typename Device>
+struct MultiScaleOp : Ort::CustomOpBase<MultiScaleOp<T, Device>, MultiScaleKernel<T, Device>, true> {
   OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new MultiScaleCpuKernel<T>(info); });
+    return to_status([&] { *kernel = new MultiScaleKernel<T, Device>(info); });
   }
   const char* GetName() const { return kMultiScaleName; }
-  const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
+  const char* GetExecutionProviderType() const { return Device::kProvider; }
   size_t GetInputTypeCount() const { return 3; }
   ONNXTensorElementDataType GetInputType(size_t i) const {
     // rois is left open so that a type mismatch gets a message naming both inputs (as roi_op.h).

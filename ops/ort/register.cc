@@ -19,6 +19,9 @@ OrtCustomOpDomain* shared_domain() {
   static Ort::CustomOpDomain* domain = [] {
     auto* d = new Ort::CustomOpDomain(kDomain);
     register_cpu_ops(*d);
+#if defined(ROI_OPS_WITH_CUDA)
+    register_cuda_ops(*d);
+#endif
     return d;
   }();
   return *domain;

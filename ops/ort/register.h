@@ -9,5 +9,18 @@ namespace roi_ops::ort {
 constexpr const char* kDomain = "roi_ops";
 
 void register_cpu_ops(Ort::CustomOpDomain& domain);
+void register_cuda_ops(Ort::CustomOpDomain& domain);  // in CUDA-enabled builds only
+
+// Adds Op<float>, Op<double> and Op<Ort::Float16_t>; onnxruntime binds them to one schema per
+// name. The op objects must outlive every session that uses them: they live as long as the library.
+template <template <typename> class Op>
+void add_all_types(Ort::CustomOpDomain& domain) {
+  static Op<float> f32;
+  static Op<double> f64;
+  static Op<Ort::Float16_t> f16;
+  domain.Add(&f32);
+  domain.Add(&f64);
+  domain.Add(&f16);
+}
 
 }  // namespace roi_ops::ort

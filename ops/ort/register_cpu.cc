@@ -1,3 +1,4 @@
+#include "cpu_device.h"
 #include "crop_and_resize_op.h"
 #include "multi_scale_op.h"
 #include "register.h"
@@ -5,36 +6,29 @@
 #include "roi_traits.h"
 
 namespace roi_ops::ort {
-namespace {
 
-// One op object per element type; onnxruntime binds all of them to one schema per name. The
-// objects must outlive every session that uses them: they live as long as the library.
-template <template <typename> class Op>
-void add_all_types(Ort::CustomOpDomain& domain) {
-  static Op<float> f32;
-  static Op<double> f64;
-  static Op<Ort::Float16_t> f16;
-  domain.Add(&f32);
-  domain.Add(&f64);
-  domain.Add(&f16);
-}
-
+// Named per device, outside any anonymous namespace: add_all_types() keeps its op objects in
+// function-local statics, and GCC gives those of instantiations over anonymous-namespace
+// aliases one process-wide (GNU unique) name, which made the CPU and CUDA registrations share
+// one set of objects.
 template <typename Traits>
-struct RoiOp {
+struct CpuBoxOp {
   template <typename T>
-  using For = RoiCpuOp<Traits, T>;
+  using For = RoiOp<Traits, T, OnCpu>;
 };
-
-}  // namespace
+template <typename T>
+using CpuMultiScale = MultiScaleOp<T, OnCpu>;
+template <typename T>
+using CpuCropAndResize = CropAndResizeOp<T, OnCpu>;
 
 void register_cpu_ops(Ort::CustomOpDomain& domain) {
-  add_all_types<RoiOp<RoIAlignTraits>::For>(domain);
-  add_all_types<RoiOp<RoIPoolTraits>::For>(domain);
-  add_all_types<RoiOp<PSRoIAlignTraits>::For>(domain);
-  add_all_types<RoiOp<PSRoIPoolTraits>::For>(domain);
-  add_all_types<RoiOp<RoIAlignRotatedTraits>::For>(domain);
-  add_all_types<MultiScaleCpuOp>(domain);
-  add_all_types<CropAndResizeCpuOp>(domain);
+  add_all_types<CpuBoxOp<RoIAlignTraits>::For>(domain);
+  add_all_types<CpuBoxOp<RoIPoolTraits>::For>(domain);
+  add_all_types<CpuBoxOp<PSRoIAlignTraits>::For>(domain);
+  add_all_types<CpuBoxOp<PSRoIPoolTraits>::For>(domain);
+  add_all_types<CpuBoxOp<RoIAlignRotatedTraits>::For>(domain);
+  add_all_types<CpuMultiScale>(domain);
+  add_all_types<CpuCropAndResize>(domain);
 }
 
 }  // namespace roi_ops::ort

@@ -2,14 +2,14 @@
 // return Y [K, C_out, output_height, output_width]. An op is described by a Traits struct
 // (roi_traits.h): kName, Params, kBoxCols, parse(info) -> Params, output_size(params) -> {oh, ow},
 // output_channels(op, params, C) -> C_out, run_cpu(x, shape, rois, params, y, parallel_for).
-// One op object is registered per element type; onnxruntime binds all of them to one schema.
+// One op object is registered per element type and device; onnxruntime binds all of them to one
+// schema. `Device` (cpu_device.h, cuda_device.h) says where the kernel runs and how it is launched.
 #pragma once
 
 #include <array>
 #include <vector>
 
 #include "../cpu/roi_output.h"
-#include "cpu_context.h"
 #include "element_type.h"
 #include "op_error.h"
 #include "ort_api.h"
@@ -17,10 +17,10 @@
 
 namespace roi_ops::ort {
 
-template <typename Traits, typename T>
-class RoiCpuKernel {
+template <typename Traits, typename T, typename Device>
+class RoiKernel {
  public:
-  explicit RoiCpuKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
+  explicit RoiKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
 
   OrtStatusPtr ComputeV2(OrtKernelContext* context) {
     return to_status([&] { compute(context); });
@@ -52,25 +52,27 @@ class RoiCpuKernel {
 
     const Cpu* rois_data = reinterpret_cast<const Cpu*>(rois.GetTensorData<T>());
     const int64_t* bi_data = has_bi ? batch_indices.GetTensorData<int64_t>() : nullptr;
-    check_batch_index_values(Traits::kName, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
+    // Only the CPU can read the values here; CUDA kernels handle them on the device.
+    if constexpr (Device::kHostData)
+      check_batch_index_values(Traits::kName, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
 
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (in.count == 0 || channels == 0) return;
     cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
-    Traits::run_cpu(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
-                    reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), thread_pool_for(context));
+    Device::template run<Traits>(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
+                                 reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), Device::exec(context));
   }
 
   typename Traits::Params params_;
 };
 
-template <typename Traits, typename T>
-struct RoiCpuOp : Ort::CustomOpBase<RoiCpuOp<Traits, T>, RoiCpuKernel<Traits, T>, true> {
+template <typename Traits, typename T, typename Device>
+struct RoiOp : Ort::CustomOpBase<RoiOp<Traits, T, Device>, RoiKernel<Traits, T, Device>, true> {
   OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new RoiCpuKernel<Traits, T>(info); });
+    return to_status([&] { *kernel = new RoiKernel<Traits, T, Device>(info); });
   }
   const char* GetName() const { return Traits::kName; }
-  const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
+  const char* GetExecutionProviderType() const { return Device::kProvider; }
   size_t GetInputTypeCount() const { return 3; }
   ONNXTensorElementDataType GetInputType(size_t i) const {
     // rois is left open so that a rois/X type mismatch reaches check_same_type() and gets a

@@ -122,10 +122,14 @@ cpu::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& box
   return {x[0], x[1], x[2], x[3]};
 }
 
-std::vector<int64_t> read_box_indices(const char* op, const void* data, ONNXTensorElementDataType type,
-                                      int64_t count, int64_t n) {
+void check_box_index_type(const char* op, ONNXTensorElementDataType type) {
   if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64)
     fail(op, "input 'box_indices' must be tensor(int32) or tensor(int64); got ", type_name(type));
+}
+
+std::vector<int64_t> read_box_indices(const char* op, const void* data, ONNXTensorElementDataType type,
+                                      int64_t count, int64_t n) {
+  check_box_index_type(op, type);
   std::vector<int64_t> out(static_cast<std::size_t>(count));
   for (int64_t k = 0; k < count; ++k) {
     out[k] = type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 ? static_cast<const int32_t*>(data)[k]

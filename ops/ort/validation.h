@@ -42,6 +42,9 @@ std::vector<cpu::MapShape> check_maps(const char* op, const std::vector<Shape>& 
 cpu::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& boxes, const Shape& box_indices,
                                 int64_t* count);
 
+// CropAndResize's box_indices must be int32 or int64 (TensorFlow's two index types).
+void check_box_index_type(const char* op, ONNXTensorElementDataType type);
+
 // CropAndResize's box_indices are int32 or int64; returns them as int64, each checked to lie in [0, n).
 std::vector<int64_t> read_box_indices(const char* op, const void* data, ONNXTensorElementDataType type,
                                       int64_t count, int64_t n);

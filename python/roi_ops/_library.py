@@ -11,15 +11,29 @@ if TYPE_CHECKING:
 
 DOMAIN = "roi_ops"
 OPSET_VERSION = 1
-_LIBRARY_NAMES = ("libroi_ops.so", "libroi_ops.dylib", "roi_ops.dll")
+_LIBRARY_NAMES = {False: ("libroi_ops.so", "libroi_ops.dylib", "roi_ops.dll"),
+                  True: ("libroi_ops_cuda.so", "roi_ops_cuda.dll")}
 LIBRARY_ENV = "ROI_OPS_LIBRARY"
+DEVICE_ENV = "ROI_OPS_DEVICE"  # "cpu" or "cuda": which build get_library_path() returns
 
 
-def get_library_path() -> str:
+def _cuda_provider_available() -> bool:
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return False
+    return "CUDAExecutionProvider" in ort.get_available_providers()
+
+
+def get_library_path(cuda: bool | None = None) -> str:
     """Absolute path of the roi-ops shared library, for ``SessionOptions.register_custom_ops_library``.
 
-    The environment variable ``ROI_OPS_LIBRARY`` overrides the library shipped in the package
-    (for example to load a sanitizer build).
+    Two builds may sit in the package: the CPU-only library (loads anywhere) and, when a CUDA
+    compiler was found at build time, the CUDA-enabled one (CPU and CUDA kernels; it also loads
+    and runs on machines without CUDA). ``cuda=True`` / ``False`` picks one; ``None`` takes the
+    environment variable ``ROI_OPS_DEVICE`` (``cpu`` or ``cuda``), else the CUDA-enabled build
+    when it exists and onnxruntime offers ``CUDAExecutionProvider``. ``ROI_OPS_LIBRARY``
+    overrides everything (for example to load a sanitizer build).
     """
     override = os.environ.get(LIBRARY_ENV)
     if override:
@@ -27,19 +41,35 @@ def get_library_path() -> str:
         if not path.is_file():
             raise FileNotFoundError(f"{LIBRARY_ENV}={override} does not name a file")
         return str(path)
+    if cuda is None:
+        device = os.environ.get(DEVICE_ENV, "").strip().lower()
+        if device not in ("", "cpu", "cuda"):
+            raise ValueError(f"{DEVICE_ENV}={device!r}: expected 'cpu' or 'cuda'")
+        cuda = device == "cuda" if device else None
     # The package's search path: its own folder, and for an editable install also the folder in
     # site-packages where the compiled library was installed.
     import roi_ops
 
     folders = [Path(p) for p in roi_ops.__path__]
-    for folder in folders:
-        for name in _LIBRARY_NAMES:
-            if (folder / name).is_file():
-                return str((folder / name).resolve())
-    raise FileNotFoundError(
-        f"the roi-ops library is not in {', '.join(map(str, folders))}; install the package with "
-        f"'pip install .' (which compiles it) or set {LIBRARY_ENV}"
-    )
+
+    def find(with_cuda: bool) -> Path | None:
+        for folder in folders:
+            for name in _LIBRARY_NAMES[with_cuda]:
+                if (folder / name).is_file():
+                    return (folder / name).resolve()
+        return None
+
+    if cuda is None:
+        found = (find(True) if _cuda_provider_available() else None) or find(False)
+    else:
+        found = find(cuda)
+    if found is None:
+        what = "CUDA-enabled library (built only where a CUDA compiler was found)" if cuda else "library"
+        raise FileNotFoundError(
+            f"the roi-ops {what} is not in {', '.join(map(str, folders))}; install the package with "
+            f"'pip install .' (which compiles it) or set {LIBRARY_ENV}"
+        )
+    return str(found)
 
 
 def session_options(
@@ -69,5 +99,9 @@ def make_session(
         model = model.SerializeToString()
     elif isinstance(model, os.PathLike):
         model = os.fspath(model)
-    so = session_options(options, intra_op_num_threads=intra_op_num_threads)
+    so = options if options is not None else ort.SessionOptions()
+    if intra_op_num_threads is not None:
+        so.intra_op_num_threads = intra_op_num_threads
+    # A session that asks for CUDA needs the CUDA-enabled build; otherwise the default choice.
+    so.register_custom_ops_library(get_library_path(True if "CUDAExecutionProvider" in providers else None))
     return ort.InferenceSession(model, so, providers=list(providers))

@@ -1,0 +1,191 @@
+// RoIAlign, PSRoIAlign and MultiScaleRoIAlign on CUDA: one thread per output element; each
+// sample's row and column taps come from the shared math (math/roi_align.h, math/bilinear.h),
+// computed once per sample row and once per sample. Consecutive threads handle consecutive
+// output columns of one channel, so their reads fall on neighbouring columns of one plane.
+#include <cuda_fp16.h>
+
+#include "../math/bilinear.h"
+#include "../math/fpn_levels.h"
+#include "../math/ps_roi.h"
+#include "../math/roi_align.h"
+#include "../math/rois.h"
+#include "device_common.cuh"
+#include "launch.h"
+#include "launch_check.h"
+#include "storage.cuh"
+
+namespace roi_ops::cuda {
+namespace {
+
+using math::AlignMode;
+
+// One bin of one channel plane (SPEC.md, "RoIAlign"); samples outside [-1, size] are skipped
+// (they are 0), which bounds the work of a huge RoI by the map.
+template <int kMode, typename T, typename A>
+__device__ A align_bin(const T* plane, int64_t h, int64_t w, const math::AlignAxis<A>& ay,
+                       const math::AlignAxis<A>& ax, int64_t ph, int64_t pw) {
+  int64_t iy0, iy1, ix0, ix1;
+  math::bin_sample_range(ay, ph, h, &iy0, &iy1);
+  math::bin_sample_range(ax, pw, w, &ix0, &ix1);
+  A sum = 0, best = -INFINITY;
+  int64_t taken = 0;
+  for (int64_t iy = iy0; iy < iy1; ++iy) {
+    const auto ty = math::axis_tap(math::sample_position(ay, ph, iy), h);
+    if (!ty.valid) continue;
+    const T* row_lo = plane + ty.lo * w;
+    const T* row_hi = plane + ty.hi * w;
+    for (int64_t ix = ix0; ix < ix1; ++ix) {
+      const auto tx = math::axis_tap(math::sample_position(ax, pw, ix), w);
+      if (!tx.valid) continue;
+      const A a = ty.w_lo * tx.w_lo * load(row_lo + tx.lo), b = ty.w_lo * tx.w_hi * load(row_lo + tx.hi);
+      const A c = ty.w_hi * tx.w_lo * load(row_hi + tx.lo), d = ty.w_hi * tx.w_hi * load(row_hi + tx.hi);
+      if (kMode == static_cast<int>(AlignMode::kAvg)) {
+        sum += (a + b) + (c + d);
+      } else if (kMode == static_cast<int>(AlignMode::kMax)) {
+        best = fmax(best, (a + b) + (c + d));
+      } else {  // ONNX Runtime's max: the largest weighted corner
+        best = fmax(best, fmax(fmax(a, b), fmax(c, d)));
+      }
+      ++taken;
+    }
+  }
+  if (kMode == static_cast<int>(AlignMode::kAvg)) return sum / math::sample_count(ay, ax);
+  // A bin without samples is 0, and samples outside the map count as 0 in the max.
+  if (taken == 0) return A(0);
+  return A(taken) < ay.grid * ax.grid && best < A(0) ? A(0) : best;
+}
+
+template <int kMode, typename T>
+__global__ void roi_align_kernel(const T* x, cpu::MapShape s, const T* rois, int64_t count, int64_t cols,
+                                 const int64_t* bi, int64_t out_c, cpu::AlignParams p, bool position_sensitive,
+                                 T* y) {
+  using A = acc_t<T>;
+  const int64_t oh = p.output_height, ow = p.output_width;
+  const int64_t total = count * out_c * oh * ow;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    const OutIndex o = split_index(i, out_c, oh, ow);
+    const int64_t n = batch_index(rois, cols, 4, bi, o.k, s.n);
+    const auto box = math::read_box_coords<A>(rois, cols, o.k, n, LoadAs<T>{});
+    if (n < 0 || !math::box_is_finite(box)) {
+      store(y + i, quiet_nan<A>());
+      continue;
+    }
+    const auto ay = math::align_axis(box.y1, box.y2, A(p.spatial_scale), p.aligned, oh, p.sampling_ratio);
+    const auto ax = math::align_axis(box.x1, box.x2, A(p.spatial_scale), p.aligned, ow, p.sampling_ratio);
+    const int64_t c = position_sensitive ? math::ps_input_channel(o.c, o.ph, o.pw, oh, ow) : o.c;
+    store(y + i, align_bin<kMode>(x + (n * s.c + c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
+  }
+}
+
+template <typename T>
+void launch_align(const char* op, const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r,
+                  const cpu::AlignParams& p, bool ps, T* y, Stream stream) {
+  using D = typename Storage<T>::type;
+  const int64_t out_c = ps ? s.c / (p.output_height * p.output_width) : s.c;
+  const int64_t total = r.count * out_c * p.output_height * p.output_width;
+  if (total == 0) return;
+  auto st = static_cast<cudaStream_t>(stream);
+  const auto* xd = reinterpret_cast<const D*>(x);
+  const auto* rd = reinterpret_cast<const D*>(r.rois);
+  auto* yd = reinterpret_cast<D*>(y);
+  const unsigned grid = grid_for(total);
+  switch (p.mode) {
+    case AlignMode::kAvg:
+      roi_align_kernel<0><<<grid, kThreads, 0, st>>>(xd, s, rd, r.count, r.cols, r.batch_indices, out_c, p, ps, yd);
+      break;
+    case AlignMode::kMax:
+      roi_align_kernel<1><<<grid, kThreads, 0, st>>>(xd, s, rd, r.count, r.cols, r.batch_indices, out_c, p, ps, yd);
+      break;
+    case AlignMode::kOnnxMax:
+      roi_align_kernel<2><<<grid, kThreads, 0, st>>>(xd, s, rd, r.count, r.cols, r.batch_indices, out_c, p, ps, yd);
+      break;
+  }
+  check_launch(op);
+}
+
+template <typename T>
+struct Pyramid {
+  const T* maps[kMaxLevels];
+  cpu::MapShape shapes[kMaxLevels];
+  double scales[kMaxLevels];
+};
+
+// MultiScaleParams without its vector: what the kernel reads, passed by value.
+struct LevelParams {
+  int64_t output_height, output_width, sampling_ratio;
+  bool aligned;
+  math::FpnLevels levels;
+};
+
+template <typename T>
+__global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count, int64_t cols, const int64_t* bi,
+                                   LevelParams p, T* y) {
+  using A = acc_t<T>;
+  const cpu::MapShape s0 = pyr.shapes[0];
+  const int64_t oh = p.output_height, ow = p.output_width;
+  const int64_t total = count * s0.c * oh * ow;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    const OutIndex o = split_index(i, s0.c, oh, ow);
+    const int64_t n = batch_index(rois, cols, 4, bi, o.k, s0.n);
+    const auto box = math::read_box_coords<A>(rois, cols, o.k, n, LoadAs<T>{});
+    if (n < 0 || !math::box_is_finite(box)) {
+      store(y + i, quiet_nan<A>());
+      continue;
+    }
+    const int64_t l = math::fpn_level(box.x1, box.y1, box.x2, box.y2, p.levels);
+    const cpu::MapShape s = pyr.shapes[l];
+    const A scale = A(pyr.scales[l]);
+    const auto ay = math::align_axis(box.y1, box.y2, scale, p.aligned, oh, p.sampling_ratio);
+    const auto ax = math::align_axis(box.x1, box.x2, scale, p.aligned, ow, p.sampling_ratio);
+    store(y + i, align_bin<0>(pyr.maps[l] + (n * s.c + o.c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void roi_align(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::AlignParams& p, T* y,
+               Stream stream) {
+  launch_align("RoIAlign", x, s, r, p, false, y, stream);
+}
+
+template <typename T>
+void ps_roi_align(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::AlignParams& p, T* y,
+                  Stream stream) {
+  launch_align("PSRoIAlign", x, s, r, p, true, y, stream);
+}
+
+template <typename T>
+void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<cpu::MapShape>& shapes,
+                           const cpu::RoiSet<T>& r, const cpu::MultiScaleParams& p, T* y, Stream stream) {
+  using D = typename Storage<T>::type;
+  if (maps.size() > static_cast<size_t>(kMaxLevels))
+    throw std::runtime_error("MultiScaleRoIAlign: the CUDA kernel takes at most 8 feature maps");
+  const int64_t total = r.count * shapes[0].c * p.output_height * p.output_width;
+  if (total == 0) return;
+  Pyramid<D> pyr{};
+  for (size_t l = 0; l < maps.size(); ++l) {
+    pyr.maps[l] = reinterpret_cast<const D*>(maps[l]);
+    pyr.shapes[l] = shapes[l];
+    pyr.scales[l] = p.spatial_scales[l];
+  }
+  multi_scale_kernel<<<grid_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      pyr, reinterpret_cast<const D*>(r.rois), r.count, r.cols, r.batch_indices,
+      LevelParams{p.output_height, p.output_width, p.sampling_ratio, p.aligned, p.levels},
+      reinterpret_cast<D*>(y));
+  check_launch("MultiScaleRoIAlign");
+}
+
+#define ROI_OPS_INSTANTIATE(T)                                                                                     \
+  template void roi_align<T>(const T*, const cpu::MapShape&, const cpu::RoiSet<T>&, const cpu::AlignParams&, T*,   \
+                             Stream);                                                                            \
+  template void ps_roi_align<T>(const T*, const cpu::MapShape&, const cpu::RoiSet<T>&, const cpu::AlignParams&, T*, \
+                                Stream);                                                                         \
+  template void multi_scale_roi_align<T>(const std::vector<const T*>&, const std::vector<cpu::MapShape>&,          \
+                                         const cpu::RoiSet<T>&, const cpu::MultiScaleParams&, T*, Stream);
+ROI_OPS_INSTANTIATE(float)
+ROI_OPS_INSTANTIATE(double)
+ROI_OPS_INSTANTIATE(cpu::Half)
+#undef ROI_OPS_INSTANTIATE
+
+}  // namespace roi_ops::cuda

@@ -1,0 +1,47 @@
+// Host entry points of the CUDA kernels: plain functions over typed device pointers and a
+// stream (STYLE.md, principle 4), callable from the onnxruntime glue, a test binary or a
+// benchmark. Inputs must already be validated for shape (ort/validation.h); values that only
+// the device can see (batch indices) are handled in the kernels (device_common.cuh). Every
+// launch is checked; a failure throws std::runtime_error naming the op. Nothing is allocated
+// and the device is never synchronised.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "../cpu/half.h"
+#include "../cpu/shapes.h"
+
+namespace roi_ops::cuda {
+
+using Stream = void*;  // cudaStream_t, kept opaque so that host-only code can include this
+
+// T is float, double or cpu::Half (binary16 storage, the layout of __half).
+template <typename T>
+void roi_align(const T* x, const cpu::MapShape& shape, const cpu::RoiSet<T>& rois, const cpu::AlignParams& p, T* y,
+               Stream stream);
+template <typename T>
+void roi_pool(const T* x, const cpu::MapShape& shape, const cpu::RoiSet<T>& rois, const cpu::PoolParams& p, T* y,
+              Stream stream);
+template <typename T>
+void ps_roi_align(const T* x, const cpu::MapShape& shape, const cpu::RoiSet<T>& rois, const cpu::AlignParams& p,
+                  T* y, Stream stream);
+template <typename T>
+void ps_roi_pool(const T* x, const cpu::MapShape& shape, const cpu::RoiSet<T>& rois, const cpu::PoolParams& p, T* y,
+                 Stream stream);
+template <typename T>
+void roi_align_rotated(const T* x, const cpu::MapShape& shape, const cpu::RoiSet<T>& rois,
+                       const cpu::RotatedParams& p, T* y, Stream stream);
+
+// Up to kMaxLevels maps (their pointers and shapes travel in the kernel's parameters).
+constexpr int kMaxLevels = 8;
+template <typename T>
+void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<cpu::MapShape>& shapes,
+                           const cpu::RoiSet<T>& rois, const cpu::MultiScaleParams& p, T* y, Stream stream);
+
+// box_indices are int32 or int64 (I), on the device.
+template <typename T, typename I>
+void crop_and_resize(const T* x, const cpu::MapShape& shape, const T* boxes, const I* box_indices, int64_t count,
+                     const cpu::CropParams& p, T* y, Stream stream);
+
+}  // namespace roi_ops::cuda
