@@ -9,7 +9,7 @@ cxx=${CXX:-c++}
 include=$($py tests/cpp_host/paths.py include)
 runtime=$($py tests/cpp_host/paths.py library)
 
-cmake -S . -B build/sanitize -DROI_OPS_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B build/sanitize -DROI_OPS_SANITIZE=ON -DROI_OPS_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DONNXRUNTIME_INCLUDE_DIR="$include" > /dev/null
 cmake --build build/sanitize -j "$(nproc)" > /dev/null
 lib=$PWD/build/sanitize/libroi_ops.so

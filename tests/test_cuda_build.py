@@ -30,10 +30,11 @@ def cuda_library() -> str | None:
 
 
 LIBRARY = cuda_library()
-pytestmark = pytest.mark.skipif(LIBRARY is None, reason="no CUDA-enabled build: no CUDA compiler was found when the "
-                                                       "package was built (CI builds it with ROI_OPS_CUDA=ON)")
+needs_library = pytest.mark.skipif(LIBRARY is None, reason="no CUDA-enabled build: no CUDA compiler was found when "
+                                                         "the package was built (CI builds it with ROI_OPS_CUDA=ON)")
 
 
+@needs_library
 def test_exports_only_register_custom_ops_and_needs_no_cuda_library():
     symbols = subprocess.run(["nm", "-D", "--defined-only", LIBRARY], capture_output=True, text=True, check=True)
     assert [line.split()[-1] for line in symbols.stdout.splitlines()] == ["RegisterCustomOps"]
@@ -41,12 +42,14 @@ def test_exports_only_register_custom_ops_and_needs_no_cuda_library():
     assert "libcudart" not in deps and "libcuda." not in deps and "onnxruntime" not in deps, deps
 
 
+@needs_library
 def test_build_info_names_the_cuda_architectures():
     with open(os.path.join(os.path.dirname(LIBRARY), "roi_ops_build_info.json")) as f:
         info = json.load(f)
     assert info["cuda"] and "80" in info["cuda"]
 
 
+@needs_library
 def test_loads_in_a_cpu_only_session_and_runs_every_op():
     import onnxruntime as ort
 
@@ -56,3 +59,27 @@ def test_loads_in_a_cpu_only_session_and_runs_every_op():
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
     for got, want in zip(sess.run(None, feeds), expected):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def cuda_compiler() -> str | None:
+    import shutil
+
+    for candidate in (os.environ.get("CUDACXX"), shutil.which("nvcc"), "/usr/local/cuda/bin/nvcc"):
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+@pytest.mark.skipif(cuda_compiler() is None, reason="no CUDA compiler (CUDACXX, nvcc on PATH or /usr/local/cuda)")
+def test_gpu_check_harness_builds_and_its_cpu_path_matches_the_reference(tmp_path):
+    # What scripts/gpu_check.sh builds on a GPU machine; here for one architecture, since
+    # 'native' needs a GPU. The self-test drives the harness's CPU path through the same ctypes
+    # plumbing the GPU check uses.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, CUDACXX=cuda_compiler())
+    subprocess.run(["cmake", "-S", os.path.join(root, "tests", "gpu"), "-B", str(tmp_path),
+                    "-DCMAKE_CUDA_ARCHITECTURES=80"], check=True, capture_output=True, env=env)
+    subprocess.run(["cmake", "--build", str(tmp_path), "-j", "2"], check=True, capture_output=True, env=env)
+    run = subprocess.run([sys.executable, os.path.join(root, "tests", "gpu", "gpu_check.py"), "--harness",
+                          str(tmp_path / "libroi_ops_gpu_harness.so"), "--selftest"], capture_output=True, text=True)
+    assert run.returncode == 0 and "matches the NumPy reference" in run.stdout, run.stdout + run.stderr
