@@ -312,8 +312,9 @@ def cli(*args):
 def test_cli_info():
     r = cli("info")
     assert r.returncode == 0, r.stderr
-    for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: no", "onnxruntime: 1."):
+    for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: ", "onnxruntime: 1."):
         assert key in r.stdout
+    assert "cuda: no (CPU kernels only)" in r.stdout or "libroi_ops_cuda.so for " in r.stdout
 
 
 def test_cli_convert_both_ways_and_check(tmp_path):

@@ -42,7 +42,15 @@ def cmd_info(_args) -> int:
     for key in ("compiler", "build_type", "cxx_flags", "cpu_isa", "sanitizers", "onnxruntime_api_version"):
         value = build.get(key, "unknown (no roi_ops_build_info.json next to the library)")
         print(f"{key}: {'none' if value is None else value}")
-    print(f"cuda: {'yes' if build.get('cuda') else 'no (CPU kernels only)'}")
+    try:
+        cuda_path = get_library_path(cuda=True) if not os.environ.get("ROI_OPS_LIBRARY") else None
+    except FileNotFoundError:
+        cuda_path = None
+    if cuda_path and build.get("cuda"):
+        in_use = "in use" if cuda_path == path else "used when onnxruntime offers CUDAExecutionProvider"
+        print(f"cuda: yes, {cuda_path} for {build['cuda']} ({in_use})")
+    else:
+        print("cuda: no (CPU kernels only)")
     print(f"onnxruntime: {onnxruntime.__version__} (providers: {', '.join(onnxruntime.get_available_providers())})")
     return 0
 
