@@ -55,6 +55,17 @@ def cmd_info(_args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'") from e
+    from .explain import draw
+
+    print(f"wrote {draw(args.output)}")
+    return 0
+
+
 def cmd_convert(args) -> int:
     import warnings
 
@@ -143,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="build a small model with RoIAlign and RoIPool, run it, compare with references")
     sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
+    exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
+    exp.add_argument("-o", "--output", default="roi_pool_vs_roi_align.png", help="PNG file to write")
     conv = sub.add_parser("convert", help="convert standard RoiAlign/MaxRoiPool nodes to roi_ops, or back")
     conv.add_argument("model", help="input .onnx file")
     conv.add_argument("-o", "--output", help="output .onnx file")
@@ -165,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             from .demo import main as demo_main
 
             return demo_main()
-        return {"info": cmd_info, "convert": cmd_convert, "check": cmd_check}[args.command](args)
+        return {"info": cmd_info, "convert": cmd_convert, "check": cmd_check, "explain": cmd_explain}[args.command](args)
     except (UserError, FileNotFoundError) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
