@@ -6,12 +6,17 @@ roi_ops PyTorch ops, so that the export holds roi_ops nodes:
 - `mask_rcnn_mask_head`: the same backbone's P2 through RoIAlign 14x14 (aligned) into a
   mask head (28x28 logits);
 - `rfcn_head`: position-sensitive score maps through PSRoIPool 7x7, voted per class;
-- `rotated_head`: rotated boxes through RoIAlignRotated 7x7 into a box head.
+- `rotated_head`: rotated boxes through RoIAlignRotated 7x7 into a box head;
+- `faster_rcnn_detector`: `faster_rcnn_fpn` (the same weights) on a fixed grid of 1008 anchor
+  proposals, with the box decoding and class scores of a detector: image in, boxes
+  (cx, cy, w, h) and per-class scores out. The demo wraps it in pre- and post-processing.
 
 Inputs are an image [1,3,256,256] and proposals [K,5] (batch index, x1, y1, x2, y2; rotated:
-batch index, cx, cy, w, h, angle).
+batch index, cx, cy, w, h, angle); the detector takes the image only.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -111,6 +116,45 @@ class RotatedHead(nn.Module):
         return self.head(pooled)
 
 
+def anchors(sizes=(32, 64, 128), ratios=(0.5, 1.0, 2.0)) -> torch.Tensor:
+    """[K,4] (x1, y1, x2, y2) anchors of each size and aspect ratio (h/w) every size/2 pixels,
+    clipped to the image: 768 + 192 + 48 = 1008 proposals, about the 1000 that torchvision's
+    Faster R-CNN keeps per image at test time."""
+    out = []
+    for size in sizes:
+        stride = size // 2
+        centers = torch.arange(stride / 2, IMAGE, stride)
+        cy, cx = torch.meshgrid(centers, centers, indexing="ij")
+        for r in ratios:
+            h, w = size * r ** 0.5, size / r ** 0.5
+            out.append(torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1).reshape(-1, 4))
+    return torch.cat(out).clamp(0, IMAGE)
+
+
+class FasterRCNNDetector(nn.Module):
+    """Box head on anchor proposals plus torchvision's box decoding (weights 10, 10, 5, 5): for
+    each proposal, the best foreground class's refined box as (cx, cy, w, h) and the softmax
+    scores of the foreground classes. A detector's last step, NMS, is left to post-processing."""
+
+    def __init__(self):
+        super().__init__()
+        self.rcnn = FasterRCNNFPN()
+        a = anchors()
+        self.register_buffer("proposals", torch.cat([torch.zeros(len(a), 1), a], 1))
+
+    def forward(self, image):
+        logits, deltas = self.rcnn(image, self.proposals)
+        scores = torch.softmax(logits, -1)[:, 1:]
+        best = scores.argmax(-1) + 1
+        d = deltas.reshape(len(deltas), CLASSES, 4)[torch.arange(len(deltas)), best]
+        d = d / torch.tensor([10.0, 10.0, 5.0, 5.0])
+        a = self.proposals[:, 1:]
+        wh = a[:, 2:] - a[:, :2]
+        center = a[:, :2] + 0.5 * wh + d[:, :2] * wh
+        size = wh * torch.exp(d[:, 2:].clamp(max=math.log(1000 / 16)))
+        return torch.cat([center, size], 1), scores
+
+
 def proposals(kind: str, count: int = 32, seed: int = 0) -> torch.Tensor:
     """Fixed proposals for the example inputs: [K,5] boxes, or [K,6] rotated boxes."""
     g = torch.Generator().manual_seed(seed)
@@ -128,6 +172,7 @@ MODELS = {
     "mask_rcnn_mask_head": (MaskHead, "boxes", ["mask_logits"]),
     "rfcn_head": (RFCNHead, "boxes", ["class_scores"]),
     "rotated_head": (RotatedHead, "rotated", ["class_logits", "box_deltas"]),
+    "faster_rcnn_detector": (FasterRCNNDetector, None, ["boxes", "scores"]),
 }
 
 
@@ -137,6 +182,12 @@ def build(name: str, seed: int = 2026) -> nn.Module:
     return MODELS[name][0]().eval()
 
 
-def example_inputs(name: str, seed: int = 1):
+def example_inputs(name: str, seed: int = 1) -> tuple:
     g = torch.Generator().manual_seed(seed)
-    return torch.rand(1, 3, IMAGE, IMAGE, generator=g), proposals(MODELS[name][1])
+    image = torch.rand(1, 3, IMAGE, IMAGE, generator=g)
+    kind = MODELS[name][1]
+    return (image,) if kind is None else (image, proposals(kind))
+
+
+def input_names(name: str) -> list:
+    return ["image"] if MODELS[name][1] is None else ["image", "proposals"]

@@ -27,13 +27,26 @@ from roi_ops import convert  # noqa: E402
 
 def export(name: str) -> onnx.ModelProto:
     model = detectors.build(name)
-    image, props = detectors.example_inputs(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        onnx_model = rt.export(model, (image, props), dynamo=True, input_names=["image", "proposals"],
+        onnx_model = rt.export(model, detectors.example_inputs(name), dynamo=True,
+                               input_names=detectors.input_names(name),
                                output_names=detectors.MODELS[name][2], verbose=False)
     onnx_model.producer_name = "roi-ops models/generate.py"
+    strip_trace_metadata(onnx_model.graph)
     return onnx_model
+
+
+def strip_trace_metadata(graph: onnx.GraphProto) -> None:
+    """Drops the exporter's per-node metadata (stack traces with this machine's paths and line
+    numbers), so the files depend only on the models and regenerate byte for byte."""
+    for node in graph.node:
+        del node.metadata_props[:]
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                strip_trace_metadata(attr.g)
+    for value in list(graph.value_info) + list(graph.input) + list(graph.output) + list(graph.initializer):
+        del value.metadata_props[:]
 
 
 def main() -> int:

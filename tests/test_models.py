@@ -21,16 +21,16 @@ sys.path.insert(0, MODELS_DIR)
 import detectors  # noqa: E402
 
 ROI_OP = {"faster_rcnn_fpn": "MultiScaleRoIAlign", "mask_rcnn_mask_head": "RoIAlign", "rfcn_head": "PSRoIPool",
-          "rotated_head": "RoIAlignRotated"}
+          "rotated_head": "RoIAlignRotated", "faster_rcnn_detector": "MultiScaleRoIAlign"}
 
 
 def pytorch_outputs(name):
     model = detectors.build(name)
-    image, props = detectors.example_inputs(name)
+    inputs = detectors.example_inputs(name)
     with torch.no_grad():
-        out = model(image, props)
+        out = model(*inputs)
     out = out if isinstance(out, tuple) else (out,)
-    return {"image": image.numpy(), "proposals": props.numpy()}, [o.numpy() for o in out]
+    return {n: t.numpy() for n, t in zip(detectors.input_names(name), inputs)}, [o.numpy() for o in out]
 
 
 @pytest.mark.parametrize("name", list(detectors.MODELS))
@@ -44,7 +44,7 @@ def test_plugin_output_equals_pytorch(name):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["faster_rcnn_fpn", "mask_rcnn_mask_head"])
+@pytest.mark.parametrize("name", ["faster_rcnn_fpn", "mask_rcnn_mask_head", "faster_rcnn_detector"])
 def test_standard_op_version_runs_without_the_plugin(name):
     model = onnx.load(os.path.join(MODELS_DIR, f"{name}.standard.onnx"))
     assert not [n for n in model.graph.node if n.domain == roi_ops.DOMAIN]
@@ -52,3 +52,24 @@ def test_standard_op_version_runs_without_the_plugin(name):
     got = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+
+
+def test_models_regenerate_byte_for_byte(tmp_path):
+    """`python models/generate.py` reproduces the committed files (no stale model in the tree)."""
+    import generate
+
+    for name in ["mask_rcnn_mask_head", "faster_rcnn_detector"]:
+        with open(os.path.join(MODELS_DIR, f"{name}.onnx"), "rb") as f:
+            assert generate.export(name).SerializeToString() == f.read(), name
+
+
+def test_detector_shares_the_box_head_weights():
+    """The demo's detector is faster_rcnn_fpn on its anchors: same outputs for the same proposals."""
+    det = detectors.build("faster_rcnn_detector")
+    fpn = detectors.build("faster_rcnn_fpn")
+    image = detectors.example_inputs("faster_rcnn_fpn")[0]
+    with torch.no_grad():
+        logits, _ = fpn(image, det.proposals)
+        _, scores = det(image)
+    np.testing.assert_allclose(scores.numpy(), torch.softmax(logits, -1)[:, 1:].numpy(), rtol=1e-6)
+    assert det.proposals.shape == (1008, 5)
