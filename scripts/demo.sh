@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/roi-ops demo
+exec .venv/bin/roi-ops demo --models models --output demo_output

@@ -1,4 +1,4 @@
-"""Wall-clock medians, shared by the demo and the benchmark script."""
+"""Wall-clock medians, shared by the demo and the benchmarks."""
 from __future__ import annotations
 
 import statistics
@@ -6,13 +6,16 @@ import time
 from typing import Callable
 
 
-def median_ms(fn: Callable[[], object], warmup: int = 1, repeat: int = 20) -> float:
-    """Median wall time of `fn` in milliseconds over `repeat` calls after `warmup` untimed ones."""
-    for _ in range(warmup):
-        fn()
+def median_ms(fn: Callable[[], object], warmup: int = 1, repeat: int = 20,
+              tick: Callable[[], object] | None = None) -> float:
+    """Median wall time of `fn` in milliseconds over `repeat` calls after `warmup` untimed ones;
+    `tick` (a progress bar's update, say) is called after every call."""
     times = []
-    for _ in range(repeat):
+    for i in range(warmup + repeat):
         t = time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t) * 1e3)
+        if i >= warmup:
+            times.append((time.perf_counter() - t) * 1e3)
+        if tick is not None:
+            tick()
     return statistics.median(times)

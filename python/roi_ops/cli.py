@@ -152,7 +152,10 @@ def cmd_check(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="roi-ops", description="RoI operators for ONNX Runtime.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="build a small model with RoIAlign and RoIPool, run it, compare with references")
+    demo = sub.add_parser("demo", help="run a detector end to end on a built-in image (plugin vs standard ops)")
+    from .demo import add_arguments as add_demo_arguments
+
+    add_demo_arguments(demo)
     sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
     exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
     exp.add_argument("-o", "--output", default="roi_pool_vs_roi_align.png", help="PNG file to write")
@@ -175,9 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            from .demo import main as demo_main
+            from .demo import run as run_demo
 
-            return demo_main()
+            run_demo(args.models, args.output, args.runs, args.threads)
+            return 0
         return {"info": cmd_info, "convert": cmd_convert, "check": cmd_check, "explain": cmd_explain}[args.command](args)
     except (UserError, FileNotFoundError) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)

@@ -1,110 +1,147 @@
-"""The main demo: a small ONNX model with RoIAlign and RoIPool built through roi_ops.builders, run
-in onnxruntime with the plugin, and compared with the NumPy reference and with onnxruntime's
-built-in RoiAlign / MaxRoiPool on the same built-in data. Prints outputs, differences and timings."""
+"""The main demo: a Faster R-CNN-style detector (FPN, MultiScaleRoIAlign box head;
+models/faster_rcnn_detector.onnx) run end to end in one onnxruntime session on a built-in image:
+PNG bytes → onnxruntime-extensions pre-processing → detector with the roi_ops plugin →
+NMS, boxes drawn and PNG encoded by onnxruntime-extensions → annotated PNG.
+
+The same detector exported with standard ONNX ops only (models/faster_rcnn_detector.standard.onnx:
+the per-level NonZero / Gather / RoiAlign / ScatterND graph exporters produce) runs beside it; the
+demo prints a table of both: median times and the largest differences of their outputs.
+
+The detector's weights are fixed random numbers (no download): its boxes show the pipeline
+working, not trained detections.
+"""
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+
 import numpy as np
-import onnxruntime as ort
-from onnx import TensorProto, helper
+import onnx
 
-from . import builders, get_library_path, make_session, reference
+from . import DOMAIN, get_library_path
 from ._timing import median_ms
+from .pipeline import add_pre_post_processing
+from .sample_image import png_bytes, scene
+
+DETECTOR = "faster_rcnn_detector"
 
 
-def _built_in_data():
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((2, 64, 50, 68)).astype(np.float32)  # a stride-16 map of an 800x1088 image
-    k = 128
-    size = np.exp(rng.uniform(np.log(32), np.log(600), (k, 2)))
-    y1 = rng.uniform(0, 800 - size[:, 0].clip(max=799))
-    x1 = rng.uniform(0, 1088 - size[:, 1].clip(max=1087))
-    boxes = np.stack([x1, y1, x1 + size[:, 1], y1 + size[:, 0]], 1).astype(np.float32)
-    bidx = (np.arange(k) % 2).astype(np.int64)
-    return X, boxes, bidx
+def _sessions(detector: onnx.ModelProto, threads: int, plugin: bool):
+    """(detector session, end-to-end session) with the roi_ops library registered when `plugin`."""
+    import onnxruntime as ort
+
+    from .extensions import session_options_with_extensions
+
+    def options():
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        return so
+
+    core_options = options()
+    if plugin:
+        core_options.register_custom_ops_library(get_library_path())
+    cpu = ["CPUExecutionProvider"]
+    core = ort.InferenceSession(detector.SerializeToString(), core_options, providers=cpu)
+    e2e_model = add_pre_post_processing(detector)
+    e2e_options = session_options_with_extensions(options(), with_roi_ops=plugin)
+    return core, ort.InferenceSession(e2e_model.SerializeToString(), e2e_options, providers=cpu)
 
 
-def main() -> int:
-    ort.set_default_logger_severity(3)  # the built-in RoiAlign warns about its own max mode
-    X, boxes, bidx = _built_in_data()
-    rois5 = np.concatenate([bidx[:, None].astype(np.float32), boxes], 1)
-    attrs = dict(output_height=7, output_width=7, spatial_scale=1 / 16, sampling_ratio=2)
-    f32 = TensorProto.FLOAT
-    nodes = [
-        builders.make_roi_align_node("X", "boxes", "batch_indices", "aligned_avg", **attrs),
-        builders.make_roi_align_node("X", "boxes", "batch_indices", "aligned_onnx_max", mode="onnx_max", **attrs),
-        builders.make_roi_pool_node("X", "rois5", None, "pooled", output_height=7, output_width=7,
-                                    spatial_scale=1 / 16),
-    ]
-    ins = [helper.make_tensor_value_info("X", f32, list(X.shape)),
-           helper.make_tensor_value_info("boxes", f32, list(boxes.shape)),
-           helper.make_tensor_value_info("batch_indices", TensorProto.INT64, list(bidx.shape)),
-           helper.make_tensor_value_info("rois5", f32, list(rois5.shape))]
-    outs = [helper.make_tensor_value_info(n, f32, None) for n in ("aligned_avg", "aligned_onnx_max", "pooled")]
-    model = builders.make_model(nodes, ins, outs, name="roi_ops_demo")
-    sess = make_session(model, intra_op_num_threads=1)
-    feeds = {"X": X, "boxes": boxes, "batch_indices": bidx, "rois5": rois5}
-    avg, omax, pooled = sess.run(None, feeds)
+def _progress(total: int, description: str):
+    from tqdm import tqdm
 
-    # onnxruntime's built-in ops on the same inputs.
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.log_severity_level = 3
-    std_nodes = [
-        helper.make_node("RoiAlign", ["X", "boxes", "batch_indices"], ["aligned_avg"], mode="avg",
-                         coordinate_transformation_mode="output_half_pixel", **attrs),
-        helper.make_node("RoiAlign", ["X", "boxes", "batch_indices"], ["aligned_onnx_max"], mode="max",
-                         coordinate_transformation_mode="output_half_pixel", **attrs),
-    ]
-    std = ort.InferenceSession(helper.make_model(
-        helper.make_graph(std_nodes, "std", ins[:3], outs[:2]), opset_imports=[helper.make_opsetid("", 16)],
-        ir_version=10).SerializeToString(), so, providers=["CPUExecutionProvider"])
-    pool_model = helper.make_model(helper.make_graph(
-        [helper.make_node("MaxRoiPool", ["X", "rois5"], ["pooled"], pooled_shape=[7, 7], spatial_scale=1 / 16)],
-        "pool", [ins[0], ins[3]], outs[2:]), opset_imports=[helper.make_opsetid("", 1)], ir_version=10)
-    std_pool = ort.InferenceSession(pool_model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    std_feeds = {k: feeds[k] for k in ("X", "boxes", "batch_indices")}
-    b_avg, b_omax = std.run(None, std_feeds)
-    (b_pool,) = std_pool.run(None, {"X": X, "rois5": rois5})
+    return tqdm(total=total, desc=description, unit="run", leave=False, file=sys.stderr, dynamic_ncols=True)
 
-    ref_avg = reference.roi_align(X.astype(np.float64), boxes, bidx, **attrs)
-    ref_omax = reference.roi_align(X.astype(np.float64), boxes, bidx, mode="onnx_max", **attrs)
-    ref_pool = reference.roi_pool(X.astype(np.float64), rois5, output_height=7, output_width=7, spatial_scale=1 / 16)
 
-    print(f"roi-ops demo: library {get_library_path()}, onnxruntime {ort.__version__}")
-    print(f"X {list(X.shape)}, {len(boxes)} RoIs (32-600 px boxes on an 800x1088 image), 7x7 output, 1 thread\n")
-    print("RoI 0, channel 0, RoIAlign(avg) row 0:")
-    print("  roi_ops   ", np.array2string(avg[0, 0, 0], precision=5, max_line_width=200))
-    print("  reference ", np.array2string(ref_avg[0, 0, 0], precision=5, max_line_width=200))
-    print("  RoiAlign  ", np.array2string(b_avg[0, 0, 0], precision=5, max_line_width=200))
-    print()
-    # Each op timed alone: one single-node session per op and implementation.
-    t_ours, t_b = {}, {}
-    for i, key in enumerate(("aligned_avg", "aligned_onnx_max", "pooled")):
-        used = [v for v in ins if v.name in nodes[i].input]
-        one = make_session(builders.make_model([nodes[i]], used, [outs[i]]), intra_op_num_threads=1)
-        one_feeds = {v.name: feeds[v.name] for v in used}
-        t_ours[key] = median_ms(lambda: one.run(None, one_feeds))
-        if key == "pooled":
-            t_b[key] = median_ms(lambda: std_pool.run(None, one_feeds))
-        else:
-            std_one = ort.InferenceSession(helper.make_model(
-                helper.make_graph([std_nodes[i]], "std", used, [outs[i]]), opset_imports=[helper.make_opsetid("", 16)],
-                ir_version=10).SerializeToString(), so, providers=["CPUExecutionProvider"])
-            t_b[key] = median_ms(lambda: std_one.run(None, one_feeds))
-    rows = [
-        ("RoIAlign avg", "RoiAlign avg", avg, ref_avg, b_avg, "aligned_avg"),
-        ("RoIAlign onnx_max", "RoiAlign max", omax, ref_omax, b_omax, "aligned_onnx_max"),
-        ("RoIPool", "MaxRoiPool", pooled, ref_pool, b_pool, "pooled"),
-    ]
-    print(f"{'op':<19}{'max |diff| vs ref':>18}{'max |diff| vs ORT':>18}{'roi_ops ms':>12}{'built-in ms':>13}{'speed-up':>10}")
-    ok = True
-    for name, _, ours, ref, b, key in rows:
-        d_ref = float(np.max(np.abs(ours - ref)))
-        d_b = float(np.max(np.abs(ours - b)))
-        ok &= d_ref < 1e-4 and d_b < 1e-4
-        print(f"{name:<19}{d_ref:>18.2e}{d_b:>18.2e}{t_ours[key]:>12.2f}{t_b[key]:>13.2f}{t_b[key] / t_ours[key]:>9.1f}x")
-    print("\nall outputs agree" if ok else "\nMISMATCH: see the table above")
-    return 0 if ok else 1
+def _max_abs(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
+
+
+def run(models_dir: str, output_dir: str, runs: int = 20, threads: int = 1) -> dict:
+    """Runs the demo; returns what it printed as numbers (for the tests)."""
+    import onnxruntime as ort
+
+    paths = {kind: os.path.join(models_dir, f"{DETECTOR}{suffix}.onnx")
+             for kind, suffix in (("plugin", ""), ("standard", ".standard"))}
+    for path in paths.values():
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path} not found: run the demo from the repository root, or pass --models DIR "
+                                    "(python models/generate.py writes the models)")
+    os.makedirs(output_dir, exist_ok=True)
+    image = scene()
+    data = png_bytes(image)
+    with open(os.path.join(output_dir, "input.png"), "wb") as f:
+        f.write(data.tobytes())
+
+    print(f"roi-ops demo: {DETECTOR} (FPN P2-P5, 1008 anchor proposals, MultiScaleRoIAlign 7x7 box head, "
+          "fixed random weights)")
+    print(f"onnxruntime {ort.__version__}, {threads} intra-op thread(s); library {get_library_path()}")
+    print(f"input: built-in {image.shape[1]}x{image.shape[0]} PNG ({len(data)} bytes) -> {output_dir}/input.png\n")
+
+    results = {}
+    bar = _progress(4 * (runs + 2), "building sessions and timing")
+    for kind, path in paths.items():
+        detector = onnx.load(path)
+        core, e2e = _sessions(detector, threads, plugin=(kind == "plugin"))
+        annotated, detections, pixels = e2e.run(None, {"image_bytes": data})
+        boxes, scores = core.run(None, {"image": pixels})
+        results[kind] = {
+            "model": detector, "annotated": annotated, "detections": detections, "boxes": boxes, "scores": scores,
+            "detector_ms": median_ms(lambda: core.run(None, {"image": pixels}), warmup=2, repeat=runs, tick=bar.update),
+            "end_to_end_ms": median_ms(lambda: e2e.run(None, {"image_bytes": data}), warmup=2, repeat=runs,
+                                       tick=bar.update),
+        }
+    bar.close()
+
+    plugin, standard = results["plugin"], results["standard"]
+    out_png = os.path.join(output_dir, "detections.png")
+    with open(out_png, "wb") as f:
+        f.write(plugin["annotated"].tobytes())
+
+    print(f"{len(plugin['detections'])} detections after NMS (cx, cy, w, h in input-image pixels):")
+    print(f"  {'class':>5} {'score':>7} {'cx':>7} {'cy':>7} {'w':>7} {'h':>7}")
+    for cx, cy, w, h, score, cls in plugin["detections"]:
+        print(f"  {int(cls):>5} {score:>7.4f} {cx:>7.1f} {cy:>7.1f} {w:>7.1f} {h:>7.1f}")
+    print(f"annotated image: {out_png}\n")
+
+    diffs = {"boxes": _max_abs(plugin["boxes"], standard["boxes"]),
+             "scores": _max_abs(plugin["scores"], standard["scores"])}
+    same = plugin["detections"].shape == standard["detections"].shape
+    diffs["detections"] = _max_abs(plugin["detections"], standard["detections"]) if same else float("inf")
+    print(f"median of {runs} runs each, {threads} thread(s):\n")
+    print("| model | nodes | RoI nodes | detector ms | end to end ms | largest difference from the plugin model |")
+    print("|---|---|---|---|---|---|")
+    for kind, r in results.items():
+        nodes = r["model"].graph.node
+        roi = [n.op_type for n in nodes if n.domain == DOMAIN or n.op_type == "RoiAlign"]
+        roi_text = f"{len(roi)} ({', '.join(sorted(set(roi)))})"
+        diff = "-" if kind == "plugin" else (f"boxes {diffs['boxes']:.2g} px, scores {diffs['scores']:.2g}, "
+                                             f"detections {diffs['detections']:.2g}")
+        print(f"| {kind} ({os.path.basename(paths[kind])}) | {len(nodes)} | {roi_text} | {r['detector_ms']:.2f} "
+              f"| {r['end_to_end_ms']:.2f} | {diff} |")
+    speedup = standard["detector_ms"] / plugin["detector_ms"]
+    print(f"\ndetector with the plugin: {speedup:.2f}x the speed of the standard-op detector "
+          f"({standard['end_to_end_ms'] / plugin['end_to_end_ms']:.2f}x end to end)")
+    return {"diffs": diffs, "speedup": speedup, "annotated": out_png, "detections": plugin["detections"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="roi-ops demo", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    run(args.models, args.output, args.runs, args.threads)
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models", default="models", help="folder with faster_rcnn_detector[.standard].onnx "
+                                                           "(default: ./models)")
+    parser.add_argument("-o", "--output", default="demo_output", help="folder for input.png and detections.png")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per model (median)")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per session")
 
 
 if __name__ == "__main__":
