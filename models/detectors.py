@@ -172,7 +172,7 @@ MODELS = {
     "mask_rcnn_mask_head": (MaskHead, "boxes", ["mask_logits"]),
     "rfcn_head": (RFCNHead, "boxes", ["class_scores"]),
     "rotated_head": (RotatedHead, "rotated", ["class_logits", "box_deltas"]),
-    "faster_rcnn_detector": (FasterRCNNDetector, None, ["boxes", "scores"]),
+    "faster_rcnn_detector": (FasterRCNNDetector, None, ["pred_boxes", "pred_scores"]),
 }
 
 
