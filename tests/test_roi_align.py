@@ -145,3 +145,24 @@ def test_half_accumulates_in_float32():
     y = run_op("RoIAlign", X, np.array([[0, 0, 0, 7, 7]], np.float16), output_height=1, output_width=1,
                sampling_ratio=8)
     assert y[0, 0, 0, 0] == np.float16(1000.5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("count", [1, 2, 3, 40])
+def test_few_small_rois_on_a_large_map(dtype, mode, count):
+    """Few small RoIs stage only the cells they read (each RoI's window, or the windows' union);
+    many stage the whole map. Every map is new, so a staged buffer left by an earlier call or
+    RoI with other numbers would show; boxes sit at corners, edges and partly outside."""
+    rng = np.random.default_rng(count)
+    for _ in range(3):
+        X = rng.standard_normal((2, 20, 60, 90)).astype(dtype)
+        corners = np.array([[1, 1, 9, 7], [80, 50, 95, 66], [-5, 30, 6, 41], [40, -3, 52, 4]], np.float64)
+        jitter = rng.uniform(-2, 2, (count, 4))
+        boxes = corners[np.arange(count) % 4] + jitter
+        boxes[4:, :2] = rng.uniform(0, 80, (max(count - 4, 0), 2))
+        boxes[4:, 2:] = boxes[4:, :2] + rng.uniform(1, 12, (max(count - 4, 0), 2))
+        bidx = rng.integers(0, 2, count)
+        for layout in (4, 5):
+            check(X, boxes, bidx, layout, output_height=3, output_width=4, spatial_scale=1.0, sampling_ratio=2,
+                  mode=mode)

@@ -7,6 +7,7 @@
 // accumulators in registers.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -39,6 +40,7 @@ struct AlignTables {
   std::vector<Span> y_bins, x_bins;
   std::vector<A> divisor;            // max(grid_h * grid_w, 1) per RoI
   std::vector<double> grid_samples;  // grid_h * grid_w per RoI (may exceed any integer)
+  std::vector<Window> windows;       // the cells each RoI's taps read
 };
 
 template <typename A>
@@ -58,6 +60,18 @@ void add_axis(const math::AlignAxis<double>& a, int64_t bins, int64_t size, int6
   }
 }
 
+// The cells [first, last) that taps[from:] read along an axis whose offsets are cells * stride.
+template <typename A>
+std::pair<int64_t, int64_t> tap_cells(const std::vector<Tap<A>>& taps, std::size_t from, int64_t stride) {
+  if (from == taps.size() || stride == 0) return {0, 0};  // stride 0: a map of width 0, nothing to read
+  int64_t lo = taps[from].lo, hi = taps[from].hi;
+  for (std::size_t i = from + 1; i < taps.size(); ++i) {
+    lo = std::min(lo, taps[i].lo);
+    hi = std::max(hi, taps[i].hi);
+  }
+  return {lo / stride, hi / stride + 1};
+}
+
 // `axes(box)` returns the RoI's {y axis, x axis} (math::AlignAxis<double>). RoIs with
 // batch[k] < 0 are skipped: they keep the indexing with empty spans.
 template <typename A, typename Axes>
@@ -69,6 +83,7 @@ void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector
   t.x_bins.reserve(K * static_cast<std::size_t>(out_w));
   t.divisor.resize(K);
   t.grid_samples.resize(K);
+  t.windows.assign(K, Window{});
   for (std::size_t k = 0; k < K; ++k) {
     if (batch[k] < 0) {
       t.y_bins.insert(t.y_bins.end(), static_cast<std::size_t>(out_h), Span{0, 0});
@@ -78,8 +93,12 @@ void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector
       continue;
     }
     const std::pair<math::AlignAxis<double>, math::AlignAxis<double>> yx = axes(boxes[k]);
+    const std::size_t y_from = t.y_taps.size(), x_from = t.x_taps.size();
     add_axis(yx.first, out_h, s.h, s.w * kB, t.y_taps, t.y_bins);
     add_axis(yx.second, out_w, s.w, kB, t.x_taps, t.x_bins);
+    const auto rows = tap_cells(t.y_taps, y_from, s.w * kB);
+    const auto cols = tap_cells(t.x_taps, x_from, kB);
+    t.windows[k] = {rows.first, rows.second, cols.first, cols.second};
     t.divisor[k] = static_cast<A>(math::sample_count(yx.first, yx.second));
     t.grid_samples[k] = yx.first.grid * yx.second.grid;
   }

@@ -23,14 +23,24 @@ constexpr int block_channels() {
   return kBlockBytes / static_cast<int>(sizeof(A));
 }
 
-// dst[h][w][j] = src[n][c0 + j * stride][h][w] for j < count, 0 for count <= j < block_channels<A>().
-// A stride other than 1 gathers the input channels of one bin of the position-sensitive ops.
+// The map cells [y0, y1) x [x0, x1) that a RoI's samples read (empty when y0 >= y1 or x0 >= x1).
+struct Window {
+  int64_t y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+
+  int64_t area() const { return y1 > y0 && x1 > x0 ? (y1 - y0) * (x1 - x0) : 0; }
+  static Window whole(const MapShape& s) { return {0, s.h, 0, s.w}; }
+};
+
+// dst[h][w][j] = src[n][c0 + j * stride][h][w] for j < count, 0 for count <= j < block_channels<A>(),
+// for the cells of `win` only: dst keeps the [H, W, block] layout of the whole map, so offsets
+// into it do not depend on the window. A stride other than 1 gathers the input channels of one
+// bin of the position-sensitive ops.
 void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
-                         float* dst);
+                         const Window& win, float* dst);
 void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
-                         double* dst);
+                         const Window& win, double* dst);
 void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
-                         float* dst);
+                         const Window& win, float* dst);
 
 // A per-thread buffer for one staged block plane, kept between calls so a run touches no fresh
 // pages; it holds the largest plane the thread has staged so far.

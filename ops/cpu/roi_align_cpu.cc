@@ -69,9 +69,9 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
                                       params.sampling_ratio));
                },
                tables);
-  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
-    align_roi(plane, tables, k, params, block);
-  });
+  for_each_roi_block(
+      x, shape, batch, bins, y, parallel_for,
+      [&](const A* plane, int64_t k, A* block) { align_roi(plane, tables, k, params, block); }, tables.windows);
 }
 
 template <typename T>

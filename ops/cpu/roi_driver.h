@@ -3,6 +3,7 @@
 // channel block and write each RoI's results.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -32,20 +33,41 @@ void read_boxes(const RoiSet<T>& rois, int64_t roi_block, T* y, std::vector<math
 }
 
 // compute(plane, k, block) fills block [bins, kB] for RoI k from a staged channel-block plane.
+//
+// `windows[k]`, when given, bounds the cells RoI k reads. A task then stages only what its RoIs
+// read: the union of their windows, or each RoI's own window just before that RoI when the
+// windows together cover less than half the union. Without this, a call with a few small RoIs
+// on a large map spent nearly all its time staging cells no sample reads (one 7x7 RoI on a
+// [1,256,200,272] map: 4.0 ms, against 0.1 ms for onnxruntime's RoiAlign).
 template <typename T, typename Compute>
 void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int64_t>& batch, int64_t bins, T* y,
-                        const ParallelFor& parallel_for, Compute compute) {
+                        const ParallelFor& parallel_for, Compute compute, const std::vector<Window>& windows = {}) {
   using A = compute_t<T>;
   constexpr int kB = block_channels<A>();
   const BlockPlan plan(batch, shape.n, shape.c, kB);
   parallel_for(plan.tasks(), [&](std::size_t i) {
     const BlockTask& task = plan.task(i);
     A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(shape.h * shape.w * kB));
-    stage_channel_block(x, shape, task.image, task.c0, 1, task.count, plane);
+    Window all = Window::whole(shape);
+    bool per_roi = false;
+    if (!windows.empty()) {
+      all = {shape.h, 0, shape.w, 0};
+      int64_t covered = 0;
+      for (int64_t pos = task.first; pos < task.last; ++pos) {
+        const Window& w = windows[static_cast<std::size_t>(plan.roi(pos))];
+        if (w.area() == 0) continue;
+        all = {std::min(all.y0, w.y0), std::max(all.y1, w.y1), std::min(all.x0, w.x0), std::max(all.x1, w.x1)};
+        covered += w.area();
+      }
+      per_roi = 2 * covered < all.area();
+    }
+    if (!per_roi) stage_channel_block(x, shape, task.image, task.c0, 1, task.count, all, plane);
     thread_local std::vector<A> block;
     block.resize(static_cast<std::size_t>(bins * kB));
     for (int64_t pos = task.first; pos < task.last; ++pos) {
       const int64_t k = plan.roi(pos);
+      if (per_roi)
+        stage_channel_block(x, shape, task.image, task.c0, 1, task.count, windows[static_cast<std::size_t>(k)], plane);
       compute(static_cast<const A*>(plane), k, block.data());
       write_rows(block.data(), kB, bins, task.count, y + (k * shape.c + task.c0) * bins);
     }
@@ -69,7 +91,7 @@ void for_each_ps_block(const T* x, const MapShape& in, int64_t out_channels, int
     const BlockTask& task = plan.task(i / nbins);
     const int64_t b = static_cast<int64_t>(i % nbins);
     A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(in.h * in.w * kB));
-    stage_channel_block(x, in, task.image, task.c0 * bins + b, bins, task.count, plane);
+    stage_channel_block(x, in, task.image, task.c0 * bins + b, bins, task.count, Window::whole(in), plane);
     A lanes[kB];
     for (int64_t pos = task.first; pos < task.last; ++pos) {
       const int64_t k = plan.roi(pos);
