@@ -1,4 +1,4 @@
-"""The ``roi-ops`` command line: demo, info, convert, check.
+"""The ``roi-ops`` command line: demo, bench, info, explain, convert, check.
 
 User mistakes (a missing file, a model that is not ONNX, a node that cannot be converted) end in
 one line on stderr and exit status 1; argparse usage errors exit with 2.
@@ -63,6 +63,38 @@ def cmd_explain(args) -> int:
     from .explain import draw
 
     print(f"wrote {draw(args.output)}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import shlex
+
+    from .bench import report
+    from .bench.cases import all_cases
+    from .bench.run import run_all
+
+    if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1:
+        raise UserError("--repeat and --threads must be at least 1, --warmup at least 0")
+    cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models))
+    if not any(c.workload.startswith("D1") for c in cases) and "float32" in args.dtypes:
+        print(f"roi-ops bench: no detector models in {args.models!r}; D1 skipped", file=sys.stderr)
+    rows = run_all(cases, args.threads, args.warmup, args.repeat, progress=not args.no_progress)
+    head = report.header(args.threads, args.warmup, args.repeat)
+    text = report.table(rows)
+    print(head + "\n\n" + text)
+    out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
+    os.makedirs(out_dir, exist_ok=True)
+    png = report.plot(rows, os.path.join(out_dir, "bench.png"), head.split(";")[0])
+    if args.results:
+        command = "roi-ops bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] \
+            else "roi-ops bench"
+        report.update_results(args.results, f"Produced by `{command}`:\n\n{head}\n\n{text}\n\n"
+                                            f"![speed-up per workload]({os.path.basename(png)})")
+        print(f"\nwrote {png} and the latest table into {args.results}")
+    else:
+        with open(os.path.join(out_dir, "bench.md"), "w") as f:
+            f.write(head + "\n\n" + text + "\n")
+        print(f"\nwrote {png} and {os.path.join(out_dir, 'bench.md')}")
     return 0
 
 
@@ -156,6 +188,19 @@ def main(argv: list[str] | None = None) -> int:
     from .demo import add_arguments as add_demo_arguments
 
     add_demo_arguments(demo)
+    bench = sub.add_parser("bench", help="time the benchmark workloads against onnxruntime's built-in ops and the "
+                                          "standard-op models; table and plot")
+    bench.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="intra-op thread counts (default 1 2)")
+    bench.add_argument("--dtypes", nargs="+", choices=["float32", "float16"], default=["float32", "float16"],
+                       help="element types of W1-W5 (the other workloads run in float32)")
+    bench.add_argument("--warmup", type=int, default=3, help="untimed runs before timing")
+    bench.add_argument("--repeat", type=int, default=15, help="timed runs (median)")
+    bench.add_argument("--quick", action="store_true", help="small inputs: a smoke test of the command, not figures")
+    bench.add_argument("--models", default="models", help="folder of faster_rcnn_detector[.standard].onnx for D1")
+    bench.add_argument("-o", "--output-dir", default="bench_output", help="folder for bench.md and bench.png")
+    bench.add_argument("--results", help="Markdown file whose 'roi-ops bench' block gets the table (bench.png "
+                                         "is written beside it), e.g. benchmarks/RESULTS.md")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
     exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
     exp.add_argument("-o", "--output", default="roi_pool_vs_roi_align.png", help="PNG file to write")
@@ -182,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
             run_demo(args.models, args.output, args.runs, args.threads)
             return 0
-        return {"info": cmd_info, "convert": cmd_convert, "check": cmd_check, "explain": cmd_explain}[args.command](args)
+        return {"info": cmd_info, "bench": cmd_bench, "convert": cmd_convert, "check": cmd_check, "explain": cmd_explain}[args.command](args)
     except (UserError, FileNotFoundError) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,180 @@
+"""The benchmark workloads, each as a roi_ops model and the onnxruntime baseline it is measured
+against in the same process on the same inputs (fixed seed; RoI sizes log-uniform in 16-600 px,
+inside the image):
+
+  W1 box head      X [1,256,200,272], K=1000, 7x7, sampling_ratio 2, scale 1/4
+  W2 mask head     same X, K=100, 14x14, sampling_ratio 2
+  W3 batch         X [4,256,50,68], 512 RoIs per image, 7x7, sampling_ratio 0, scale 1/16
+  W4 Fast R-CNN    X [1,512,38,50], K=300, 7x7, scale 1/16 (RoIAlign, and RoIPool vs MaxRoiPool)
+  W5 tiny          X [1,16,32,32], K=8, 2x2, scale 1 (per-call overhead)
+  W6 few RoIs      W1's map, K=3, 14x14, sampling_ratio 2 (a mask head on an image with 3 detections)
+      RoIAlign vs RoiAlign-16 (avg, output_half_pixel); RoIPool vs MaxRoiPool-1.
+  M1 MultiScaleRoIAlign  W1's RoIs over FPN maps [1,256,200,272] ... [1,256,25,34], 7x7, vs the
+                         standard-op graph exporters produce (per level NonZero/Gather/RoiAlign/ScatterND)
+  P1 PSRoIAlign    X [1,21*49,38,63], 300 RoIs, 7x7, vs the standard-op model (RoiAlign + Gather)
+  P2 PSRoIPool     same input, vs P1's standard-op model (no standard op pools by mean; a proxy)
+  R1 RoIAlignRotated  W1's map and RoIs with random angles vs RoiAlign on the unrotated boxes (proxy)
+  C1 CropAndResize    W1's map and RoIs, 14x14 bilinear, vs RoiAlign 14x14 with one sample per bin (proxy)
+  D1 detector      models/faster_rcnn_detector.onnx vs its .standard.onnx form, on the demo image
+
+`quick=True` shrinks every workload (channels / 16, RoIs / 10) for a smoke test of the command.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from .. import builders
+from ..standard_models import multi_scale_roi_align_model, ps_roi_align_model
+
+FPN = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
+ONNX_TYPE = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float16): TensorProto.FLOAT16}
+
+
+@dataclass
+class Case:
+    workload: str
+    op: str
+    dtype: str
+    model: onnx.ModelProto
+    feeds: dict
+    baseline: str
+    baseline_model: onnx.ModelProto
+    baseline_feeds: dict
+    baseline_needs_plugin: bool = False
+    same_numbers: bool = True  # False: the baseline is a proxy that computes something else
+    notes: list = field(default_factory=list)
+
+
+def _boxes(rng, k, img_h, img_w, dtype=np.float32):
+    size_h = np.minimum(np.exp(rng.uniform(np.log(16), np.log(600), k)), img_h - 1)
+    size_w = np.minimum(np.exp(rng.uniform(np.log(16), np.log(600), k)), img_w - 1)
+    y1, x1 = rng.uniform(0, img_h - size_h), rng.uniform(0, img_w - size_w)
+    return np.stack([x1, y1, x1 + size_w, y1 + size_h], 1).astype(dtype)
+
+
+def _model(node, inputs, dtype, opset=16):
+    t = ONNX_TYPE[np.dtype(dtype)]
+    ins = [helper.make_tensor_value_info(n, TensorProto.INT64 if n in ("bi", "batch_indices") else t, None)
+           for n in inputs]
+    out = [helper.make_tensor_value_info("Y", t, None)]
+    if node.domain:
+        return builders.make_model([node], ins, out, opset=opset)
+    graph = helper.make_graph([node], "baseline", ins, out)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=10)
+
+
+def _roi_align_node(out, scale, sampling_ratio):
+    return helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], mode="avg", output_height=out,
+                            output_width=out, spatial_scale=scale, sampling_ratio=sampling_ratio,
+                            coordinate_transformation_mode="output_half_pixel")
+
+
+def roi_align_pool_cases(dtype, quick: bool = False):
+    """W1-W5: RoIAlign vs RoiAlign, RoIPool vs MaxRoiPool."""
+    c, k = (16, 10) if quick else (1, 1)
+    workloads = [  # name, (N, C, H, W), RoIs per image, output, sampling_ratio, scale, RoIPool too
+        ("W1 box head", (1, 256 // c, 200, 272), 1000 // k, 7, 2, 1 / 4, False),
+        ("W2 mask head", (1, 256 // c, 200, 272), 100 // k, 14, 2, 1 / 4, False),
+        ("W3 batch", (4, 256 // c, 50, 68), 512 // k, 7, 0, 1 / 16, False),
+        ("W4 Fast R-CNN", (1, 512 // c, 38, 50), 300 // k, 7, 0, 1 / 16, True),
+        ("W5 tiny", (1, 16, 32, 32), 8, 2, 0, 1.0, False),
+        ("W6 few RoIs", (1, 256 // c, 200, 272), 3, 14, 2, 1 / 4, False),
+    ]
+    name = np.dtype(dtype).name
+    for workload, shape, per_image, out, sr, scale, pool in workloads:
+        rng = np.random.default_rng(1234)
+        n, _, h, w = shape
+        X = rng.standard_normal(shape).astype(dtype)
+        boxes = _boxes(rng, n * per_image, h / scale, w / scale, dtype)
+        bi = np.repeat(np.arange(n), per_image).astype(np.int64)
+        feeds = {"X": X, "rois": boxes, "bi": bi}
+        node = builders.make_roi_align_node("X", "rois", "bi", "Y", output_height=out, output_width=out,
+                                            spatial_scale=scale, sampling_ratio=sr)
+        yield Case(workload, "RoIAlign", name, _model(node, feeds, dtype), feeds, "RoiAlign",
+                   _model(_roi_align_node(out, scale, sr), feeds, dtype), feeds)
+        if pool:
+            rois5 = {"X": X, "rois": np.concatenate([bi[:, None].astype(dtype), boxes], 1)}
+            node = builders.make_roi_pool_node("X", "rois", None, "Y", output_height=out, output_width=out,
+                                               spatial_scale=scale)
+            builtin = helper.make_node("MaxRoiPool", ["X", "rois"], ["Y"], pooled_shape=[out, out],
+                                       spatial_scale=scale)
+            yield Case(workload, "RoIPool", name, _model(node, rois5, dtype), rois5, "MaxRoiPool",
+                       _model(builtin, rois5, dtype, opset=1), rois5)
+
+
+def op_set_cases(quick: bool = False):
+    """M1, P1, P2, R1, C1 (float32)."""
+    c, k = (16, 10) if quick else (1, 1)
+    rng = np.random.default_rng(1234)
+    maps = [rng.standard_normal((1, 256 // c, int(200 * 4 * s), int(272 * 4 * s))).astype(np.float32) for s in FPN]
+    boxes = _boxes(rng, 1000 // k, 800, 1088)
+    bi = np.zeros(len(boxes), np.int64)
+    names = [f"X_{i}" for i in range(4)]
+    node = builders.make_multi_scale_roi_align_node("rois", "batch_indices", names, "Y", spatial_scales=FPN,
+                                                    output_height=7, output_width=7, sampling_ratio=2)
+    feeds = {"rois": boxes, "batch_indices": bi, **dict(zip(names, maps))}
+    yield Case("M1 FPN box head", "MultiScaleRoIAlign", "float32", _model(node, feeds, np.float32), feeds,
+               "standard-op graph", multi_scale_roi_align_model(FPN, output_height=7, output_width=7,
+                                                                 sampling_ratio=2), feeds)
+
+    X = rng.standard_normal((1, 21 * 49 // (7 if quick else 1), 38, 63)).astype(np.float32)
+    r = _boxes(rng, 300 // k, 608, 1008)
+    feeds = {"X": X, "rois": r, "batch_indices": np.zeros(len(r), np.int64)}
+    std = ps_roi_align_model(X.shape[1], output_height=7, output_width=7, spatial_scale=1 / 16, sampling_ratio=2)
+    node = builders.make_ps_roi_align_node("X", "rois", "batch_indices", "Y", output_height=7, output_width=7,
+                                           spatial_scale=1 / 16, sampling_ratio=2)
+    yield Case("P1 R-FCN head", "PSRoIAlign", "float32", _model(node, feeds, np.float32), feeds,
+               "standard-op graph", std, feeds)
+    node = builders.make_ps_roi_pool_node("X", "rois", "batch_indices", "Y", output_height=7, output_width=7,
+                                          spatial_scale=1 / 16)
+    yield Case("P2 R-FCN head", "PSRoIPool", "float32", _model(node, feeds, np.float32), feeds,
+               "standard-op PSRoIAlign graph", std, feeds, same_numbers=False)
+
+    X = maps[0]
+    wh = boxes[:, 2:] - boxes[:, :2]
+    rotated = np.concatenate([boxes[:, :2] + wh / 2, wh, rng.uniform(-90, 90, (len(boxes), 1))], 1)
+    feeds = {"X": X, "rois": rotated.astype(np.float32), "bi": bi}
+    node = builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", output_height=7, output_width=7,
+                                                spatial_scale=1 / 4, sampling_ratio=2)
+    base_feeds = {"X": X, "rois": boxes, "bi": bi}
+    yield Case("R1 rotated box head", "RoIAlignRotated", "float32", _model(node, feeds, np.float32), feeds,
+               "RoiAlign, unrotated boxes", _model(_roi_align_node(7, 1 / 4, 2), base_feeds, np.float32),
+               base_feeds, same_numbers=False)
+
+    norm = (boxes / np.array([1088, 800, 1088, 800], np.float32))[:, [1, 0, 3, 2]]  # (y1, x1, y2, x2)
+    feeds = {"X": X, "boxes": norm, "bi": bi}
+    node = builders.make_crop_and_resize_node("X", "boxes", "bi", "Y", crop_height=14, crop_width=14)
+    yield Case("C1 crops 14x14", "CropAndResize", "float32", _model(node, feeds, np.float32), feeds,
+               "RoiAlign 14x14, 1 sample", _model(_roi_align_node(14, 1 / 4, 1), base_feeds, np.float32),
+               base_feeds, same_numbers=False)
+
+
+def detector_cases(models_dir: str):
+    """D1: the demo's detector with the plugin vs its standard-op form (pre-processed demo image)."""
+    plugin = os.path.join(models_dir, "faster_rcnn_detector.onnx")
+    standard = os.path.join(models_dir, "faster_rcnn_detector.standard.onnx")
+    if not (os.path.isfile(plugin) and os.path.isfile(standard)):
+        return
+    from ..sample_image import scene
+
+    image = scene()
+    pixels = np.zeros((1, 3, 256, 256), np.float32)
+    # The demo's letterbox without the resampling: the scene's top-left 256x240 pixels, centred.
+    pixels[0, :, 8:248] = image[:, :256].transpose(2, 0, 1) / 255.0
+    feeds = {"image": pixels}
+    yield Case("D1 detector", "faster_rcnn_detector", "float32", onnx.load(plugin), feeds,
+               "standard-op model", onnx.load(standard), feeds)
+
+
+def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models"):
+    for dtype in dtypes:
+        yield from roi_align_pool_cases(np.dtype(dtype).type, quick)
+    if "float32" in dtypes:
+        yield from op_set_cases(quick)
+        if models_dir:
+            yield from detector_cases(models_dir)

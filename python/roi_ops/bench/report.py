@@ -1,0 +1,82 @@
+"""The benchmark table (Markdown), its plot (PNG) and the block of benchmarks/RESULTS.md that
+shows the latest of both."""
+from __future__ import annotations
+
+import os
+import platform
+import re
+
+from .run import Row
+
+BEGIN, END = "<!-- roi-ops bench: begin -->", "<!-- roi-ops bench: end -->"
+
+
+def header(threads, warmup: int, repeat: int) -> str:
+    import onnxruntime as ort
+
+    from .. import __version__
+
+    return (f"onnxruntime {ort.__version__}, roi-ops {__version__}, {platform.machine()}, {os.cpu_count()} logical "
+            f"CPUs; intra-op threads {', '.join(map(str, threads))} (inter-op 1); median of {repeat} runs after "
+            f"{warmup} warm-up runs; speed-up = baseline ms / roi_ops ms.")
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| workload | op | dtype | threads | roi_ops ms | baseline | baseline ms | speed-up | max abs diff |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        c = r.case
+        base = f"{r.baseline_ms:.2f}" if r.baseline_ms else "no kernel"
+        speed = f"{r.speedup:.2f}x" if r.speedup else "n/a"
+        diff = f"{r.max_diff:.1e}" if r.max_diff is not None else ("proxy" if not c.same_numbers else "-")
+        lines.append(f"| {c.workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
+                     f"| {speed} | {diff} |")
+    return "\n".join(lines)
+
+
+def plot(rows: list[Row], path: str, title: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def label(r: Row) -> str:
+        return f"{r.case.workload}\n{r.case.op} {r.case.dtype}" + ("" if r.case.same_numbers else " (proxy)")
+
+    labels, threads = [], sorted({r.threads for r in rows})
+    for r in rows:
+        if label(r) not in labels:
+            labels.append(label(r))
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(labels) + 1.4))
+    height = 0.8 / len(threads)
+    for i, t in enumerate(threads):
+        ys, xs = [], []
+        for r in rows:
+            if r.threads == t and r.speedup:
+                ys.append(labels.index(label(r)) + i * height)
+                xs.append(r.speedup)
+        bars = ax.barh(ys, xs, height=height, label=f"{t} thread{'s' if t > 1 else ''}")
+        ax.bar_label(bars, fmt="%.1fx", fontsize=6, padding=2)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks([j + 0.4 - height / 2 for j in range(len(labels))], labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("speed-up over the onnxruntime baseline (log scale; > 1 is faster)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def update_results(results_md: str, block: str) -> None:
+    """Replaces the text between the markers of `results_md` (appends the block if it has none)."""
+    text = open(results_md).read() if os.path.exists(results_md) else ""
+    new = f"{BEGIN}\n{block.rstrip()}\n{END}"
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: new, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + new + "\n"
+    with open(results_md, "w") as f:
+        f.write(text)

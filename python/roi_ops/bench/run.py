@@ -1,0 +1,80 @@
+"""Times each case: roi_ops model and baseline, each in its own session with
+intra_op_num_threads set (inter_op 1), medians of `repeat` runs after `warmup` runs. Where the
+baseline computes the same numbers, the largest output difference is recorded too: a speed-up
+of a wrong result is no speed-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._timing import median_ms
+from .cases import Case
+
+
+@dataclass
+class Row:
+    case: Case
+    threads: int
+    ours_ms: float
+    baseline_ms: float | None  # None: onnxruntime has no kernel (MaxRoiPool in float16)
+    max_diff: float | None
+
+    @property
+    def speedup(self) -> float | None:
+        return self.baseline_ms / self.ours_ms if self.baseline_ms else None
+
+
+def _session(model, threads: int, plugin: bool):
+    import onnxruntime as ort
+
+    from .. import get_library_path
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3  # the built-in RoiAlign's max-mode warning is not news here
+    if plugin:
+        so.register_custom_ops_library(get_library_path(cuda=False))
+    return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+
+
+def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None) -> Row:
+    ours = _session(case.model, threads, True)
+    t_ours = median_ms(lambda: ours.run(None, case.feeds), warmup, repeat, tick)
+    try:
+        base = _session(case.baseline_model, threads, case.baseline_needs_plugin)
+    except Exception:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
+        if tick:
+            for _ in range(warmup + repeat):
+                tick()
+        return Row(case, threads, t_ours, None, None)
+    t_base = median_ms(lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick)
+    diff = None
+    if case.same_numbers:
+        a = ours.run(None, case.feeds)
+        b = base.run(None, case.baseline_feeds)
+        diff = max(float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)), initial=0.0))
+                   for x, y in zip(a, b))
+    return Row(case, threads, t_ours, t_base, diff)
+
+
+def run_all(cases, threads=(1, 2), warmup: int = 3, repeat: int = 15, progress: bool = True) -> list[Row]:
+    cases = list(cases)
+    total = len(cases) * len(threads) * 2 * (warmup + repeat)
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True, leave=False)
+    rows = []
+    for case in cases:
+        for t in threads:
+            if bar:
+                bar.set_description(f"{case.workload} {case.op} {case.dtype} {t}T")
+            rows.append(time_case(case, t, warmup, repeat, bar.update if bar else None))
+    if bar:
+        bar.close()
+    return rows

@@ -1,0 +1,52 @@
+"""`roi-ops bench` on shrunken workloads (--quick): every case runs, the table has a row per case
+and thread count with the speed-up its own times give, the cases that compute the same numbers
+as their baseline agree, the plot is a PNG, and --results rewrites only its block."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+pytest.importorskip("matplotlib", reason="matplotlib is not installed (the test extras)")
+pytest.importorskip("tqdm", reason="tqdm is not installed (the test extras)")
+
+from roi_ops.cli import main  # noqa: E402
+
+MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+ROW = re.compile(r"^\| (?P<workload>[^|]+) \| (?P<op>[^|]+) \| (?P<dtype>\w+) \| (?P<threads>\d+) \| (?P<ours>[\d.]+) "
+                 r"\| (?P<baseline>[^|]+) \| (?P<base_ms>[^|]+) \| (?P<speedup>[^|]+) \| (?P<diff>[^|]+) \|$")
+
+
+def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Results\n\nkept text\n")
+    argv = ["bench", "--quick", "--warmup", "0", "--repeat", "1", "--threads", "1", "2", "--models", MODELS_DIR,
+            "--results", str(results), "--no-progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    rows = [m.groupdict() for m in map(ROW.match, out.splitlines()) if m]
+    workloads = {r["workload"].split()[0] for r in rows}
+    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "P1", "P2", "R1", "C1", "D1"}
+    assert len(rows) == 2 * (2 * 7 + 6)  # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 6 others)
+    for r in rows:
+        if r["base_ms"].strip() == "no kernel":
+            assert (r["op"].strip(), r["dtype"]) == ("RoIPool", "float16")
+            continue
+        # Times are printed to 0.01 ms: the printed speed-up lies within what that rounding allows.
+        base, ours, h = float(r["base_ms"]), float(r["ours"]), 0.005
+        assert (base - h) / (ours + h) - 0.005 <= float(r["speedup"].rstrip("x ")) <= (base + h) / (ours - h) + 0.005
+        if r["diff"].strip() != "proxy":
+            limit = 5e-3 if r["dtype"] == "float16" else 1e-4
+            assert float(r["diff"]) <= limit, r
+    assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = results.read_text()
+    assert text.startswith("# Results\n\nkept text\n") and "![speed-up per workload](bench.png)" in text
+    # A second run replaces the block instead of adding one.
+    assert main(argv[:-3] + ["--results", str(results), "--no-progress", "--dtypes", "float32"]) == 0
+    assert results.read_text().count("<!-- roi-ops bench: begin -->") == 1
+
+
+def test_bench_rejects_bad_counts(capsys):
+    assert main(["bench", "--repeat", "0", "--no-progress"]) == 1
+    assert "--repeat" in capsys.readouterr().err
