@@ -8,4 +8,5 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
+echo "setup: installing roi-ops and its test dependencies into .venv (the first run compiles the library: minutes)" >&2
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -c scripts/constraints.txt ".[test]"
