@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
 from onnx import helper
 
 from ._library import DOMAIN
-from .builders import make_roi_align_node, make_roi_pool_node
+from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
+from .fusion import fuse_poolers
 from .graph import check, node_label, opset_version, replace_nodes
 from .standard_models import _Emitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
@@ -68,18 +70,66 @@ def _standard_max_roi_pool(node: onnx.NodeProto) -> onnx.NodeProto:
                               output_height=oh, output_width=ow, spatial_scale=float(a.get("spatial_scale", 1.0)))
 
 
-def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False) -> onnx.ModelProto:
-    """Standard ``RoiAlign`` / ``MaxRoiPool`` nodes replaced by roi_ops nodes with the same numbers
-    (unless ``fix_onnx_max``)."""
+@dataclass
+class ConversionReport:
+    """What ``to_roi_ops`` did: nodes converted one for one, poolers fused (with their pattern),
+    poolers left alone (with the reason), and warnings about changed numbers."""
+    converted: list[str] = field(default_factory=list)
+    fused: list[str] = field(default_factory=list)
+    not_fused: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool = True, aligned: bool = False,
+               fold_aligned_shift: bool = False, report: ConversionReport | None = None) -> onnx.ModelProto:
+    """Standard ``RoiAlign`` / ``MaxRoiPool`` nodes replaced by roi_ops nodes with the same numbers.
+
+    ``fuse`` (default) first replaces each multi-level pooler that an exporter unrolled
+    (torchvision, detectron2, mmdeploy; docs/fusion.md) by one ``MultiScaleRoIAlign`` node.
+    Repairs that change the numbers, each with a warning: ``fix_onnx_max`` (ONNX's max becomes the
+    true max), ``aligned`` (every converted or fused node gets ``aligned=1``, for exports that lost
+    ``aligned=True``, such as torchvision's opset-11 symbolic), ``fold_aligned_shift`` (a constant
+    ``-0.5/spatial_scale`` added to the RoIs, mmdeploy's stand-in for ``aligned=True`` below opset
+    16, becomes ``aligned=1``). ``report`` collects what was converted, fused and left alone.
+    """
     opset = opset_version(model)
+    report = report if report is not None else ConversionReport()
+    source = model
+    if fuse:
+        source = onnx.ModelProto()
+        source.CopyFrom(model)
+        fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift)
+        report.fused += fusion.fused
+        report.not_fused += fusion.refused
+        report.warnings += fusion.warnings
+        if fusion.fused:
+            source = add_opset_import(source)
 
     def replace(n):
+        report.converted.append(node_label(n))
         return [_standard_roi_align(n, opset, fix_onnx_max) if n.op_type == "RoiAlign" else _standard_max_roi_pool(n)]
 
-    out = replace_nodes(model, lambda n: n.domain in ("", "ai.onnx") and n.op_type in ("RoiAlign", "MaxRoiPool"),
+    out = replace_nodes(source, lambda n: n.domain in ("", "ai.onnx") and n.op_type in ("RoiAlign", "MaxRoiPool"),
                         replace)
+    if aligned:
+        _set_aligned(out.graph, report)
+    for w in report.warnings:
+        warnings.warn(w, stacklevel=2)
     check(out)
     return out
+
+
+def _set_aligned(graph: onnx.GraphProto, report: ConversionReport) -> None:
+    for n in graph.node:
+        if n.domain == DOMAIN and n.op_type in ("RoIAlign", "MultiScaleRoIAlign"):
+            old = [a for a in n.attribute if a.name == "aligned"]
+            if old and old[0].i == 1:
+                continue
+            for a in old:
+                n.attribute.remove(a)
+            n.attribute.append(helper.make_attribute("aligned", 1))
+            report.warnings.append(f"{node_label(n)}: aligned set to 1 (--aligned); the numbers change (samples "
+                                   f"move by half a feature cell)")
 
 
 def _batch_inputs(e: _Emitter, node: onnx.NodeProto, rois: str, bi: str | None) -> tuple[str, str]:

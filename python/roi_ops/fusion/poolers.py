@@ -1,0 +1,266 @@
+"""Recognising the multi-level RoI pooling that exporters unroll (level assignment, per level
+select + ``RoiAlign``, scatter back) and replacing it with one ``roi_ops.MultiScaleRoIAlign``
+node (docs/fusion.md lists the exporters and the graphs they write).
+
+The match is anchored on the merge: a chain of ``ScatterElements`` (axis 0; torchvision's
+``_onnx_merge_levels``) or ``ScatterND`` (``index_put_``; detectron2, mmdeploy) nodes that start
+from zeros, each writing one level's ``RoiAlign`` output at the rows where ``levels == l``. From
+there every piece is checked: the rows each ``RoiAlign`` reads are the same rows of one RoI
+tensor (batch index in column 0), its attributes agree across levels, the scales form a pyramid,
+and the level formula (``levels.py``) gives canonical scale, level and eps. Shape plumbing
+(Reshape, Expand, Squeeze, Transpose, Shape) is walked through, nothing else.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+
+from .index import STANDARD, GraphIndex, NoMatch
+from .levels import column, columns, parse_levels
+
+# Ops that only move index values around (NonZero's [1,n] output to an index vector, and that
+# vector to ScatterElements' or ScatterND's index shape).
+_INDEX_PLUMBING = ("Expand", "Reshape", "Unsqueeze", "Squeeze", "Transpose", "Split", "Flatten", "Cast", "Identity")
+_SCATTERS = ("ScatterElements", "ScatterND")
+
+
+@dataclass
+class PoolerMatch:
+    """A recognised pooler: what the fused node reads, writes and computes."""
+    label: str
+    pattern: str
+    rois: str
+    maps: list[str]
+    output: str
+    attrs: dict
+    roi_aligns: list[onnx.NodeProto]
+    merge: list[onnx.NodeProto]      # the scatters (and mmdeploy's final Slice)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _label(nodes: list[onnx.NodeProto]) -> str:
+    names = [n.name for n in nodes if n.name]
+    prefix = os.path.commonprefix(names).rsplit("/", 1)[0] if names else ""
+    return prefix or (names[0] if names else f"{len(nodes)} RoiAlign nodes")
+
+
+def _level_of_index(ix: GraphIndex, t: str) -> tuple[str, int]:
+    """An index tensor derived from ``NonZero(levels == l)`` -> (levels, l)."""
+    t = ix.skip(t, *_INDEX_PLUMBING)
+    nz = ix.node(t, "NonZero")
+    eq = ix.node(nz.input[0], "Equal")
+    for levels, c in (eq.input, reversed(eq.input)):
+        value = ix.const(c)
+        if value is not None and value.size == 1:
+            return levels, int(value.reshape(-1)[0])
+    raise NoMatch(f"Equal {eq.name!r} does not compare the levels with a constant")
+
+
+def _is_zeros(ix: GraphIndex, t: str) -> bool:
+    t = ix.skip(t, "Cast", "Identity")
+    value = ix.const(t)
+    if value is not None:
+        return not np.any(value)
+    op = ix.op(t)
+    n = ix.producer.get(t)
+    if op == "ConstantOfShape":
+        fill = ix.attr(n, "value")
+        return fill is None or not np.any(onnx.numpy_helper.to_array(fill))
+    if op == "Expand":
+        return _is_zeros(ix, n.input[0])
+    if op == "Concat":
+        return all(_is_zeros(ix, i) for i in n.input)
+    return False
+
+
+def _merge_chain(ix: GraphIndex, scatter: onnx.NodeProto) -> list[onnx.NodeProto]:
+    first = scatter
+    while ix.op(first.input[0]) in _SCATTERS:
+        first = ix.producer[first.input[0]]
+    chain = [first]
+    while True:
+        users = [u for u in ix.consumers.get(chain[-1].output[0], []) if u.op_type != "Shape"]
+        if len(users) == 1 and users[0].op_type in _SCATTERS and users[0].input[0] == chain[-1].output[0]:
+            chain.append(users[0])
+        else:
+            return chain
+
+
+def _scatter_of(ix: GraphIndex, roi_align: onnx.NodeProto) -> onnx.NodeProto:
+    t = roi_align.output[0]
+    while True:
+        users = [u for u in ix.consumers.get(t, []) if u.op_type != "Shape"]
+        if len(users) == 1 and users[0].op_type == "Cast":
+            t = users[0].output[0]
+            continue
+        if len(users) == 1 and users[0].op_type in _SCATTERS and list(users[0].input).index(t) == 2:
+            return users[0]
+        raise NoMatch(f"the output of RoiAlign {roi_align.name!r} is not merged by a scatter")
+
+
+def candidate_merges(ix: GraphIndex) -> list[list[onnx.NodeProto]]:
+    """The scatter chains fed by RoiAlign nodes, each once, in graph order."""
+    seen, chains = set(), []
+    for n in ix.graph.node:
+        if n.op_type != "RoiAlign" or n.domain not in STANDARD:
+            continue
+        try:
+            chain = _merge_chain(ix, _scatter_of(ix, n))
+        except NoMatch:
+            continue
+        if chain[0].name not in seen and id(chain[0]) not in seen:
+            seen.add(chain[0].name or id(chain[0]))
+            chains.append(chain)
+    return chains
+
+
+def _roi_align_attrs(ix: GraphIndex, n: onnx.NodeProto, opset: int) -> dict:
+    ctm = ix.attr(n, "coordinate_transformation_mode", "half_pixel") if opset >= 16 else "output_half_pixel"
+    return dict(mode=ix.attr(n, "mode", "avg"), output_height=int(ix.attr(n, "output_height", 1)),
+                output_width=int(ix.attr(n, "output_width", 1)), sampling_ratio=int(ix.attr(n, "sampling_ratio", 0)),
+                aligned=int(ctm == "half_pixel"))
+
+
+def _shifted(ix: GraphIndex, t: str) -> tuple[str, float]:
+    """``rois + c`` / ``rois - c`` with a constant scalar c -> (rois, shift); else (t, 0)."""
+    if ix.op(t) not in ("Add", "Sub"):
+        return t, 0.0
+    n = ix.producer[t]
+    for i, other in ((1, 0), (0, 1)):
+        value = ix.const(n.input[i])
+        if value is not None and value.size == 1 and not (n.op_type == "Sub" and i == 0):
+            v = float(value.reshape(-1)[0])
+            return n.input[other], -v if n.op_type == "Sub" else v
+    return t, 0.0
+
+
+def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fold_aligned_shift: bool
+                 ) -> PoolerMatch:
+    """Checks one merge chain against the pattern; raises ``NoMatch`` saying what differs."""
+    levels_tensor, rois_tensor, per_level = None, None, {}
+    roi_aligns = []
+    for s in chain:
+        if s.op_type == "ScatterElements" and ix.attr(s, "axis", 0) != 0:
+            raise NoMatch(f"ScatterElements {s.name!r} does not write rows (axis != 0)")
+        if ix.attr(s, "reduction", "none") != "none":
+            raise NoMatch(f"{s.op_type} {s.name!r} reduces ({ix.attr(s, 'reduction')}) instead of writing")
+        ra = ix.node(ix.skip(s.input[2], "Cast"), "RoiAlign")
+        roi_aligns.append(ra)
+        levels, lvl = _level_of_index(ix, s.input[1])
+        boxes, shift = _shifted(ix, ra.input[1])
+        src, cols = columns(ix, boxes)
+        src_b, col_b = column(ix, ix.skip(ra.input[2], "Cast", "Identity"))
+        if cols != [1, 2, 3, 4] or src_b != src or col_b != 0:
+            raise NoMatch(f"RoiAlign {ra.name!r} does not read (batch index, x1, y1, x2, y2) rows of one tensor")
+        select = ix.node(src, "Gather")
+        if ix.attr(select, "axis", 0) != 0:
+            raise NoMatch(f"Gather {select.name!r} does not select RoIs (axis != 0)")
+        if _level_of_index(ix, select.input[1]) != (levels, lvl):
+            raise NoMatch(f"RoiAlign {ra.name!r} reads other RoIs than {s.op_type} {s.name!r} writes")
+        if levels_tensor not in (None, levels) or rois_tensor not in (None, select.input[0]):
+            raise NoMatch(f"RoiAlign {ra.name!r} reads other levels or RoIs than the first level")
+        if lvl in per_level:
+            raise NoMatch(f"level {lvl} is pooled twice")
+        levels_tensor, rois_tensor = levels, select.input[0]
+        per_level[lvl] = (ra, shift)
+    L = len(per_level)
+    if sorted(per_level) != list(range(L)):
+        raise NoMatch(f"the pooled levels {sorted(per_level)} are not 0..{L - 1}")
+    if not _is_zeros(ix, chain[0].input[0]):
+        raise NoMatch(f"{chain[0].op_type} {chain[0].name!r} does not start from zeros")
+
+    label = _label(roi_aligns)
+    # mmdeploy prepends 2L dummy rows (levels 0..L-1 twice) and slices them off after the merge.
+    dummy, output, merge, levels_used = 0, chain[-1].output[0], list(chain), levels_tensor
+    if ix.op(levels_tensor) == "Concat":
+        dummy, levels_used, rois_tensor, output = _dummy_rows(ix, levels_tensor, rois_tensor, output)
+        merge.append(ix.consumers[chain[-1].output[0]][0])
+    f = parse_levels(ix, levels_used)
+    if f.off != f.lo:
+        raise NoMatch(f"levels clamped to [{f.lo}, {f.hi}] minus {f.off} do not start at map 0")
+    # Levels above hi - lo are never selected (torchvision's mobilenet FPN pools two maps of one
+    # scale: every RoI goes to the first); their RoiAlign nodes go with the merge.
+    used = f.hi - f.lo + 1
+    if used > L:
+        raise NoMatch(f"levels reach {used - 1} but only {L} maps are pooled (non-consecutive pyramid levels)")
+    L = used
+    _check_boxes(ix, f.boxes, rois_tensor)
+
+    attrs = [_roi_align_attrs(ix, per_level[lvl][0], opset) for lvl in range(L)]
+    if any(a != attrs[0] for a in attrs):
+        raise NoMatch(f"the levels' RoiAlign attributes differ: {attrs}")
+    if attrs[0]["mode"] != "avg":
+        raise NoMatch(f"RoiAlign mode {attrs[0]['mode']!r}: MultiScaleRoIAlign pools with avg only")
+    scales = [float(ix.attr(per_level[lvl][0], "spatial_scale", 1.0)) for lvl in range(L)]
+    ks = [-math.log2(s) if s > 0 else math.nan for s in scales]
+    if any(abs(k - round(k)) > 1e-6 for k in ks) or \
+            [round(k) for k in ks] != list(range(round(ks[0]), round(ks[0]) + L)):
+        raise NoMatch(f"spatial scales {scales} are not consecutive pyramid levels (1/2^k, finest first)")
+    k_min = round(ks[0])
+
+    warnings, aligned = [], attrs[0]["aligned"]
+    shifts = [per_level[lvl][1] for lvl in range(L)]
+    if any(shifts):
+        if aligned or not all(abs(sh + 0.5 / s) <= 1e-6 / s for sh, s in zip(shifts, scales)):
+            raise NoMatch(f"the RoIs are shifted by {shifts} before RoiAlign")
+        if not fold_aligned_shift:
+            raise NoMatch("the RoIs are shifted by -0.5/spatial_scale before RoiAlign (mmdeploy's aligned=True "
+                          "below opset 16); fold it into aligned=1 with --fold-aligned-shift (numbers change for "
+                          "RoIs under one feature cell)")
+        aligned = 1
+        warnings.append(f"{label}: RoIs shifted by -0.5/spatial_scale folded into aligned=1; outputs change for "
+                        f"RoIs smaller than one feature cell")
+
+    pattern = "mmdeploy SingleRoIExtractor" if dummy else (
+        "torchvision MultiScaleRoIAlign" if chain[0].op_type == "ScatterElements" else "detectron2 ROIPooler")
+    return PoolerMatch(
+        label=label, pattern=pattern, rois=rois_tensor, maps=[per_level[lvl][0].input[0] for lvl in range(L)],
+        output=output, roi_aligns=roi_aligns, merge=merge, warnings=warnings,
+        attrs=dict(spatial_scales=scales, output_height=attrs[0]["output_height"],
+                   output_width=attrs[0]["output_width"], sampling_ratio=attrs[0]["sampling_ratio"],
+                   aligned=aligned, canonical_scale=f.canonical_scale, canonical_level=f.lvl0 + k_min - f.lo,
+                   eps=f.eps, eps_in_log=int(f.eps_in_log)))
+
+
+def _dummy_rows(ix: GraphIndex, levels: str, rois: str, output: str) -> tuple[int, str, str, str]:
+    """mmdeploy's rows for empty levels: levels = Concat(constant dummy levels, the RoIs' levels),
+    rois = Concat(zero rows, the RoIs), output = merged[dummy:] -> (dummy, the RoIs' levels,
+    the RoIs, the sliced output)."""
+    cat = ix.producer[levels]
+    head = [ix.const(i) for i in cat.input[:-1]]
+    if ix.attr(cat, "axis") != 0 or any(h is None for h in head):
+        raise NoMatch(f"Concat {cat.name!r} of levels is not constant dummy levels then the RoIs' levels")
+    dummy = int(sum(h.size for h in head))
+    rois_cat = ix.node(rois, "Concat")
+    if ix.attr(rois_cat, "axis") != 0 or len(rois_cat.input) != 2 or not _is_zeros(ix, rois_cat.input[0]):
+        raise NoMatch(f"Concat {rois_cat.name!r}: expected {dummy} zero dummy RoIs before the RoIs")
+    users = ix.consumers.get(output, [])
+    sl = users[0] if len(users) == 1 and users[0].op_type == "Slice" else None
+    consts = [ix.const(i) if i else None for i in (list(sl.input[1:]) if sl is not None else [])]
+    if sl is None or len(consts) < 2 or consts[0] is None or consts[1] is None or \
+            [int(v) for v in consts[0].reshape(-1)] != [dummy] or int(consts[1].reshape(-1)[0]) < 2**31 - 1 or \
+            (len(consts) > 2 and (consts[2] is None or [int(v) for v in consts[2].reshape(-1)] != [0])):
+        raise NoMatch(f"the merged output keeps its {dummy} dummy rows (no Slice [{dummy}:] after it)")
+    return dummy, cat.input[-1], rois_cat.input[1], sl.output[0]
+
+
+def _check_boxes(ix: GraphIndex, boxes: list[tuple[str, int]], rois: str) -> None:
+    """The level formula must read the boxes of ``rois`` (batch index first): either ``rois``
+    itself (columns 1..4) or the per-image box tensors that ``rois`` concatenates after its
+    batch-index column."""
+    if boxes == [(rois, 1)]:
+        return
+    if any(c != 0 for _, c in boxes):
+        raise NoMatch("the level formula reads other boxes than the pooled RoIs")
+    cat = ix.node(rois, "Concat")
+    if ix.attr(cat, "axis") not in (1, -1) or len(cat.input) != 2:
+        raise NoMatch(f"Concat {cat.name!r}: the RoIs are not (batch index, boxes)")
+    part = cat.input[1]
+    parts = list(ix.producer[part].input) if ix.op(part) == "Concat" and \
+        ix.attr(ix.producer[part], "axis") in (0,) else [part]
+    if parts != [b for b, _ in boxes]:
+        raise NoMatch("the level formula reads other boxes than the pooled RoIs")
