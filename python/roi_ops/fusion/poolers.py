@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 import onnx
@@ -26,6 +27,9 @@ from .levels import column, columns, parse_levels
 # vector to ScatterElements' or ScatterND's index shape).
 _INDEX_PLUMBING = ("Expand", "Reshape", "Unsqueeze", "Squeeze", "Transpose", "Split", "Flatten", "Cast", "Identity")
 _SCATTERS = ("ScatterElements", "ScatterND")
+# Between a level's RoiAlign and the scatter: a Cast to the output type, and index_put's Reshape
+# of the values to [n, C, oh, ow] (a reshape keeps the row-major order the scatter writes).
+_UPDATE_PLUMBING = ("Cast", "Reshape", "Identity")
 
 
 @dataclass
@@ -43,9 +47,11 @@ class PoolerMatch:
 
 
 def _label(nodes: list[onnx.NodeProto]) -> str:
+    """The pooler's name for reports: the common scope of its RoiAlign nodes (exporters name
+    nodes after the module path), else the nodes' names."""
     names = [n.name for n in nodes if n.name]
     prefix = os.path.commonprefix(names).rsplit("/", 1)[0] if names else ""
-    return prefix or (names[0] if names else f"{len(nodes)} RoiAlign nodes")
+    return prefix or "pooler of " + ", ".join(repr(n) for n in names or ["unnamed RoiAlign nodes"])
 
 
 def _level_of_index(ix: GraphIndex, t: str) -> tuple[str, int]:
@@ -94,7 +100,7 @@ def _scatter_of(ix: GraphIndex, roi_align: onnx.NodeProto) -> onnx.NodeProto:
     t = roi_align.output[0]
     while True:
         users = [u for u in ix.consumers.get(t, []) if u.op_type != "Shape"]
-        if len(users) == 1 and users[0].op_type == "Cast":
+        if len(users) == 1 and users[0].op_type in _UPDATE_PLUMBING:
             t = users[0].output[0]
             continue
         if len(users) == 1 and users[0].op_type in _SCATTERS and list(users[0].input).index(t) == 2:
@@ -148,7 +154,7 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
             raise NoMatch(f"ScatterElements {s.name!r} does not write rows (axis != 0)")
         if ix.attr(s, "reduction", "none") != "none":
             raise NoMatch(f"{s.op_type} {s.name!r} reduces ({ix.attr(s, 'reduction')}) instead of writing")
-        ra = ix.node(ix.skip(s.input[2], "Cast"), "RoiAlign")
+        ra = ix.node(ix.skip(s.input[2], *_UPDATE_PLUMBING), "RoiAlign")
         roi_aligns.append(ra)
         levels, lvl = _level_of_index(ix, s.input[1])
         boxes, shift = _shifted(ix, ra.input[1])
@@ -250,17 +256,28 @@ def _dummy_rows(ix: GraphIndex, levels: str, rois: str, output: str) -> tuple[in
 
 def _check_boxes(ix: GraphIndex, boxes: list[tuple[str, int]], rois: str) -> None:
     """The level formula must read the boxes of ``rois`` (batch index first): either ``rois``
-    itself (columns 1..4) or the per-image box tensors that ``rois`` concatenates after its
-    batch-index column."""
+    itself (columns 1..4) or the per-image box tensors that ``rois`` puts after its batch-index
+    column (torchvision: Concat(ids, Concat(boxes...)); detectron2: Concat(Concat(id_i, boxes_i)...))."""
     if boxes == [(rois, 1)]:
         return
-    if any(c != 0 for _, c in boxes):
+    if any(c != 0 for _, c in boxes) or [b for b, _ in boxes] != _box_parts(ix, rois):
         raise NoMatch("the level formula reads other boxes than the pooled RoIs")
-    cat = ix.node(rois, "Concat")
-    if ix.attr(cat, "axis") not in (1, -1) or len(cat.input) != 2:
-        raise NoMatch(f"Concat {cat.name!r}: the RoIs are not (batch index, boxes)")
-    part = cat.input[1]
-    parts = list(ix.producer[part].input) if ix.op(part) == "Concat" and \
-        ix.attr(ix.producer[part], "axis") in (0,) else [part]
-    if parts != [b for b, _ in boxes]:
-        raise NoMatch("the level formula reads other boxes than the pooled RoIs")
+
+
+def _box_parts(ix: GraphIndex, rois: str) -> list[str]:
+    def pair(t: str) -> Optional[str]:  # Concat((batch index, boxes), axis=1) -> boxes
+        n = ix.producer.get(t)
+        ok = n is not None and n.op_type == "Concat" and ix.attr(n, "axis") in (1, -1) and len(n.input) == 2
+        return n.input[1] if ok else None
+
+    def rows(t: str) -> list[str]:  # Concat(parts, axis=0) -> parts
+        n = ix.producer.get(t)
+        return list(n.input) if n is not None and n.op_type == "Concat" and ix.attr(n, "axis") == 0 else [t]
+
+    whole = pair(rois)
+    if whole is not None:
+        return rows(whole)
+    parts = [pair(p) for p in rows(rois)]
+    if any(p is None for p in parts):
+        raise NoMatch("the RoIs are not (batch index, boxes) rows built from the boxes the levels are computed of")
+    return parts
