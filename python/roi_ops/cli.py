@@ -103,19 +103,35 @@ def cmd_convert(args) -> int:
 
     import onnx
 
-    from .convert import ConversionError, to_roi_ops, to_standard
+    from .convert import ConversionError, ConversionReport, to_roi_ops, to_standard
 
     if not args.output and not args.in_place:
         raise UserError("give an output file (-o OUT) or --in-place")
     model = _load(args.model)
+    report = ConversionReport()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out = to_roi_ops(model, fix_onnx_max=args.fix_onnx_max) if args.to == "roi_ops" else to_standard(model)
+            if args.to == "roi_ops":
+                out = to_roi_ops(model, fix_onnx_max=args.fix_onnx_max, fuse=not args.no_fuse, aligned=args.aligned,
+                                 fold_aligned_shift=args.fold_aligned_shift, report=report)
+            else:
+                out = to_standard(model)
     except ConversionError as e:
         raise UserError(str(e)) from e
     for w in caught:
         print(f"roi-ops: warning: {w.message}", file=sys.stderr)
+    if args.to == "roi_ops":
+        print(f"fused {len(report.fused)} multi-level pooler(s), converted {len(report.converted)} node(s), "
+              f"left {len(report.not_fused)} pooler(s) unfused; nodes {len(model.graph.node)} -> "
+              f"{len(out.graph.node)}")
+        if args.verbose:
+            for line in report.fused:
+                print(f"  fused {line}")
+            for line in report.not_fused:
+                print(f"  not fused {line}")
+            for line in report.converted:
+                print(f"  converted {line}")
     target = args.model if args.in_place else args.output
     onnx.save(out, target)
     print(f"wrote {target}")
@@ -213,6 +229,16 @@ def main(argv: list[str] | None = None) -> int:
     conv.add_argument("--fix-onnx-max", action="store_true",
                       help="map RoiAlign mode=max to the true max of samples (changes the numbers) instead of "
                            "onnx_max")
+    conv.add_argument("--no-fuse", action="store_true",
+                      help="keep exporters' per-level RoI pooling nodes instead of fusing them into MultiScaleRoIAlign")
+    conv.add_argument("--aligned", action="store_true",
+                      help="set aligned=1 on every converted RoIAlign / MultiScaleRoIAlign (for exports that lost "
+                           "aligned=True, e.g. torchvision's opset-11 symbolic; changes the numbers)")
+    conv.add_argument("--fold-aligned-shift", action="store_true",
+                      help="fuse poolers whose RoIs are shifted by -0.5/spatial_scale (mmdeploy's aligned=True below "
+                           "opset 16) as aligned=1 (changes the numbers for RoIs under one feature cell)")
+    conv.add_argument("-v", "--verbose", action="store_true",
+                      help="list each pooler fused or left alone (with the reason) and each node converted")
     chk = sub.add_parser("check", help="run a model through the plugin and the NumPy reference; print the largest "
                                        "difference")
     chk.add_argument("model", help=".onnx file with roi_ops nodes")

@@ -25,7 +25,7 @@ from onnx import helper
 from ._library import DOMAIN
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .fusion import fuse_poolers
-from .graph import check, node_label, opset_version, replace_nodes
+from .graph import check, node_label, opset_version, replace_nodes, uses_domain
 from .standard_models import _Emitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -94,10 +94,15 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     """
     opset = opset_version(model)
     report = report if report is not None else ConversionReport()
-    source = model
+    source = onnx.ModelProto()
+    source.CopyFrom(model)
+    if not uses_domain(source):
+        # onnxruntime writes every custom domain registered in the process into the models it
+        # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
+        kept = [i for i in source.opset_import if i.domain != DOMAIN]
+        source.ClearField("opset_import")
+        source.opset_import.extend(kept)
     if fuse:
-        source = onnx.ModelProto()
-        source.CopyFrom(model)
         fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift)
         report.fused += fusion.fused
         report.not_fused += fusion.refused

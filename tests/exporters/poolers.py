@@ -122,3 +122,19 @@ def export(module: nn.Module, args: tuple, input_names: list, output_names: list
     torch.onnx.export(module, args, buffer, dynamo=False, opset_version=opset, input_names=input_names,
                       output_names=output_names, dynamic_axes=dynamic_axes)
     return onnx.load_from_string(buffer.getvalue())
+
+
+class TorchvisionPooler(nn.Module):
+    """torchvision's own ``MultiScaleRoIAlign`` on maps given as separate inputs (so the export
+    has one input per map and per image's boxes)."""
+
+    def __init__(self, num_maps: int, output_size: int, sampling_ratio: int, image_size: int):
+        super().__init__()
+        from roi_ops.torch.torchvision_ops import import_torchvision
+
+        self.names = [str(i) for i in range(num_maps)]
+        self.pool = import_torchvision().ops.MultiScaleRoIAlign(self.names, output_size, sampling_ratio)
+        self.image_size = image_size
+
+    def forward(self, maps: List[Tensor], boxes: List[Tensor]) -> Tensor:
+        return self.pool(dict(zip(self.names, maps)), boxes, [(self.image_size, self.image_size)] * len(boxes))

@@ -1,0 +1,247 @@
+"""The converter fuses the multi-level RoI pooling that exporters unroll into one
+MultiScaleRoIAlign node, with the numbers of the exported graph: torchvision's own pooler
+(TorchScript export, opsets 11-18, eps outside and, as before torchvision 0.8, inside the log),
+detectron2's ROIPooler and mmdeploy's SingleRoIExtractor as their sources write them
+(tests/exporters/poolers.py), graphs after constant folding, and subgraphs that almost match
+(left alone, with the reason)."""
+from __future__ import annotations
+
+import importlib.util
+import warnings
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+torch = pytest.importorskip("torch", reason="the exporter tests need torch (pip install 'roi-ops[test]')")
+if importlib.util.find_spec("torchvision") is None:
+    pytest.skip("the exporter tests need torchvision (pip install 'roi-ops[test]')", allow_module_level=True)
+
+import roi_ops  # noqa: E402
+from roi_ops import convert  # noqa: E402
+from roi_ops.torch.torchvision_ops import import_torchvision  # noqa: E402
+
+from exporters import poolers  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    tv = import_torchvision()
+
+SCALES = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
+IMAGE = 512
+
+
+def _maps(batch: int, channels: int = 8, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((batch, channels, IMAGE >> (2 + i), IMAGE >> (2 + i))).astype(np.float32)
+            for i in range(4)]
+
+
+def _boxes(count: int, seed: int) -> np.ndarray:
+    """Boxes of every level, plus boxes whose sqrt(area) is exactly on a level boundary (112, 224,
+    448: the eps decides) and one just below and above."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, IMAGE * 0.6, (count, 2))
+    wh = np.exp(rng.uniform(np.log(4), np.log(IMAGE * 0.9), (count, 2)))
+    boxes = np.concatenate([xy, xy + wh], axis=1)
+    edges = [[0, 0, 112, 112], [10, 20, 234, 244], [0, 0, 448, 448], [5, 5, 61, 229],
+             [0, 0, 111.99, 112], [0, 0, 112.01, 112], [3, 4, 227.5, 228.5]]
+    return np.concatenate([boxes, edges]).astype(np.float32)
+
+
+def _export(module, maps, boxes, opset) -> onnx.ModelProto:
+    names = [f"map{i}" for i in range(len(maps))] + [f"boxes{i}" for i in range(len(boxes))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return poolers.export(module, ([torch.from_numpy(m) for m in maps], [torch.from_numpy(b) for b in boxes]),
+                              names, ["pooled"], opset, {f"boxes{i}": [0] for i in range(len(boxes))})
+
+
+def _feeds(model, maps, boxes) -> dict:
+    names = [i.name for i in model.graph.input]
+    values = list(maps) + list(boxes)
+    return {n: v for n, v in zip(names, values)}
+
+
+def _run_standard(model, feeds):
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+
+def _convert(model, **kwargs):
+    report = convert.ConversionReport()
+    out = convert.to_roi_ops(model, report=report, **kwargs)
+    return out, report
+
+
+def _fused_nodes(model):
+    return [n for n in model.graph.node if n.domain == "roi_ops" and n.op_type == "MultiScaleRoIAlign"]
+
+
+def _attrs(node) -> dict:
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def assert_same(actual, expected):
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5 * max(1.0, float(np.abs(expected).max(initial=0))))
+
+
+def assert_fused_keeps_numbers(model, feeds, **kwargs):
+    out, report = _convert(model, **kwargs)
+    assert len(report.fused) == 1 and not report.not_fused, report
+    assert not [n for n in out.graph.node if n.op_type == "RoiAlign"]
+    (node,) = _fused_nodes(out)
+    assert len(out.graph.node) < len(model.graph.node) - 50
+    assert_same(roi_ops.make_session(out).run(None, feeds)[0], _run_standard(model, feeds))
+    return out, node, report
+
+
+@pytest.mark.parametrize("opset", [11, 13, 16, 17, 18])
+@pytest.mark.parametrize("images", [1, 2])
+def test_torchvision_pooler_fuses_at_every_opset(opset, images):
+    maps = _maps(images)
+    boxes = [_boxes(40, seed=i) for i in range(images)]
+    model = _export(poolers.TorchvisionPooler(4, 7, 2, IMAGE), maps, boxes, opset)
+    _, node, _ = assert_fused_keeps_numbers(model, _feeds(model, maps, boxes))
+    a = _attrs(node)
+    assert a["spatial_scales"] == pytest.approx(SCALES) and a["canonical_scale"] == 224 and a["canonical_level"] == 4
+    assert a["eps"] == pytest.approx(1e-6) and a["eps_in_log"] == 0 and a["aligned"] == 0
+    assert (a["output_height"], a["output_width"], a["sampling_ratio"]) == (7, 7, 2)
+
+
+def test_torchvision_mask_pooler_and_old_eps_inside_the_log(monkeypatch):
+    monkeypatch.setattr(tv.ops.poolers.LevelMapper, "__call__", poolers.old_torchvision_level_mapper())
+    maps, boxes = _maps(1), [_boxes(60, seed=3)]
+    model = _export(poolers.TorchvisionPooler(4, 14, 2, IMAGE), maps, boxes, 16)
+    _, node, _ = assert_fused_keeps_numbers(model, _feeds(model, maps, boxes))
+    a = _attrs(node)
+    assert a["eps_in_log"] == 1 and (a["output_height"], a["output_width"]) == (14, 14)
+
+
+def test_detectron2_pooler_fuses_and_aligned_repair_restores_its_numbers():
+    maps, boxes = _maps(2), [_boxes(30, seed=4), _boxes(20, seed=5)]
+    module = poolers.Detectron2ROIPooler(7, SCALES, 2, aligned=True)
+    model = _export(module, maps, boxes, 11)  # detectron2's export: tracing at opset 11 drops aligned
+    feeds = _feeds(model, maps, boxes)
+    _, node, report = assert_fused_keeps_numbers(model, feeds)
+    a = _attrs(node)
+    assert "detectron2" in report.fused[0]
+    assert a["eps_in_log"] == 1 and a["eps"] == pytest.approx(2.220446e-16) and a["aligned"] == 0
+    with pytest.warns(UserWarning, match="aligned set to 1"):
+        repaired, _ = _convert(model, aligned=True)
+    assert _attrs(_fused_nodes(repaired)[0])["aligned"] == 1
+    with torch.no_grad():
+        expected = module([torch.from_numpy(m) for m in maps], [torch.from_numpy(b) for b in boxes]).numpy()
+    assert_same(roi_ops.make_session(repaired).run(None, feeds)[0], expected)
+    assert np.abs(_run_standard(model, feeds) - expected).max() > 1e-2  # what the export lost
+
+
+def test_mmdeploy_extractor_is_refused_without_and_fused_with_the_aligned_shift_fold():
+    maps, boxes = _maps(2), [_boxes(30, seed=6), _boxes(25, seed=7)]
+    rois = np.concatenate([np.concatenate([np.full((len(b), 1), i, np.float32), b], 1) for i, b in enumerate(boxes)])
+    module = poolers.MMDeploySingleRoIExtractor(7, [4, 8, 16, 32], 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = poolers.export(module, ([torch.from_numpy(m) for m in maps], torch.from_numpy(rois)),
+                               [f"map{i}" for i in range(4)] + ["rois"], ["pooled"], 11, {"rois": [0]})
+    feeds = dict(_feeds(model, maps, []), rois=rois)
+    plain, report = _convert(model)
+    assert not report.fused and "--fold-aligned-shift" in report.not_fused[0]
+    assert_same(roi_ops.make_session(plain).run(None, feeds)[0], _run_standard(model, feeds))
+    with pytest.warns(UserWarning, match="folded into aligned=1"):
+        fused, report = _convert(model, fold_aligned_shift=True)
+    assert "mmdeploy" in report.fused[0]
+    a = _attrs(_fused_nodes(fused)[0])
+    assert (a["canonical_scale"], a["canonical_level"], a["eps_in_log"], a["aligned"]) == (56, 2, 1, 1)
+    with torch.no_grad():
+        expected = module([torch.from_numpy(m) for m in maps], torch.from_numpy(rois)).numpy()
+    assert_same(roi_ops.make_session(fused).run(None, feeds)[0], expected)
+
+
+def _ort_folded(model, tmp_path) -> onnx.ModelProto:
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    so.optimized_model_filepath = str(tmp_path / "folded.onnx")
+    ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return onnx.load(so.optimized_model_filepath)
+
+
+def _onnxscript_folded(model, _tmp_path) -> onnx.ModelProto:
+    import onnxscript.optimizer
+
+    return onnxscript.optimizer.optimize(model)
+
+
+@pytest.mark.parametrize("fold", [_ort_folded, _onnxscript_folded], ids=["onnxruntime", "onnxscript"])
+def test_constant_folded_graphs_still_fuse(fold, tmp_path):
+    maps, boxes = _maps(1), [_boxes(50, seed=8)]
+    exported = _export(poolers.TorchvisionPooler(4, 7, 2, IMAGE), maps, boxes, 17)
+    model = fold(exported, tmp_path)
+    assert len(model.graph.node) < len(exported.graph.node)
+    assert_fused_keeps_numbers(model, _feeds(exported, maps, boxes))
+
+
+def test_zero_rois_and_an_empty_level():
+    maps = _maps(1)
+    model = _export(poolers.TorchvisionPooler(4, 7, 2, IMAGE), maps, [_boxes(20, seed=9)], 16)
+    fused, _ = _convert(model)
+    session = roi_ops.make_session(fused)
+    empty = session.run(None, _feeds(model, maps, [np.zeros((0, 4), np.float32)]))[0]
+    assert empty.shape == (0, 8, 7, 7)
+    small = np.array([[0, 0, 8, 8], [4, 4, 20, 30]], np.float32)  # only the finest level
+    feeds = _feeds(model, maps, [small])
+    assert_same(session.run(None, feeds)[0], _run_standard(model, feeds))
+
+
+# --- subgraphs that almost match are left alone, with the reason -----------------------------
+
+def _pooler_model():
+    maps, boxes = _maps(1), [_boxes(40, seed=10)]
+    model = _export(poolers.TorchvisionPooler(4, 7, 2, IMAGE), maps, boxes, 16)
+    return model, _feeds(model, maps, boxes)
+
+
+def _set_scalar(model, value_of_op, op_type: str, new_value: float) -> None:
+    """Replaces the constant scalar input of the first ``op_type`` node whose constant equals
+    ``value_of_op``."""
+    consts = {n.output[0]: n for n in model.graph.node if n.op_type == "Constant"}
+    for n in model.graph.node:
+        if n.op_type != op_type:
+            continue
+        for i in n.input:
+            c = consts.get(i)
+            if c is None:
+                continue
+            value = onnx.numpy_helper.to_array(c.attribute[0].t)
+            if value.size == 1 and np.isclose(float(value), value_of_op):
+                c.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.full_like(value, new_value)))
+                return
+    raise AssertionError(f"no {op_type} with constant {value_of_op}")
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (lambda m: _set_scalar(m, 0.6931471805599453, "Div", 0.7), "not ln 2"),
+    (lambda m: _set_scalar(m, 5.0, "Clip", 6.0), "levels reach"),
+    (lambda m: _set_scalar(m, 1e-6, "Add", 0.75), "not a canonical level and a small eps"),
+    (lambda m: _set_scalar(m, 2, "Equal", 7), "pooled levels"),
+    (lambda m: m.graph.output.append(onnx.helper.make_tensor_value_info(
+        next(n.output[0] for n in m.graph.node if n.op_type == "RoiAlign"), onnx.TensorProto.FLOAT, [None] * 4)),
+     "also needed outside the pooler"),
+], ids=["log-base", "clip-bound", "eps", "level-constant", "extra-consumer"])
+def test_a_near_match_is_left_alone_and_keeps_its_numbers(edit, reason):
+    model, feeds = _pooler_model()
+    edit(model)
+    out, report = _convert(model)
+    assert not report.fused and len(report.not_fused) == 1 and reason in report.not_fused[0], report
+    assert not _fused_nodes(out) and len(report.converted) == 4
+    expected = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
+    for a, b in zip(roi_ops.make_session(out).run(None, feeds), expected):
+        assert_same(a, b)
+
+
+def test_no_fuse_keeps_the_per_level_nodes():
+    model, feeds = _pooler_model()
+    out, report = _convert(model, fuse=False)
+    assert not report.fused and len(report.converted) == 4 and len(out.graph.node) == len(model.graph.node)
+    assert_same(roi_ops.make_session(out).run(None, feeds)[0], _run_standard(model, feeds))
