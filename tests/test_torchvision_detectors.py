@@ -1,0 +1,149 @@
+"""torchvision's own detectors, exported by torchvision's TorchScript exporter path, converted
+by ``roi_ops.convert`` and run in onnxruntime: the pooler blocks become one
+MultiScaleRoIAlign node each and the detections stay those of the exported model. Also the
+other way in: ``roi_ops.torch.export`` of a detector whose poolers were replaced gives
+PyTorch's detections. Weights are random (``weights=None``: nothing is downloaded); exports
+are made once per test run (about 5 s each)."""
+from __future__ import annotations
+
+import importlib.util
+import io
+import warnings
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+torch = pytest.importorskip("torch", reason="the detector tests need torch (pip install 'roi-ops[test]')")
+if importlib.util.find_spec("torchvision") is None:
+    pytest.skip("the detector tests need torchvision (pip install 'roi-ops[test]')", allow_module_level=True)
+
+import roi_ops  # noqa: E402
+import roi_ops.torch as rt  # noqa: E402
+from roi_ops import convert  # noqa: E402
+from roi_ops.torch.torchvision_ops import import_torchvision  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    tv = import_torchvision()
+
+SIZE = 320  # min_size = max_size: images are resized to fit 320 x 320
+
+
+def _images(count: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.random((3, 240 - 16 * i, 320), np.float32) for i in range(count)]
+
+
+def _detector(name: str, **kwargs):
+    torch.manual_seed(0)
+    builder = getattr(tv.models.detection, name)
+    return builder(weights=None, weights_backbone=None, min_size=SIZE, max_size=SIZE, **kwargs).eval()
+
+
+def _outputs(name: str) -> list[str]:
+    return ["boxes", "labels", "scores"] + (["masks"] if name.startswith("mask") else [])
+
+
+def _export(model, name: str, images: list[np.ndarray], *, with_roi_ops: bool = False) -> onnx.ModelProto:
+    inputs = [f"image{i}" for i in range(len(images))]
+    args = ([torch.from_numpy(i) for i in images],)
+    kwargs = dict(input_names=inputs, output_names=_outputs(name), dynamic_axes={i: [1, 2] for i in inputs})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if with_roi_ops:
+            return rt.export(model, args, dynamo=False, opset=17, **kwargs)
+        buffer = io.BytesIO()
+        torch.onnx.export(model, args, buffer, dynamo=False, opset_version=17, **kwargs)
+        return onnx.load_from_string(buffer.getvalue())
+
+
+CASES = {  # id: (torchvision builder, builder arguments, images)
+    "fasterrcnn_resnet50_fpn": ("fasterrcnn_resnet50_fpn", {}, 1),
+    "fasterrcnn_resnet50_fpn-batch2": ("fasterrcnn_resnet50_fpn", {}, 2),
+    "maskrcnn_resnet50_fpn": ("maskrcnn_resnet50_fpn", {}, 1),
+    # random weights score every class near 1/91: keep all detections (of fewer proposals: the
+    # plain-PyTorch NMS used for tracing here is slow)
+    "fasterrcnn_mobilenet_v3_large_fpn": ("fasterrcnn_mobilenet_v3_large_fpn",
+                                          {"box_score_thresh": 0.0, "rpn_post_nms_top_n_test": 200}, 1),
+    # no RPN proposal passes the threshold: the poolers see K = 0 RoIs
+    "fasterrcnn_mobilenet_v3_large_fpn-no-proposals": ("fasterrcnn_mobilenet_v3_large_fpn",
+                                                       {"rpn_score_thresh": 2.0}, 1),
+}
+
+
+@pytest.fixture(scope="module")
+def exported():
+    cache: dict = {}
+
+    def get(case: str):
+        if case not in cache:
+            name, kwargs, count = CASES[case]
+            images = _images(count)
+            model = _export(_detector(name, **kwargs), name, images)
+            report = convert.ConversionReport()
+            cache[case] = (name, images, model, convert.to_roi_ops(model, report=report), report)
+        return cache[case]
+    return get
+
+
+def _run(model, images, *, plugin: bool) -> list[np.ndarray]:
+    feeds = {f"image{i}": image for i, image in enumerate(images)}
+    if plugin:
+        return roi_ops.make_session(model).run(None, feeds)
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
+
+
+def assert_same_detections(actual: list[np.ndarray], expected: list[np.ndarray]) -> None:
+    """Same labels; boxes within 1e-4 of the image size and scores within 1e-4, detection by
+    detection. Detections whose scores tie to 1e-6 may come in either order, so each expected
+    detection is paired with the nearest actual one of its label."""
+    boxes, labels, scores = expected[:3]
+    assert [a.shape for a in actual] == [e.shape for e in expected]
+    used = set()
+    for i in range(len(boxes)):
+        candidates = [j for j in range(len(boxes)) if j not in used and actual[1][j] == labels[i]]
+        assert candidates, f"no detection of label {labels[i]} left for detection {i}"
+        j = min(candidates, key=lambda j: np.abs(actual[0][j] - boxes[i]).max())
+        used.add(j)
+        assert np.abs(actual[0][j] - boxes[i]).max() <= 1e-4 * SIZE, (i, actual[0][j], boxes[i])
+        assert abs(actual[2][j] - scores[i]) <= 1e-4
+        if len(expected) > 3:  # masks: probabilities in [0, 1]
+            assert np.abs(actual[3][j] - expected[3][i]).max() <= 1e-3
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported, case):
+    name, images, model, converted, report = exported(case)
+    poolers = 2 if name.startswith("mask") else 1
+    assert len(report.fused) == poolers and not report.not_fused and not report.converted, report
+    fused = [n for n in converted.graph.node if n.op_type == "MultiScaleRoIAlign"]
+    assert len(fused) == poolers and not [n for n in converted.graph.node if n.op_type == "RoiAlign"]
+    for pooler in ("box_roi_pool", "mask_roi_pool")[:poolers]:
+        # What stays of the block: one MultiScaleRoIAlign and the few nodes that build its [K,5]
+        # RoIs (torchvision's _convert_to_roi_format); the level mapper, the per-level selection
+        # and RoiAlign nodes and the merge are gone.
+        left = {n.op_type for n in converted.graph.node if f"/{pooler}/" in n.name}
+        assert left <= {"MultiScaleRoIAlign", "Concat", "Slice", "Shape", "ConstantOfShape", "Constant"}, left
+    assert len(converted.graph.node) <= len(model.graph.node) - 140 * poolers
+    expected = _run(model, images, plugin=False)
+    actual = _run(converted, images, plugin=True)
+    if case.endswith("no-proposals"):
+        assert actual[0].shape == (0, 4)
+    else:
+        assert len(actual[0]) > 0
+    assert_same_detections(actual, expected)
+
+
+def test_roi_ops_export_of_a_detector_with_replaced_poolers_gives_pytorchs_detections():
+    model = rt.replace_torchvision_poolers(_detector("maskrcnn_resnet50_fpn"))
+    images = _images(1, seed=1)
+    with torch.no_grad():
+        (reference,) = model([torch.from_numpy(images[0])])
+    onnx_model = _export(model, "maskrcnn_resnet50_fpn", images, with_roi_ops=True)
+    assert [n.op_type for n in onnx_model.graph.node if n.domain == "roi_ops"] == ["MultiScaleRoIAlign"] * 2
+    assert not [n for n in onnx_model.graph.node if n.op_type == "RoiAlign"]
+    expected = [reference[k].numpy() for k in ("boxes", "labels", "scores", "masks")]
+    assert len(expected[0]) > 0
+    assert_same_detections(_run(onnx_model, images, plugin=True), expected)
