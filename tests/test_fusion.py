@@ -245,3 +245,30 @@ def test_no_fuse_keeps_the_per_level_nodes():
     out, report = _convert(model, fuse=False)
     assert not report.fused and len(report.converted) == 4 and len(out.graph.node) == len(model.graph.node)
     assert_same(roi_ops.make_session(out).run(None, feeds)[0], _run_standard(model, feeds))
+
+
+# --- command line ------------------------------------------------------------------------------
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "roi_ops.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_convert_reports_what_it_fused_and_what_it_left(tmp_path):
+    model, feeds = _pooler_model()
+    onnx.save(model, tmp_path / "pooler.onnx")
+    r = _cli("convert", str(tmp_path / "pooler.onnx"), "-o", str(tmp_path / "fused.onnx"), "-v")
+    assert r.returncode == 0, r.stderr
+    assert "fused 1 multi-level pooler(s), converted 0 node(s), left 0 pooler(s) unfused" in r.stdout
+    assert "torchvision MultiScaleRoIAlign, 4 levels" in r.stdout and "Traceback" not in r.stderr
+    assert _fused_nodes(onnx.load(tmp_path / "fused.onnx"))
+    r = _cli("convert", str(tmp_path / "pooler.onnx"), "-o", str(tmp_path / "kept.onnx"), "--no-fuse")
+    assert r.returncode == 0 and "fused 0 multi-level pooler(s), converted 4 node(s)" in r.stdout
+    edited = onnx.load(tmp_path / "pooler.onnx")
+    _set_scalar(edited, 5.0, "Clip", 6.0)
+    onnx.save(edited, tmp_path / "edited.onnx")
+    r = _cli("convert", str(tmp_path / "edited.onnx"), "-o", str(tmp_path / "e.onnx"), "-v")
+    assert r.returncode == 0 and "left 1 pooler(s) unfused" in r.stdout and "not fused" in r.stdout
+    assert "levels reach 4 but only 4 maps are pooled" in r.stdout
