@@ -22,13 +22,14 @@ def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
     results = tmp_path / "RESULTS.md"
     results.write_text("# Results\n\nkept text\n")
     argv = ["bench", "--quick", "--warmup", "0", "--repeat", "1", "--threads", "1", "2", "--models", MODELS_DIR,
-            "--results", str(results), "--no-progress"]
+            "--cache-dir", str(tmp_path / "cache"), "--results", str(results), "--no-progress"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     rows = [m.groupdict() for m in map(ROW.match, out.splitlines()) if m]
     workloads = {r["workload"].split()[0] for r in rows}
-    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "P1", "P2", "R1", "C1", "D1"}
-    assert len(rows) == 2 * (2 * 7 + 6)  # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 6 others)
+    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "P1", "P2", "R1", "C1", "D1", "T1"}
+    # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 6 others + T1's whole model and pooler block)
+    assert len(rows) == 2 * (2 * 7 + 6 + 2)
     for r in rows:
         if r["base_ms"].strip() == "no kernel":
             assert (r["op"].strip(), r["dtype"]) == ("RoIPool", "float16")
@@ -38,6 +39,10 @@ def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
         assert (base - h) / (ours + h) - 0.005 <= float(r["speedup"].rstrip("x ")) <= (base + h) / (ours - h) + 0.005
         if r["diff"].strip() != "proxy":
             limit = 5e-3 if r["dtype"] == "float16" else 1e-4
+            if r["workload"].startswith("T1"):
+                # torchvision's pooler on its FPN maps (values in the hundreds: 1e-5 relative), and its
+                # detections (1e-4 of the 320 px image)
+                limit = 5e-3 if r["op"].strip() == "pooler block" else 0.032
             assert float(r["diff"]) <= limit, r
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = results.read_text()

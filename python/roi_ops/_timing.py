@@ -19,3 +19,19 @@ def median_ms(fn: Callable[[], object], warmup: int = 1, repeat: int = 20,
         if tick is not None:
             tick()
     return statistics.median(times)
+
+
+def median_ms_interleaved(fn_a: Callable[[], object], fn_b: Callable[[], object], warmup: int = 1,
+                          repeat: int = 20, tick: Callable[[], object] | None = None) -> tuple[float, float]:
+    """Medians (ms) of `fn_a` and `fn_b` timed in alternation, so that a slow drift of the
+    machine's speed (other load, clocks) during long runs weighs on both alike."""
+    times: tuple[list, list] = ([], [])
+    for i in range(warmup + repeat):
+        for fn, out in ((fn_a, times[0]), (fn_b, times[1])):
+            t = time.perf_counter()
+            fn()
+            if i >= warmup:
+                out.append((time.perf_counter() - t) * 1e3)
+            if tick is not None:
+                tick()
+    return statistics.median(times[0]), statistics.median(times[1])

@@ -75,9 +75,14 @@ def cmd_bench(args) -> int:
 
     if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1:
         raise UserError("--repeat and --threads must be at least 1, --warmup at least 0")
-    cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models))
+    size = None if args.no_torchvision else (320 if args.quick else 800)
+    cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models, torchvision_size=size,
+                           cache_dir=args.cache_dir))
     if not any(c.workload.startswith("D1") for c in cases) and "float32" in args.dtypes:
         print(f"roi-ops bench: no detector models in {args.models!r}; D1 skipped", file=sys.stderr)
+    if size and not any(c.workload.startswith("T1") for c in cases) and "float32" in args.dtypes:
+        print("roi-ops bench: torch or torchvision is not installed; T1 skipped (pip install 'roi-ops[test]')",
+              file=sys.stderr)
     rows = run_all(cases, args.threads, args.warmup, args.repeat, progress=not args.no_progress)
     head = report.header(args.threads, args.warmup, args.repeat)
     text = report.table(rows)
@@ -217,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--results", help="Markdown file whose 'roi-ops bench' block gets the table (bench.png "
                                          "is written beside it), e.g. benchmarks/RESULTS.md")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--no-torchvision", action="store_true",
+                       help="skip T1, torchvision's Faster R-CNN export (needs torch and torchvision; 800x800, or "
+                            "320x320 with --quick)")
+    bench.add_argument("--cache-dir", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                                                           os.path.join(os.path.expanduser("~"), ".cache"), "roi-ops"),
+                       help="where T1's exported model is kept between runs (default ~/.cache/roi-ops)")
     sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
     exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
     exp.add_argument("-o", "--output", default="roi_pool_vs_roi_align.png", help="PNG file to write")

@@ -16,6 +16,8 @@ inside the image):
   R1 RoIAlignRotated  W1's map and RoIs with random angles vs RoiAlign on the unrotated boxes (proxy)
   C1 CropAndResize    W1's map and RoIs, 14x14 bilinear, vs RoiAlign 14x14 with one sample per bin (proxy)
   D1 detector      models/faster_rcnn_detector.onnx vs its .standard.onnx form, on the demo image
+  T1 torchvision   torchvision's Faster R-CNN R50-FPN export at 800x800 after `roi-ops convert` vs as
+                   exported: the whole model and its pooler block (torchvision_cases.py)
 
 `quick=True` shrinks every workload (channels / 16, RoIs / 10) for a smoke test of the command.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 import numpy as np
 import onnx
@@ -48,6 +51,10 @@ class Case:
     baseline_needs_plugin: bool = False
     same_numbers: bool = True  # False: the baseline is a proxy that computes something else
     notes: list = field(default_factory=list)
+    # How far the outputs are apart (default: the largest absolute difference of any output).
+    difference: Optional[Callable[[list, list], float]] = None
+    # Time roi_ops and baseline in alternation (runs of seconds, where the machine's speed drifts).
+    interleaved: bool = False
 
 
 def _boxes(rng, k, img_h, img_w, dtype=np.float32):
@@ -171,10 +178,15 @@ def detector_cases(models_dir: str):
                "standard-op model", onnx.load(standard), feeds)
 
 
-def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models"):
+def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models",
+              torchvision_size: int | None = None, cache_dir: str = "."):
     for dtype in dtypes:
         yield from roi_align_pool_cases(np.dtype(dtype).type, quick)
     if "float32" in dtypes:
         yield from op_set_cases(quick)
         if models_dir:
             yield from detector_cases(models_dir)
+        if torchvision_size:
+            from .torchvision_cases import torchvision_cases
+
+            yield from torchvision_cases(torchvision_size, cache_dir)

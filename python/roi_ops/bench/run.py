@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._timing import median_ms
+from .._timing import median_ms, median_ms_interleaved
 from .cases import Case
 
 
@@ -41,21 +41,26 @@ def _session(model, threads: int, plugin: bool):
 
 def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None) -> Row:
     ours = _session(case.model, threads, True)
-    t_ours = median_ms(lambda: ours.run(None, case.feeds), warmup, repeat, tick)
-    try:
+    if case.interleaved:
         base = _session(case.baseline_model, threads, case.baseline_needs_plugin)
-    except Exception:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
-        if tick:
-            for _ in range(warmup + repeat):
-                tick()
-        return Row(case, threads, t_ours, None, None)
-    t_base = median_ms(lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick)
+        t_ours, t_base = median_ms_interleaved(lambda: ours.run(None, case.feeds),
+                                               lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick)
+    else:
+        t_ours = median_ms(lambda: ours.run(None, case.feeds), warmup, repeat, tick)
+        try:
+            base = _session(case.baseline_model, threads, case.baseline_needs_plugin)
+        except Exception:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
+            if tick:
+                for _ in range(warmup + repeat):
+                    tick()
+            return Row(case, threads, t_ours, None, None)
+        t_base = median_ms(lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick)
     diff = None
     if case.same_numbers:
         a = ours.run(None, case.feeds)
         b = base.run(None, case.baseline_feeds)
-        diff = max(float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)), initial=0.0))
-                   for x, y in zip(a, b))
+        diff = case.difference(a, b) if case.difference else \
+            max(float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)), initial=0.0)) for x, y in zip(a, b))
     return Row(case, threads, t_ours, t_base, diff)
 
 

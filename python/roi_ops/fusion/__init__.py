@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import onnx
 
 from .index import GraphIndex, NoMatch
-from .poolers import candidate_merges, match_pooler
+from .poolers import PoolerMatch, candidate_merges, match_pooler
 from .rewrite import replace_pooler
 
 
@@ -16,6 +16,17 @@ class FusionResult:
     fused: list[str] = field(default_factory=list)      # "label: pattern, L levels, n nodes -> 1"
     refused: list[str] = field(default_factory=list)    # "label: reason"
     warnings: list[str] = field(default_factory=list)
+
+
+def find_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool = False) -> list[PoolerMatch]:
+    """The poolers of ``graph`` that ``fuse_poolers`` would fuse, without changing it."""
+    ix, found = GraphIndex(graph), []
+    for chain in candidate_merges(ix):
+        try:
+            found.append(match_pooler(ix, chain, opset, fold_aligned_shift=fold_aligned_shift))
+        except NoMatch:
+            continue
+    return found
 
 
 def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool = False) -> FusionResult:
@@ -43,4 +54,4 @@ def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool
         result.warnings.extend(m.warnings)
 
 
-__all__ = ["FusionResult", "NoMatch", "fuse_poolers"]
+__all__ = ["FusionResult", "NoMatch", "PoolerMatch", "find_poolers", "fuse_poolers"]

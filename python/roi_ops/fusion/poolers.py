@@ -43,6 +43,7 @@ class PoolerMatch:
     attrs: dict
     roi_aligns: list[onnx.NodeProto]
     merge: list[onnx.NodeProto]      # the scatters (and mmdeploy's final Slice)
+    box_inputs: list[str]            # the box tensors the level formula reads (where the block starts)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -225,7 +226,7 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
         "torchvision MultiScaleRoIAlign" if chain[0].op_type == "ScatterElements" else "detectron2 ROIPooler")
     return PoolerMatch(
         label=label, pattern=pattern, rois=rois_tensor, maps=[per_level[lvl][0].input[0] for lvl in range(L)],
-        output=output, roi_aligns=roi_aligns, merge=merge, warnings=warnings,
+        output=output, roi_aligns=roi_aligns, merge=merge, box_inputs=[b for b, _ in f.boxes], warnings=warnings,
         attrs=dict(spatial_scales=scales, output_height=attrs[0]["output_height"],
                    output_width=attrs[0]["output_width"], sampling_ratio=attrs[0]["sampling_ratio"],
                    aligned=aligned, canonical_scale=f.canonical_scale, canonical_level=f.lvl0 + k_min - f.lo,
