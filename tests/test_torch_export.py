@@ -16,7 +16,6 @@ pytest.importorskip("onnxscript", reason="onnxscript is not installed (the dynam
 import roi_ops  # noqa: E402
 import roi_ops.torch as rt  # noqa: E402
 from roi_ops import reference  # noqa: E402
-from roi_ops.torch import functional as F  # noqa: E402
 
 RNG = np.random.default_rng(7)
 X = torch.from_numpy(RNG.standard_normal((2, 18, 12, 14)).astype(np.float32))
@@ -121,56 +120,21 @@ def test_export_emits_roi_ops_and_onnxruntime_matches_pytorch(case, dynamo):
     np.testing.assert_allclose(run_exported(model, args), fn(*args).numpy(), rtol=1e-5, atol=1e-5)
 
 
-# --- torchvision's ops, defined with torchvision's exact schemas ----------------------------------
-
-TV_SCHEMAS = {
-    "roi_align": "roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-                 "SymInt pooled_width, int sampling_ratio, bool aligned) -> Tensor",
-    "roi_pool": "roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-                "SymInt pooled_width) -> (Tensor, Tensor)",
-    "ps_roi_align": "ps_roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-                    "SymInt pooled_width, int sampling_ratio) -> (Tensor, Tensor)",
-    "ps_roi_pool": "ps_roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-                   "SymInt pooled_width) -> (Tensor, Tensor)",
-}
-_tv_lib = None
-
+# --- torchvision's ops ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def torchvision_ops():
-    """torchvision's RoI ops as torch.library ops with its schemas; the numbers are SPEC.md's,
-    which equal torchvision's (the second outputs, argmax / channel mapping, are zeros here)."""
-    global _tv_lib
-    if _tv_lib is None:
-        if hasattr(torch.ops.torchvision, "roi_align"):
-            pytest.skip("torchvision is installed; its real ops are used instead")
-        _tv_lib = torch.library.Library("torchvision", "DEF")
-        for schema in TV_SCHEMAS.values():
-            _tv_lib.define(schema)
+    """torchvision's RoI ops: its compiled ones, or where they do not load with this torch, the
+    plain-PyTorch stand-ins with its schemas (roi_ops.torch.torchvision_ops)."""
+    import importlib.util
 
-        def aux(y):
-            return torch.zeros(y.shape, dtype=torch.int32)
+    if importlib.util.find_spec("torchvision") is None:
+        pytest.skip("needs torchvision (pip install 'roi-ops[test]')")
+    from roi_ops.torch.torchvision_ops import import_torchvision
 
-        impls = {
-            "roi_align": lambda x, r, s, ph, pw, sr, al: F.roi_align(x, r, None, ph, pw, s, sr, "avg", int(al)),
-            "roi_pool": lambda x, r, s, ph, pw: (lambda y: (y, aux(y)))(F.roi_pool(x, r, None, ph, pw, s)),
-            "ps_roi_align": lambda x, r, s, ph, pw, sr: (lambda y: (y, aux(y)))(F.ps_roi_align(x, r, None, ph, pw, s,
-                                                                                               sr)),
-            "ps_roi_pool": lambda x, r, s, ph, pw: (lambda y: (y, aux(y)))(F.ps_roi_pool(x, r, None, ph, pw, s)),
-        }
-        for name, fn in impls.items():
-            _tv_lib.impl(name, fn, "CPU")
-
-        def fake_shape(x, r, ph, pw, ps):
-            return x.new_empty((r.shape[0], x.shape[1] // (ph * pw) if ps else x.shape[1], ph, pw))
-
-        torch.library.register_fake("torchvision::roi_align", lib=_tv_lib)(
-            lambda x, r, s, ph, pw, sr, al: fake_shape(x, r, ph, pw, False))
-        for name, ps in [("roi_pool", False), ("ps_roi_align", True), ("ps_roi_pool", True)]:
-            def fake(x, r, s, ph, pw, *rest, _ps=ps):
-                y = fake_shape(x, r, ph, pw, _ps)
-                return y, y.new_empty(y.shape, dtype=torch.int32)
-            torch.library.register_fake(f"torchvision::{name}", lib=_tv_lib)(fake)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import_torchvision()
     return torch.ops.torchvision
 
 
