@@ -272,3 +272,36 @@ def test_cli_convert_reports_what_it_fused_and_what_it_left(tmp_path):
     r = _cli("convert", str(tmp_path / "edited.onnx"), "-o", str(tmp_path / "e.onnx"), "-v")
     assert r.returncode == 0 and "left 1 pooler(s) unfused" in r.stdout and "not fused" in r.stdout
     assert "levels reach 4 but only 4 maps are pooled" in r.stdout
+
+
+class _OneLevel(torch.nn.Module):
+    """mmcv's RoIAlign(aligned=True) as mmdeploy exports it below opset 16, on one map."""
+
+    def forward(self, x, rois):
+        return poolers._MMDeployRoIAlign.apply(x, rois, 7, 1 / 8, 2)
+
+
+def test_aligned_shift_fold_on_a_single_roi_align():
+    x = _maps(2)[1]
+    rois = np.concatenate([np.array([[0], [1], [1]], np.float32),
+                           np.array([[0, 0, 60, 60], [10, 12, 13, 14], [100, 50, 300, 200]], np.float32)], 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = poolers.export(_OneLevel(), (torch.from_numpy(x), torch.from_numpy(rois)), ["x", "rois"], ["y"], 11,
+                               {"rois": [0]})
+    feeds = {"x": x, "rois": rois}
+    plain, _ = _convert(model)
+    assert_same(roi_ops.make_session(plain).run(None, feeds)[0], _run_standard(model, feeds))
+    with pytest.warns(UserWarning, match="folded into aligned=1"):
+        folded, _ = _convert(model, fold_aligned_shift=True)
+    (node,) = [n for n in folded.graph.node if n.op_type == "RoIAlign"]
+    producer = {o: n.op_type for n in folded.graph.node for o in n.output}
+    assert _attrs(node)["aligned"] == 1 and producer[node.input[1]] == "Gather"  # the boxes before the shift
+    with torch.no_grad():
+        expected = _OneLevel()(torch.from_numpy(x), torch.from_numpy(rois)).numpy()  # mmcv's aligned numbers
+    got = roi_ops.make_session(folded).run(None, feeds)[0]
+    assert_same(got, expected)
+    # The shifted non-aligned op differs only on the RoI under one feature cell (the second).
+    exported = _run_standard(model, feeds)
+    assert np.abs(exported[1] - expected[1]).max() > 1e-3
+    assert_same(exported[[0, 2]], expected[[0, 2]])

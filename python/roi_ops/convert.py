@@ -25,6 +25,7 @@ from onnx import helper
 from ._library import DOMAIN
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .fusion import fuse_poolers
+from .fusion.index import GraphIndex
 from .graph import check, node_label, opset_version, replace_nodes, uses_domain
 from .standard_models import _Emitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
@@ -110,9 +111,16 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         if fusion.fused:
             source = add_opset_import(source)
 
+    shifts = GraphIndex(source.graph) if fold_aligned_shift and opset < 16 else None
+
     def replace(n):
         report.converted.append(node_label(n))
-        return [_standard_roi_align(n, opset, fix_onnx_max) if n.op_type == "RoiAlign" else _standard_max_roi_pool(n)]
+        if n.op_type == "MaxRoiPool":
+            return [_standard_max_roi_pool(n)]
+        new = _standard_roi_align(n, opset, fix_onnx_max)
+        if shifts is not None and n.input[1] in shifts.producer:
+            _fold_aligned_shift(new, shifts, report)
+        return [new]
 
     out = replace_nodes(source, lambda n: n.domain in ("", "ai.onnx") and n.op_type in ("RoiAlign", "MaxRoiPool"),
                         replace)
@@ -122,6 +130,22 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         warnings.warn(w, stacklevel=2)
     check(out)
     return out
+
+
+def _fold_aligned_shift(node: onnx.NodeProto, ix: GraphIndex, report: ConversionReport) -> None:
+    """RoIAlign(rois - 0.5/scale, aligned=0) -> RoIAlign(rois, aligned=1): mmdeploy's stand-in for
+    aligned=True below opset 16 (docs/fusion.md). Not exact for RoIs under one feature cell,
+    which the non-aligned op widens to one cell."""
+    rois, shift = ix.added_constant(node.input[1])
+    scale = next(a.f for a in node.attribute if a.name == "spatial_scale")
+    if shift == 0 or abs(shift + 0.5 / scale) > 1e-6 / scale:
+        return
+    node.input[1] = rois
+    for a in node.attribute:
+        if a.name == "aligned":
+            a.i = 1
+    report.warnings.append(f"{node_label(node)}: RoIs shifted by -0.5/spatial_scale folded into aligned=1; outputs "
+                           f"change for RoIs smaller than one feature cell")
 
 
 def _set_aligned(graph: onnx.GraphProto, report: ConversionReport) -> None:

@@ -73,6 +73,18 @@ class GraphIndex:
             raise NoMatch(f"{what}: expected a constant scalar in {tensor!r}")
         return float(value.reshape(-1)[0])
 
+    def added_constant(self, tensor: str) -> tuple[str, float]:
+        """``x + c`` / ``x - c`` with a constant scalar c -> (x, c or -c); else (tensor, 0)."""
+        if self.op(tensor) not in ("Add", "Sub"):
+            return tensor, 0.0
+        n = self.producer[tensor]
+        for i, other in ((1, 0), (0, 1)):
+            value = self.const(n.input[i])
+            if value is not None and value.size == 1 and not (n.op_type == "Sub" and i == 0):
+                v = float(value.reshape(-1)[0])
+                return n.input[other], -v if n.op_type == "Sub" else v
+        return tensor, 0.0
+
     def attr(self, node: onnx.NodeProto, name: str, default=None):
         for a in node.attribute:
             if a.name == name:

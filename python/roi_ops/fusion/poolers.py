@@ -132,19 +132,6 @@ def _roi_align_attrs(ix: GraphIndex, n: onnx.NodeProto, opset: int) -> dict:
                 aligned=int(ctm == "half_pixel"))
 
 
-def _shifted(ix: GraphIndex, t: str) -> tuple[str, float]:
-    """``rois + c`` / ``rois - c`` with a constant scalar c -> (rois, shift); else (t, 0)."""
-    if ix.op(t) not in ("Add", "Sub"):
-        return t, 0.0
-    n = ix.producer[t]
-    for i, other in ((1, 0), (0, 1)):
-        value = ix.const(n.input[i])
-        if value is not None and value.size == 1 and not (n.op_type == "Sub" and i == 0):
-            v = float(value.reshape(-1)[0])
-            return n.input[other], -v if n.op_type == "Sub" else v
-    return t, 0.0
-
-
 def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fold_aligned_shift: bool
                  ) -> PoolerMatch:
     """Checks one merge chain against the pattern; raises ``NoMatch`` saying what differs."""
@@ -158,7 +145,7 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
         ra = ix.node(ix.skip(s.input[2], *_UPDATE_PLUMBING), "RoiAlign")
         roi_aligns.append(ra)
         levels, lvl = _level_of_index(ix, s.input[1])
-        boxes, shift = _shifted(ix, ra.input[1])
+        boxes, shift = ix.added_constant(ra.input[1])
         src, cols = columns(ix, boxes)
         src_b, col_b = column(ix, ix.skip(ra.input[2], "Cast", "Identity"))
         if cols != [1, 2, 3, 4] or src_b != src or col_b != 0:
