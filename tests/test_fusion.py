@@ -6,7 +6,6 @@ detectron2's ROIPooler and mmdeploy's SingleRoIExtractor as their sources write 
 (left alone, with the reason)."""
 from __future__ import annotations
 
-import importlib.util
 import warnings
 
 import numpy as np
@@ -14,19 +13,16 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-torch = pytest.importorskip("torch", reason="the exporter tests need torch (pip install 'roi-ops[test]')")
-if importlib.util.find_spec("torchvision") is None:
-    pytest.skip("the exporter tests need torchvision (pip install 'roi-ops[test]')", allow_module_level=True)
+from exporters import torchvision_or_skip
+
+tv = torchvision_or_skip()
+
+import torch  # noqa: E402
 
 import roi_ops  # noqa: E402
 from roi_ops import convert  # noqa: E402
-from roi_ops.torch.torchvision_ops import import_torchvision  # noqa: E402
 
 from exporters import poolers  # noqa: E402
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    tv = import_torchvision()
 
 SCALES = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
 IMAGE = 512

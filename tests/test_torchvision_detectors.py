@@ -6,7 +6,6 @@ PyTorch's detections. Weights are random (``weights=None``: nothing is downloade
 are made once per test run (about 5 s each)."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import warnings
 
@@ -15,18 +14,15 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-torch = pytest.importorskip("torch", reason="the detector tests need torch (pip install 'roi-ops[test]')")
-if importlib.util.find_spec("torchvision") is None:
-    pytest.skip("the detector tests need torchvision (pip install 'roi-ops[test]')", allow_module_level=True)
+from exporters import torchvision_or_skip
+
+tv = torchvision_or_skip()
+
+import torch  # noqa: E402
 
 import roi_ops  # noqa: E402
 import roi_ops.torch as rt  # noqa: E402
 from roi_ops import convert  # noqa: E402
-from roi_ops.torch.torchvision_ops import import_torchvision  # noqa: E402
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    tv = import_torchvision()
 
 SIZE = 320  # min_size = max_size: images are resized to fit 320 x 320
 
@@ -147,3 +143,21 @@ def test_roi_ops_export_of_a_detector_with_replaced_poolers_gives_pytorchs_detec
     expected = [reference[k].numpy() for k in ("boxes", "labels", "scores", "masks")]
     assert len(expected[0]) > 0
     assert_same_detections(_run(onnx_model, images, plugin=True), expected)
+
+
+def test_roi_ops_export_leaves_later_exports_of_torchvision_alone():
+    """roi_ops.torch.export registers its symbolics for torchvision's ops for that export only."""
+    class Pool(torch.nn.Module):
+        def forward(self, x, rois):
+            return tv.ops.roi_align(x, rois, (3, 3), 0.5, 2, True)
+
+    x, rois = torch.rand(1, 4, 16, 16), torch.tensor([[0, 1.0, 2, 20, 24]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = rt.export(Pool(), (x, rois), dynamo=False, opset=17)
+        buffer = io.BytesIO()
+        torch.onnx.export(Pool(), (x, rois), buffer, dynamo=False, opset_version=17)
+    assert [n.op_type for n in ours.graph.node if n.domain == "roi_ops"] == ["RoIAlign"]
+    plain = onnx.load_from_string(buffer.getvalue())
+    (node,) = [n for n in plain.graph.node if n.op_type == "RoiAlign"]
+    assert node.domain == "" and {a.name: a.s for a in node.attribute}["coordinate_transformation_mode"] == b"half_pixel"

@@ -3,35 +3,33 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 
-def median_ms(fn: Callable[[], object], warmup: int = 1, repeat: int = 20,
-              tick: Callable[[], object] | None = None) -> float:
-    """Median wall time of `fn` in milliseconds over `repeat` calls after `warmup` untimed ones;
-    `tick` (a progress bar's update, say) is called after every call."""
-    times = []
+def _medians(fns: Sequence[Callable[[], object]], warmup: int, repeat: int,
+             tick: Callable[[], object] | None) -> list[float]:
+    times: list[list[float]] = [[] for _ in fns]
     for i in range(warmup + repeat):
-        t = time.perf_counter()
-        fn()
-        if i >= warmup:
-            times.append((time.perf_counter() - t) * 1e3)
-        if tick is not None:
-            tick()
-    return statistics.median(times)
-
-
-def median_ms_interleaved(fn_a: Callable[[], object], fn_b: Callable[[], object], warmup: int = 1,
-                          repeat: int = 20, tick: Callable[[], object] | None = None) -> tuple[float, float]:
-    """Medians (ms) of `fn_a` and `fn_b` timed in alternation, so that a slow drift of the
-    machine's speed (other load, clocks) during long runs weighs on both alike."""
-    times: tuple[list, list] = ([], [])
-    for i in range(warmup + repeat):
-        for fn, out in ((fn_a, times[0]), (fn_b, times[1])):
+        for fn, out in zip(fns, times):
             t = time.perf_counter()
             fn()
             if i >= warmup:
                 out.append((time.perf_counter() - t) * 1e3)
             if tick is not None:
                 tick()
-    return statistics.median(times[0]), statistics.median(times[1])
+    return [statistics.median(t) for t in times]
+
+
+def median_ms(fn: Callable[[], object], warmup: int = 1, repeat: int = 20,
+              tick: Callable[[], object] | None = None) -> float:
+    """Median wall time of `fn` in milliseconds over `repeat` calls after `warmup` untimed ones;
+    `tick` (a progress bar's update, say) is called after every call."""
+    return _medians([fn], warmup, repeat, tick)[0]
+
+
+def median_ms_interleaved(fn_a: Callable[[], object], fn_b: Callable[[], object], warmup: int = 1,
+                          repeat: int = 20, tick: Callable[[], object] | None = None) -> tuple[float, float]:
+    """Medians (ms) of `fn_a` and `fn_b` timed in alternation, so that a slow drift of the
+    machine's speed (other load, clocks) during long runs weighs on both alike."""
+    a, b = _medians([fn_a, fn_b], warmup, repeat, tick)
+    return a, b

@@ -6,6 +6,7 @@ exporter (``custom_translation_table``) and symbolic functions for the TorchScri
 exported: no inference graph reads them)."""
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
@@ -227,16 +228,47 @@ def register_torchscript_symbolics(opset: int = 17) -> None:
         _registered.update((opset, n) for n in new)
 
 
+@contextlib.contextmanager
+def _torchvision_symbolics(opset: int):
+    """roi_ops' symbolics for torchvision's ops, registered for one export only: afterwards a
+    plain ``torch.onnx.export`` writes torchvision's ops with torchvision's own symbolics again
+    (those registered by ``register_torchscript_symbolics`` stay)."""
+    from torch.onnx import register_custom_op_symbolic, unregister_custom_op_symbolic
+
+    names = [n for n in _torchvision_ops() if (opset, n) not in _registered]
+    # torchvision registers its symbolics as custom ones too (opsets 11 and 16): the one at this
+    # opset, if any, is put back afterwards. The registry is internal to torch.onnx.
+    registry = unregister_custom_op_symbolic.__globals__["registration"].registry
+    previous = {}
+    for name in names:
+        group = registry.get_function_group(f"torchvision::{name}")
+        previous[name] = group._functions._overrides.get(opset) if group is not None else None
+    _register_torchvision(opset, names)
+    try:
+        yield
+    finally:
+        for name in names:
+            unregister_custom_op_symbolic(f"torchvision::{name}", opset)
+            if previous[name] is not None:
+                register_custom_op_symbolic(f"torchvision::{name}", previous[name], opset)
+
+
 def export(model: torch.nn.Module, args: tuple, *, dynamo: bool = True, opset: int = 18, **kwargs: Any
            ) -> onnx.ModelProto:
     """``torch.onnx.export`` with the roi_ops translations; returns the ONNX model (which imports
-    the roi_ops domain)."""
+    the roi_ops domain). Nothing of it outlives the call: later exports write torchvision's ops as
+    before."""
     if dynamo:
         program = torch.onnx.export(model, args, dynamo=True, opset_version=opset,
                                     custom_translation_table=custom_translation_table(), **kwargs)
         return program.model_proto
-    register_torchscript_symbolics(opset)
+    from . import ops  # noqa: F401 - defines torch.ops.roi_ops
+
+    if (opset, "roi_ops") not in _registered:
+        _register_torchscript(opset)
+        _registered.add((opset, "roi_ops"))
     buffer = io.BytesIO()
-    torch.onnx.export(model, args, buffer, dynamo=False, opset_version=opset,
-                      custom_opsets={DOMAIN: OPSET_VERSION}, **kwargs)
+    with _torchvision_symbolics(opset):
+        torch.onnx.export(model, args, buffer, dynamo=False, opset_version=opset,
+                          custom_opsets={DOMAIN: OPSET_VERSION}, **kwargs)
     return onnx.load_from_string(buffer.getvalue())
