@@ -129,3 +129,25 @@ def test_no_rois_and_empty_maps():
     y = run_multi_scale(maps, np.array([[0, 1, 2, 3, 4]], np.float32), spatial_scales=[0.25, 0.125],
                         output_height=2, output_width=2)
     np.testing.assert_array_equal(y, np.zeros((1, 3, 2, 2), np.float32))
+
+
+def test_more_than_eight_maps_is_an_error_naming_the_limit():
+    """The CUDA kernel passes the maps by value (at most 8); every device refuses more, in the
+    attribute parser, and so does the builder."""
+    import roi_ops
+    from onnx import TensorProto, helper
+
+    from roi_ops import builders
+
+    scales = [2.0 ** -i for i in range(9)]
+    with pytest.raises(ValueError, match="at most 8 feature maps"):
+        builders.make_multi_scale_roi_align_node("rois", None, [f"X_{i}" for i in range(9)], "Y",
+                                                 spatial_scales=scales)
+    node = helper.make_node("MultiScaleRoIAlign", ["rois", ""] + [f"X_{i}" for i in range(9)], ["Y"],
+                            domain="roi_ops", spatial_scales=scales)
+    f = TensorProto.FLOAT
+    model = builders.make_model([node], [helper.make_tensor_value_info("rois", f, None)]
+                                + [helper.make_tensor_value_info(f"X_{i}", f, None) for i in range(9)],
+                                [helper.make_tensor_value_info("Y", f, None)])
+    with pytest.raises(Exception, match="MultiScaleRoIAlign.*'spatial_scales' has 9 scales.*at most 8 feature maps"):
+        roi_ops.make_session(model)

@@ -4,6 +4,9 @@
 // output columns of one channel, so their reads fall on neighbouring columns of one plane.
 #include <cuda_fp16.h>
 
+#include <stdexcept>
+#include <string>
+
 #include "../math/bilinear.h"
 #include "../math/fpn_levels.h"
 #include "../math/ps_roi.h"
@@ -20,10 +23,13 @@ namespace {
 using math::AlignMode;
 
 // One bin of one channel plane (SPEC.md, "RoIAlign"); samples outside [-1, size] are skipped
-// (they are 0), which bounds the work of a huge RoI by the map.
-template <int kMode, typename T, typename A>
-__device__ A align_bin(const T* plane, int64_t h, int64_t w, const math::AlignAxis<A>& ay,
-                       const math::AlignAxis<A>& ax, int64_t ph, int64_t pw) {
+// (they are 0), which bounds the work of a huge RoI by the map. As on the CPU, the geometry and
+// the taps are computed in double and each tap weight is rounded once to the accumulation type
+// A: in float, sample positions of a large RoI drift by whole 1e-3 of a cell (the CUDA
+// emulation measured 4e-3 relative error in the max modes before).
+template <int kMode, typename T, typename A = acc_t<T>>
+__device__ A align_bin(const T* plane, int64_t h, int64_t w, const math::AlignAxis<double>& ay,
+                       const math::AlignAxis<double>& ax, int64_t ph, int64_t pw) {
   int64_t iy0, iy1, ix0, ix1;
   math::bin_sample_range(ay, ph, h, &iy0, &iy1);
   math::bin_sample_range(ax, pw, w, &ix0, &ix1);
@@ -37,8 +43,9 @@ __device__ A align_bin(const T* plane, int64_t h, int64_t w, const math::AlignAx
     for (int64_t ix = ix0; ix < ix1; ++ix) {
       const auto tx = math::axis_tap(math::sample_position(ax, pw, ix), w);
       if (!tx.valid) continue;
-      const A a = ty.w_lo * tx.w_lo * load(row_lo + tx.lo), b = ty.w_lo * tx.w_hi * load(row_lo + tx.hi);
-      const A c = ty.w_hi * tx.w_lo * load(row_hi + tx.lo), d = ty.w_hi * tx.w_hi * load(row_hi + tx.hi);
+      const A wyl = A(ty.w_lo), wyh = A(ty.w_hi), wxl = A(tx.w_lo), wxh = A(tx.w_hi);
+      const A a = wyl * wxl * load(row_lo + tx.lo), b = wyl * wxh * load(row_lo + tx.hi);
+      const A c = wyh * wxl * load(row_hi + tx.lo), d = wyh * wxh * load(row_hi + tx.hi);
       if (kMode == static_cast<int>(AlignMode::kAvg)) {
         sum += (a + b) + (c + d);
       } else if (kMode == static_cast<int>(AlignMode::kMax)) {
@@ -49,10 +56,10 @@ __device__ A align_bin(const T* plane, int64_t h, int64_t w, const math::AlignAx
       ++taken;
     }
   }
-  if (kMode == static_cast<int>(AlignMode::kAvg)) return sum / math::sample_count(ay, ax);
+  if (kMode == static_cast<int>(AlignMode::kAvg)) return sum / A(math::sample_count(ay, ax));
   // A bin without samples is 0, and samples outside the map count as 0 in the max.
   if (taken == 0) return A(0);
-  return A(taken) < ay.grid * ax.grid && best < A(0) ? A(0) : best;
+  return double(taken) < ay.grid * ax.grid && best < A(0) ? A(0) : best;
 }
 
 template <int kMode, typename T>
@@ -65,13 +72,13 @@ __global__ void roi_align_kernel(const T* x, cpu::MapShape s, const T* rois, int
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     const OutIndex o = split_index(i, out_c, oh, ow);
     const int64_t n = batch_index(rois, cols, 4, bi, o.k, s.n);
-    const auto box = math::read_box_coords<A>(rois, cols, o.k, n, LoadAs<T>{});
+    const auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
     if (n < 0 || !math::box_is_finite(box)) {
       store(y + i, quiet_nan<A>());
       continue;
     }
-    const auto ay = math::align_axis(box.y1, box.y2, A(p.spatial_scale), p.aligned, oh, p.sampling_ratio);
-    const auto ax = math::align_axis(box.x1, box.x2, A(p.spatial_scale), p.aligned, ow, p.sampling_ratio);
+    const auto ay = math::align_axis(box.y1, box.y2, p.spatial_scale, p.aligned, oh, p.sampling_ratio);
+    const auto ax = math::align_axis(box.x1, box.x2, p.spatial_scale, p.aligned, ow, p.sampling_ratio);
     const int64_t c = position_sensitive ? math::ps_input_channel(o.c, o.ph, o.pw, oh, ow) : o.c;
     store(y + i, align_bin<kMode>(x + (n * s.c + c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
   }
@@ -89,7 +96,8 @@ void launch_align(const char* op, const T* x, const cpu::MapShape& s, const cpu:
   const auto* rd = reinterpret_cast<const D*>(r.rois);
   auto* yd = reinterpret_cast<D*>(y);
   const unsigned grid = grid_for(total);
-  switch (p.mode) {
+  // PSRoIAlign has no mode: it always averages (SPEC.md, "PSRoIAlign"), whatever the params say.
+  switch (ps ? AlignMode::kAvg : p.mode) {
     case AlignMode::kAvg:
       roi_align_kernel<0><<<grid, kThreads, 0, st>>>(xd, s, rd, r.count, r.cols, r.batch_indices, out_c, p, ps, yd);
       break;
@@ -127,14 +135,15 @@ __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count,
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     const OutIndex o = split_index(i, s0.c, oh, ow);
     const int64_t n = batch_index(rois, cols, 4, bi, o.k, s0.n);
-    const auto box = math::read_box_coords<A>(rois, cols, o.k, n, LoadAs<T>{});
+    const auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
     if (n < 0 || !math::box_is_finite(box)) {
       store(y + i, quiet_nan<A>());
       continue;
     }
+    // The level in double, as on the CPU: a box near a level boundary must pick the same map.
     const int64_t l = math::fpn_level(box.x1, box.y1, box.x2, box.y2, p.levels);
     const cpu::MapShape s = pyr.shapes[l];
-    const A scale = A(pyr.scales[l]);
+    const double scale = pyr.scales[l];
     const auto ay = math::align_axis(box.y1, box.y2, scale, p.aligned, oh, p.sampling_ratio);
     const auto ax = math::align_axis(box.x1, box.x2, scale, p.aligned, ow, p.sampling_ratio);
     store(y + i, align_bin<0>(pyr.maps[l] + (n * s.c + o.c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
@@ -159,8 +168,8 @@ template <typename T>
 void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<cpu::MapShape>& shapes,
                            const cpu::RoiSet<T>& r, const cpu::MultiScaleParams& p, T* y, Stream stream) {
   using D = typename Storage<T>::type;
-  if (maps.size() > static_cast<size_t>(kMaxLevels))
-    throw std::runtime_error("MultiScaleRoIAlign: the CUDA kernel takes at most 8 feature maps");
+  if (maps.size() > static_cast<size_t>(kMaxLevels))  // op_params.cc refuses such a node first
+    throw std::runtime_error("MultiScaleRoIAlign: at most " + std::to_string(kMaxLevels) + " feature maps");
   const int64_t total = r.count * shapes[0].c * p.output_height * p.output_width;
   if (total == 0) return;
   Pyramid<D> pyr{};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../cpu/half.h"
+#include "../math/fpn_levels.h"
 #include "../cpu/shapes.h"
 
 namespace roi_ops::cuda {
@@ -33,8 +34,9 @@ template <typename T>
 void roi_align_rotated(const T* x, const cpu::MapShape& shape, const cpu::RoiSet<T>& rois,
                        const cpu::RotatedParams& p, T* y, Stream stream);
 
-// Up to kMaxLevels maps (their pointers and shapes travel in the kernel's parameters).
-constexpr int kMaxLevels = 8;
+// Up to kMaxLevels maps (their pointers and shapes travel in the kernel's parameters); the
+// attribute parser refuses more on every device.
+constexpr int kMaxLevels = static_cast<int>(math::kMaxFeatureMaps);
 template <typename T>
 void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<cpu::MapShape>& shapes,
                            const cpu::RoiSet<T>& rois, const cpu::MultiScaleParams& p, T* y, Stream stream);

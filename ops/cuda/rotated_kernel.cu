@@ -22,13 +22,14 @@ __global__ void rotated_kernel(const T* x, cpu::MapShape s, const T* rois, int64
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     const OutIndex o = split_index(i, s.c, oh, ow);
     const int64_t n = batch_index(rois, cols, 5, bi, o.k, s.n);
-    const auto box = math::read_rotated_box_coords<A>(rois, cols, o.k, n, LoadAs<T>{});
+    // Geometry and taps in double, each weight rounded once to A, as on the CPU.
+    const auto box = math::read_rotated_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
     if (n < 0 || !math::rotated_box_is_finite(box)) {
       store(y + i, quiet_nan<A>());
       continue;
     }
-    const auto g = math::rotated_geometry(box, A(p.spatial_scale), p.options, oh, ow, p.sampling_ratio);
-    A yy_lo, yy_hi, xx_lo, xx_hi;
+    const auto g = math::rotated_geometry(box, p.spatial_scale, p.options, oh, ow, p.sampling_ratio);
+    double yy_lo, yy_hi, xx_lo, xx_hi;
     math::rotated_map_bounds(g, s.h, s.w, &yy_lo, &yy_hi, &xx_lo, &xx_hi);
     int64_t iy0, iy1, ix0, ix1;
     math::bin_sample_range(g.y, o.ph, yy_lo, yy_hi, &iy0, &iy1);
@@ -36,18 +37,19 @@ __global__ void rotated_kernel(const T* x, cpu::MapShape s, const T* rois, int64
     const T* plane = x + (n * s.c + o.c) * s.h * s.w;
     A sum = 0;
     for (int64_t iy = iy0; iy < iy1; ++iy) {
-      const A yy = math::sample_position(g.y, o.ph, iy);
+      const double yy = math::sample_position(g.y, o.ph, iy);
       for (int64_t ix = ix0; ix < ix1; ++ix) {
-        A py, px;
+        double py, px;
         math::rotated_point(g, yy, math::sample_position(g.x, o.pw, ix), &py, &px);
         const auto ty = math::axis_tap(py, s.h);
         const auto tx = math::axis_tap(px, s.w);
         if (!ty.valid || !tx.valid) continue;  // outside the map: 0
-        sum += ty.w_lo * (tx.w_lo * load(plane + ty.lo * s.w + tx.lo) + tx.w_hi * load(plane + ty.lo * s.w + tx.hi)) +
-               ty.w_hi * (tx.w_lo * load(plane + ty.hi * s.w + tx.lo) + tx.w_hi * load(plane + ty.hi * s.w + tx.hi));
+        const A wyl = A(ty.w_lo), wyh = A(ty.w_hi), wxl = A(tx.w_lo), wxh = A(tx.w_hi);
+        sum += wyl * wxl * load(plane + ty.lo * s.w + tx.lo) + wyl * wxh * load(plane + ty.lo * s.w + tx.hi) +
+               wyh * wxl * load(plane + ty.hi * s.w + tx.lo) + wyh * wxh * load(plane + ty.hi * s.w + tx.hi);
       }
     }
-    store(y + i, sum / math::sample_count(g.y, g.x));
+    store(y + i, sum / A(math::sample_count(g.y, g.x)));
   }
 }
 

@@ -1,11 +1,16 @@
 // FPN level assignment of MultiScaleRoIAlign (SPEC.md, "MultiScaleRoIAlign").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "host_device.h"
 
 namespace roi_ops::math {
+
+// MultiScaleRoIAlign takes at most this many feature maps on every device (the CUDA kernel
+// passes their pointers and shapes by value in its parameters); op_params.cc enforces it.
+constexpr std::size_t kMaxFeatureMaps = 8;
 
 struct FpnLevels {
   double canonical_scale = 224;  // torchvision's defaults

@@ -95,6 +95,9 @@ cpu::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info) {
   if (scales.empty())
     fail(op, "attribute 'spatial_scales' is required: one scale per feature map, finest first "
              "(e.g. [0.25, 0.125, 0.0625, 0.03125]); it is missing or empty");
+  if (scales.size() > math::kMaxFeatureMaps)
+    fail(op, "attribute 'spatial_scales' has ", scales.size(), " scales; MultiScaleRoIAlign takes at most ",
+         math::kMaxFeatureMaps, " feature maps");
   for (float s : scales)
     if (!std::isfinite(s) || !(s > 0.0f))
       fail(op, "attribute 'spatial_scales' must hold finite scales > 0; got ", list(scales));

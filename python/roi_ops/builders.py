@@ -16,6 +16,7 @@ from ._library import DOMAIN, OPSET_VERSION
 
 MAX_OUTPUT_SIDE = 65536  # the library refuses larger outputs (ops/ort/attributes.h)
 MAX_SAMPLING_RATIO = 1024
+MAX_FEATURE_MAPS = 8  # MultiScaleRoIAlign's limit on every device (ops/math/fpn_levels.h)
 ALIGN_MODES = ("avg", "max", "onnx_max")
 
 
@@ -211,6 +212,9 @@ def _check_pyramid(spatial_scales: Sequence[float]) -> list[float]:
     scales = [_check_scale(s) for s in spatial_scales]
     if not scales:
         raise ValueError("spatial_scales needs one scale per feature map, finest first, e.g. [0.25, 0.125]")
+    if len(scales) > MAX_FEATURE_MAPS:
+        raise ValueError(f"spatial_scales has {len(scales)} scales; MultiScaleRoIAlign takes at most "
+                         f"{MAX_FEATURE_MAPS} feature maps")
     levels = [round(-math.log2(s)) for s in scales]
     if levels != list(range(levels[0], levels[0] + len(levels))):
         raise ValueError(

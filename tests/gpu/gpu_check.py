@@ -65,13 +65,19 @@ class Harness:
         if rc:
             raise RuntimeError(err.value.decode())
 
-    def cpu(self, op, maps, rois, idx, params, out_shape):
+    def host(self, op, cuda, maps, rois, idx, params, out_shape):
+        """The CPU kernels on NumPy arrays; with ``cuda`` the CUDA launchers on the same host
+        memory, which only the CUDA emulation's harness (tests/cuda_emulation) can run."""
         y = np.zeros(out_shape, maps[0].dtype)
-        idx64 = None if idx is None else np.ascontiguousarray(idx, np.int64)
-        self.call(op, False, maps[0].dtype.type, [m.ctypes.data for m in maps], [m.shape for m in maps],
-                  rois.ctypes.data, rois.shape[0], rois.shape[1], None if idx64 is None else idx64.ctypes.data, False,
+        idx32 = cuda and idx is not None and idx.dtype == np.int32
+        idx = None if idx is None else np.ascontiguousarray(idx, np.int32 if idx32 else np.int64)
+        self.call(op, cuda, maps[0].dtype.type, [m.ctypes.data for m in maps], [m.shape for m in maps],
+                  rois.ctypes.data, rois.shape[0], rois.shape[1], None if idx is None else idx.ctypes.data, idx32,
                   params, y.ctypes.data, None)
         return y
+
+    def cpu(self, op, maps, rois, idx, params, out_shape):
+        return self.host(op, False, maps, rois, idx, params, out_shape)
 
     def cuda(self, op, maps, rois, idx, params, out_shape, torch):
         t = [torch.from_numpy(m).cuda() for m in maps]
