@@ -1,4 +1,6 @@
 // The library's only exported symbol.
+#include <string>
+
 #include "op_error.h"
 #include "register.h"
 
@@ -32,11 +34,13 @@ OrtCustomOpDomain* shared_domain() {
 
 extern "C" ROI_OPS_EXPORT OrtStatus* ORT_API_CALL RegisterCustomOps(OrtSessionOptions* options,
                                                                     const OrtApiBase* api_base) {
-  const OrtApi* api = api_base->GetApi(ORT_API_VERSION);
+  const OrtApi* api = api_base->GetApi(roi_ops::ort::kOrtApiVersion);
   if (api == nullptr) {
     // Version 1 of the API exists in every runtime, so the refusal can still be reported.
-    return api_base->GetApi(1)->CreateStatus(
-        ORT_FAIL, "roi_ops: this onnxruntime is older than the headers the library was built with");
+    const std::string message = std::string("roi_ops needs onnxruntime ") + roi_ops::ort::kOldestOnnxruntime +
+                                " or newer (C API version " + std::to_string(roi_ops::ort::kOrtApiVersion) +
+                                "); this one is " + api_base->GetVersionString();
+    return api_base->GetApi(1)->CreateStatus(ORT_FAIL, message.c_str());
   }
   Ort::InitApi(api);
   return roi_ops::ort::to_status([&] {

@@ -18,9 +18,13 @@ void add_all_types(Ort::CustomOpDomain& domain) {
   static Op<float> f32;
   static Op<double> f64;
   static Op<Ort::Float16_t> f16;
-  domain.Add(&f32);
-  domain.Add(&f64);
-  domain.Add(&f16);
+  // The struct layout the runtime may read: that of the API version the library asks for, not
+  // of the (newer) headers it was built with.
+  for (OrtCustomOp* op : {static_cast<OrtCustomOp*>(&f32), static_cast<OrtCustomOp*>(&f64),
+                          static_cast<OrtCustomOp*>(&f16)}) {
+    op->version = kOrtApiVersion;
+    domain.Add(op);
+  }
 }
 
 }  // namespace roi_ops::ort
