@@ -359,3 +359,25 @@ def test_cli_convert_refusal_and_missing_output(tmp_path):
     assert r.returncode == 1 and "give an output file" in r.stderr
     r = cli("--help")
     assert r.returncode == 0 and "convert" in r.stdout and "check" in r.stdout
+
+
+def test_convert_takes_models_whose_inputs_and_outputs_have_no_shape():
+    """onnxruntime runs graphs whose inputs and outputs declare no shape (the README's own
+    example model is one); onnx's checker refuses them, the converters must not."""
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2,
+                            sampling_ratio=2)
+    model = standard_model(node, 16)
+    for v in list(model.graph.input) + list(model.graph.output):
+        v.type.tensor_type.ClearField("shape")
+    with pytest.raises(onnx.checker.ValidationError):
+        onnx.checker.check_model(model)
+    ours = convert.to_roi_ops(model)
+    assert ours.graph.node[0].op_type == "RoIAlign"
+    back = convert.to_standard(ours)
+    rng = np.random.default_rng(0)
+    feeds = {"X": rng.random((1, 2, 8, 8), np.float32), "rois": np.array([[1, 1, 6, 7]], np.float32),
+             "bi": np.zeros(1, np.int64)}
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    np.testing.assert_allclose(roi_ops.make_session(ours).run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ort.InferenceSession(back.SerializeToString(), providers=["CPUExecutionProvider"])
+                               .run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)

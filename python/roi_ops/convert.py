@@ -128,7 +128,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         _set_aligned(out.graph, report)
     for w in report.warnings:
         warnings.warn(w, stacklevel=2)
-    check(out)
+    check(out, allow_shapeless_io=True)
     return out
 
 
@@ -229,7 +229,7 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
     if not any(_uses(out.graph)):
         out.ClearField("opset_import")
         out.opset_import.extend([i for i in model.opset_import if i.domain != DOMAIN])
-    check(out)
+    check(out, allow_shapeless_io=True)
     return out
 
 

@@ -13,10 +13,20 @@ from .builders import add_opset_import
 from .schemas import register_schemas
 
 
-def check(model: onnx.ModelProto) -> None:
-    """``onnx.checker.check_model(model, full_check=True)`` with the roi_ops schemas registered."""
+def check(model: onnx.ModelProto, *, allow_shapeless_io: bool = False) -> None:
+    """``onnx.checker.check_model(model, full_check=True)`` with the roi_ops schemas registered.
+
+    The checker requires every graph input and output to declare a shape, which onnxruntime does
+    not: with ``allow_shapeless_io`` (the converters' setting, which must take every model
+    onnxruntime runs) a model that fails only on that is checked by strict shape and type
+    inference instead, which still validates every node against its schema."""
     register_schemas()
-    onnx.checker.check_model(model, full_check=True)
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except onnx.checker.ValidationError as e:
+        if not allow_shapeless_io or "Field 'shape' of 'type' is required" not in str(e):
+            raise
+        shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
 
 
 def infer_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
