@@ -381,3 +381,12 @@ def test_convert_takes_models_whose_inputs_and_outputs_have_no_shape():
     np.testing.assert_allclose(roi_ops.make_session(ours).run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ort.InferenceSession(back.SerializeToString(), providers=["CPUExecutionProvider"])
                                .run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
+
+
+def test_cli_version_and_in_place_with_output_is_an_error(tmp_path):
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"roi-ops {roi_ops.__version__}"
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2)
+    onnx.save(standard_model(node, 16), tmp_path / "m.onnx")
+    r = cli("convert", str(tmp_path / "m.onnx"), "-o", str(tmp_path / "o.onnx"), "--in-place")
+    assert r.returncode == 1 and "not both" in r.stderr and not (tmp_path / "o.onnx").exists()

@@ -112,6 +112,8 @@ def cmd_convert(args) -> int:
 
     if not args.output and not args.in_place:
         raise UserError("give an output file (-o OUT) or --in-place")
+    if args.output and args.in_place:
+        raise UserError("give either an output file (-o OUT) or --in-place, not both")
     model = _load(args.model)
     report = ConversionReport()
     try:
@@ -203,7 +205,10 @@ def cmd_check(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="roi-ops", description="RoI operators for ONNX Runtime.")
+    parser.add_argument("--version", action="version", version=f"roi-ops {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run a detector end to end on a built-in image (plugin vs standard ops)")
     from .demo import add_arguments as add_demo_arguments
