@@ -1,4 +1,4 @@
-"""Every bad-input class of SPEC.md ("Common rules") ends in an onnxruntime error whose message
+"""Every bad-input class of docs/spec.md ("Common rules") ends in an onnxruntime error whose message
 names the op, the input or attribute, and the problem; never a crash."""
 from __future__ import annotations
 

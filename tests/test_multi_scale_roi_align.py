@@ -14,7 +14,7 @@ from roi_ops.standard_models import multi_scale_roi_align_model
 
 DTYPES = [np.float32, np.float64, np.float16]
 FPN = [0.25, 0.125, 0.0625, 0.03125]
-# Parameter sets of the libraries that use the op (SPEC.md, "MultiScaleRoIAlign").
+# Parameter sets of the libraries that use the op (docs/spec.md, "MultiScaleRoIAlign").
 CONVENTIONS = {
     "torchvision": dict(sampling_ratio=2),
     "detectron2": dict(sampling_ratio=0, aligned=1, eps=1e-8, eps_in_log=1),

@@ -1,6 +1,6 @@
 """The conformance cases that the onnx package ships for RoiAlign (its backend test-case module),
 run through roi_ops.RoIAlign with the attributes that mean the same thing. Expected outputs are
-onnx's own arrays. (onnx's max-mode expectation encodes the behaviour SPEC.md calls onnx_max.)"""
+onnx's own arrays. (onnx's max-mode expectation encodes the behaviour docs/spec.md calls onnx_max.)"""
 from __future__ import annotations
 
 import numpy as np

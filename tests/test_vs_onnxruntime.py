@@ -1,4 +1,4 @@
-"""The plugin against onnxruntime's own CPU kernels on the same inputs, where SPEC.md says they
+"""The plugin against onnxruntime's own CPU kernels on the same inputs, where docs/spec.md says they
 agree: RoIAlign(avg) = RoiAlign-16 (output_half_pixel / half_pixel), RoIAlign(onnx_max) =
 RoiAlign(mode="max"), RoIPool = MaxRoiPool."""
 from __future__ import annotations

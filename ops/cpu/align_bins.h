@@ -121,7 +121,7 @@ ROI_OPS_ALWAYS_INLINE void for_each_sample(const A* plane, const Tap<A>* ys, int
   }
 }
 
-// One bin over one channel block: kB lanes, accumulators in registers (SPEC.md, "RoIAlign",
+// One bin over one channel block: kB lanes, accumulators in registers (docs/spec.md, "RoIAlign",
 // modes avg / max / onnx_max).
 template <typename A, int kMode>
 ROI_OPS_ALWAYS_INLINE void align_bin(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,

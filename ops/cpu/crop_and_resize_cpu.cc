@@ -1,4 +1,4 @@
-// CropAndResize on the CPU (SPEC.md, "CropAndResize"): tf.image.crop_and_resize over NCHW maps.
+// CropAndResize on the CPU (docs/spec.md, "CropAndResize"): tf.image.crop_and_resize over NCHW maps.
 // Each box's row and column taps are computed once per call of crop_box; every output pixel is
 // then one lerp (or one copy, for "nearest") of staged channel vectors.
 #include <cstdint>
@@ -82,7 +82,7 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
     const T* r = boxes + 4 * k;  // (y1, x1, y2, x2), normalised
     b[k] = {box_indices[k], to_double(r[1]), to_double(r[0]), to_double(r[3]), to_double(r[2])};
     batch[k] = box_indices[k];
-    if (!math::box_is_finite(b[k])) {  // SPEC.md, "Common rules": a NaN block
+    if (!math::box_is_finite(b[k])) {  // docs/spec.md, "Common rules": a NaN block
       fill_nan(y + k * roi_block, roi_block);
       batch[k] = -1;
     }

@@ -1,5 +1,5 @@
 // IEEE binary16 storage on the CPU. float16 tensors are widened to float32 for all arithmetic
-// (SPEC.md: float16 accumulates in float32) and narrowed once when the output is written.
+// (docs/spec.md: float16 accumulates in float32) and narrowed once when the output is written.
 #pragma once
 
 #include <cstddef>

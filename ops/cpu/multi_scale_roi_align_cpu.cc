@@ -1,4 +1,4 @@
-// MultiScaleRoIAlign on the CPU (SPEC.md, "MultiScaleRoIAlign"): each RoI's FPN level is
+// MultiScaleRoIAlign on the CPU (docs/spec.md, "MultiScaleRoIAlign"): each RoI's FPN level is
 // assigned once, then RoIAlign runs once per feature map over that level's RoIs, writing each
 // result straight into its input position (no select / scatter copies).
 #include <cstdint>

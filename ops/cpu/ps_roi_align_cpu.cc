@@ -1,4 +1,4 @@
-// PSRoIAlign on the CPU (SPEC.md, "PSRoIAlign, PSRoIPool"): RoIAlign's taps and bin kernel
+// PSRoIAlign on the CPU (docs/spec.md, "PSRoIAlign, PSRoIPool"): RoIAlign's taps and bin kernel
 // (align_bins.h), run per bin on the strided channel gather of for_each_ps_block.
 #include <cstdint>
 #include <utility>

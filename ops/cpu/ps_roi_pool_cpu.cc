@@ -1,4 +1,4 @@
-// PSRoIPool on the CPU (SPEC.md, "PSRoIAlign, PSRoIPool"): the mean over each bin's window, run
+// PSRoIPool on the CPU (docs/spec.md, "PSRoIAlign, PSRoIPool"): the mean over each bin's window, run
 // per bin on the strided channel gather of for_each_ps_block.
 #include <cstdint>
 #include <vector>

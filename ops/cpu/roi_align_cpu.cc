@@ -1,4 +1,4 @@
-// RoIAlign on the CPU (SPEC.md, "RoIAlign"): every RoI's separable taps are built first
+// RoIAlign on the CPU (docs/spec.md, "RoIAlign"): every RoI's separable taps are built first
 // (align_bins.h), then the map is walked one channel block at a time.
 #include <cstdint>
 #include <utility>

@@ -1,4 +1,4 @@
-// RoIAlignRotated on the CPU (SPEC.md, "RoIAlignRotated"). A rotated sample's row and column
+// RoIAlignRotated on the CPU (docs/spec.md, "RoIAlignRotated"). A rotated sample's row and column
 // depend on both of its box-frame coordinates, so taps are not separable: each sample gets its
 // own bilinear corners, applied to one staged channel block at a time.
 #include <cstdint>
@@ -80,7 +80,7 @@ void roi_align_rotated(const T* x, const MapShape& shape, const RoiSet<T>& rois,
   for (int64_t k = 0; k < rois.count; ++k) {
     const auto b = math::read_rotated_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
     batch[k] = b.batch;
-    if (!math::rotated_box_is_finite(b)) {  // SPEC.md, "Common rules": a NaN block
+    if (!math::rotated_box_is_finite(b)) {  // docs/spec.md, "Common rules": a NaN block
       fill_nan(y + k * roi_block, roi_block);
       batch[k] = -1;
       continue;

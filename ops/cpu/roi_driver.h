@@ -1,5 +1,5 @@
 // The outer loops shared by the channel-blocked RoI kernels: read every RoI, answer non-finite
-// ones with NaN (SPEC.md, "Common rules"), then run each task of the BlockPlan on its staged
+// ones with NaN (docs/spec.md, "Common rules"), then run each task of the BlockPlan on its staged
 // channel block and write each RoI's results.
 #pragma once
 
@@ -74,7 +74,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   });
 }
 
-// The position-sensitive ops (SPEC.md, "PSRoIAlign, PSRoIPool"): output channel c of bin b reads
+// The position-sensitive ops (docs/spec.md, "PSRoIAlign, PSRoIPool"): output channel c of bin b reads
 // input channel c * bins + b, so a task stages, for one bin, the input channels of one block of
 // output channels (a strided gather), and computes that bin of each of its RoIs. Every input
 // channel is staged once per RoI chunk, as in for_each_roi_block.

@@ -17,7 +17,7 @@ struct ComputeOf {
 };
 template <>
 struct ComputeOf<Half> {
-  using type = float;  // SPEC.md: float16 accumulates in float32
+  using type = float;  // docs/spec.md: float16 accumulates in float32
 };
 template <typename T>
 using compute_t = typename ComputeOf<T>::type;

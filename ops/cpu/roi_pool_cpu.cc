@@ -1,4 +1,4 @@
-// RoIPool on the CPU (SPEC.md, "RoIPool"): the max over each bin's window, one channel block at
+// RoIPool on the CPU (docs/spec.md, "RoIPool"): the max over each bin's window, one channel block at
 // a time (channel_blocks.h), so each window element is one vector max.
 #include <algorithm>
 #include <cstdint>

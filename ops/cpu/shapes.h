@@ -14,7 +14,7 @@ struct MapShape {
   int64_t n = 0, c = 0, h = 0, w = 0;
 };
 
-// RoIs in either layout of SPEC.md: `cols` 4 (with batch_indices) or 5 (without).
+// RoIs in either layout of docs/spec.md: `cols` 4 (with batch_indices) or 5 (without).
 template <typename T>
 struct RoiSet {
   const T* rois = nullptr;

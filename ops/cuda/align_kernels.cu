@@ -22,7 +22,7 @@ namespace {
 
 using math::AlignMode;
 
-// One bin of one channel plane (SPEC.md, "RoIAlign"); samples outside [-1, size] are skipped
+// One bin of one channel plane (docs/spec.md, "RoIAlign"); samples outside [-1, size] are skipped
 // (they are 0), which bounds the work of a huge RoI by the map. As on the CPU, the geometry and
 // the taps are computed in double and each tap weight is rounded once to the accumulation type
 // A: in float, sample positions of a large RoI drift by whole 1e-3 of a cell (the CUDA
@@ -96,7 +96,7 @@ void launch_align(const char* op, const T* x, const cpu::MapShape& s, const cpu:
   const auto* rd = reinterpret_cast<const D*>(r.rois);
   auto* yd = reinterpret_cast<D*>(y);
   const unsigned grid = grid_for(total);
-  // PSRoIAlign has no mode: it always averages (SPEC.md, "PSRoIAlign"), whatever the params say.
+  // PSRoIAlign has no mode: it always averages (docs/spec.md, "PSRoIAlign"), whatever the params say.
   switch (ps ? AlignMode::kAvg : p.mode) {
     case AlignMode::kAvg:
       roi_align_kernel<0><<<grid, kThreads, 0, st>>>(xd, s, rd, r.count, r.cols, r.batch_indices, out_c, p, ps, yd);

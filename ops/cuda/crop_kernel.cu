@@ -24,7 +24,7 @@ __global__ void crop_kernel(const T* x, cpu::MapShape s, const T* boxes, const I
     // Positions in double, as on the CPU, so both decide alike which points lie outside.
     const double y1 = load(b), x1 = load(b + 1), y2 = load(b + 2), x2 = load(b + 3);
     // An index outside [0, N) cannot raise without a device-to-host copy: its block is NaN
-    // (device_common.cuh), as is a box with a non-finite coordinate (SPEC.md, "Common rules").
+    // (device_common.cuh), as is a box with a non-finite coordinate (docs/spec.md, "Common rules").
     if (n < 0 || n >= s.n || !isfinite(y1) || !isfinite(x1) || !isfinite(y2) || !isfinite(x2)) {
       store(y + i, quiet_nan<A>());
       continue;

@@ -12,7 +12,7 @@
 
 namespace roi_ops::cuda {
 
-// float16 accumulates in float32, float64 in float64 (SPEC.md, "Common rules").
+// float16 accumulates in float32, float64 in float64 (docs/spec.md, "Common rules").
 template <typename T>
 struct Acc {
   using type = float;

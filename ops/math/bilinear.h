@@ -1,4 +1,4 @@
-// Bilinear sampling of one feature plane at a real point (SPEC.md, "Bilinear sample").
+// Bilinear sampling of one feature plane at a real point (docs/spec.md, "Bilinear sample").
 //
 // The rule is separable: the y part depends only on the row coordinate and the x part only on
 // the column coordinate, so kernels compute an axis tap once per sample row or column and reuse

@@ -1,4 +1,4 @@
-// CropAndResize geometry (SPEC.md, "CropAndResize"): tf.image.crop_and_resize's sampling of a
+// CropAndResize geometry (docs/spec.md, "CropAndResize"): tf.image.crop_and_resize's sampling of a
 // normalised box, one axis at a time. This is not the align-family bilinear rule: a point
 // outside [0, size - 1] is not clamped but replaced by extrapolation_value.
 #pragma once

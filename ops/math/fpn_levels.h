@@ -1,4 +1,4 @@
-// FPN level assignment of MultiScaleRoIAlign (SPEC.md, "MultiScaleRoIAlign").
+// FPN level assignment of MultiScaleRoIAlign (docs/spec.md, "MultiScaleRoIAlign").
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Position-sensitive RoI ops (SPEC.md, "PSRoIAlign, PSRoIPool"): the R-FCN channel mapping and
+// Position-sensitive RoI ops (docs/spec.md, "PSRoIAlign, PSRoIPool"): the R-FCN channel mapping and
 // the geometry that differs from RoIAlign / RoIPool.
 #pragma once
 

@@ -1,4 +1,4 @@
-// RoIAlign geometry (SPEC.md, "RoIAlign"): where a RoI's bins are and where their samples lie.
+// RoIAlign geometry (docs/spec.md, "RoIAlign"): where a RoI's bins are and where their samples lie.
 #pragma once
 
 #include <cmath>

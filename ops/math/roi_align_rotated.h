@@ -1,4 +1,4 @@
-// RoIAlignRotated geometry (SPEC.md, "RoIAlignRotated"): a box (cx, cy, w, h, angle) whose bins
+// RoIAlignRotated geometry (docs/spec.md, "RoIAlignRotated"): a box (cx, cy, w, h, angle) whose bins
 // and samples are laid out as RoIAlign's in the box's own frame, then rotated onto the map.
 #pragma once
 

@@ -1,4 +1,4 @@
-// RoIPool window geometry (SPEC.md, "RoIPool"): Fast R-CNN / Caffe rounding, exact in integers.
+// RoIPool window geometry (docs/spec.md, "RoIPool"): Fast R-CNN / Caffe rounding, exact in integers.
 #pragma once
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Reading one RoI from either layout of SPEC.md ("Common rules"):
+// Reading one RoI from either layout of docs/spec.md ("Common rules"):
 //   rois [K,4] = (x1, y1, x2, y2) with batch_indices [K] (int64), or
 //   rois [K,5] = (batch_index, x1, y1, x2, y2) with no batch_indices.
 // The batch index itself is validated before any kernel runs (ort/validation.cc); here it is read.
@@ -39,7 +39,7 @@ ROI_OPS_HD Box<R> read_box(const T* rois, int64_t cols, const int64_t* batch_ind
   return read_box_coords<R>(rois, cols, k, batch, to_r);
 }
 
-// SPEC.md: a RoI with a NaN or infinite coordinate yields a NaN output block, and no
+// docs/spec.md: a RoI with a NaN or infinite coordinate yields a NaN output block, and no
 // non-finite value may reach a float-to-integer conversion.
 template <typename R>
 ROI_OPS_HD bool box_is_finite(const Box<R>& b) {

@@ -1,4 +1,4 @@
-// The onnxruntime custom-op shell of CropAndResize (SPEC.md, "CropAndResize"): inputs X, boxes
+// The onnxruntime custom-op shell of CropAndResize (docs/spec.md, "CropAndResize"): inputs X, boxes
 // [K,4] (normalised y1, x1, y2, x2) and box_indices [K] (int32 or int64).
 #pragma once
 

@@ -1,4 +1,4 @@
-// The onnxruntime custom-op shell of MultiScaleRoIAlign (SPEC.md, "MultiScaleRoIAlign"):
+// The onnxruntime custom-op shell of MultiScaleRoIAlign (docs/spec.md, "MultiScaleRoIAlign"):
 // inputs rois, optional batch_indices (an empty name when rois carry the index), then the
 // variadic feature maps X_0 ... X_{L-1}, finest first.
 #pragma once

@@ -1,5 +1,5 @@
 // Each op's attributes, parsed once per kernel (in its constructor) into the typed parameter
-// struct its CPU and CUDA kernels take. Missing attributes take SPEC.md's defaults; present ones
+// struct its CPU and CUDA kernels take. Missing attributes take docs/spec.md's defaults; present ones
 // are range-checked with messages that name the op and the attribute.
 #pragma once
 

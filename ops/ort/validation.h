@@ -1,6 +1,6 @@
 // Input validation shared by every execution provider: run once per call, before any kernel,
 // so that bad input becomes an onnxruntime error naming the op, the input, what was expected
-// and what came (SPEC.md, "Common rules").
+// and what came (docs/spec.md, "Common rules").
 #pragma once
 
 #include <cmath>

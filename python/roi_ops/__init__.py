@@ -6,7 +6,7 @@ The compiled library registers the ``roi_ops`` domain (opset 1) in any onnxrunti
     so = ort.SessionOptions()
     so.register_custom_ops_library(roi_ops.get_library_path())
 
-or in one call: ``roi_ops.make_session(model)``. The operator contract is SPEC.md.
+or in one call: ``roi_ops.make_session(model)``. The operator contract is docs/spec.md.
 """
 from __future__ import annotations
 

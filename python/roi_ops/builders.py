@@ -1,4 +1,4 @@
-"""Builders for roi_ops nodes and models, with attributes checked against SPEC.md.
+"""Builders for roi_ops nodes and models, with attributes checked against docs/spec.md.
 
 Each builder returns a new ``onnx.NodeProto`` in the ``roi_ops`` domain; ``add_opset_import``
 returns a copy of a model that imports the domain. Bad values raise ``ValueError`` naming the

@@ -213,7 +213,7 @@ def _to_standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[on
             rois, bi, list(node.input[2:]), node.output[0], prefix=prefix + "msra_",
             spatial_scales=[float(s) for s in a["spatial_scales"]], **{k: a[k] for k in keys if k in a})
     raise ConversionError(f"{label}: {node.op_type} has no equivalent in standard ONNX ops that keeps the numbers "
-                          f"(SPEC.md); keep it as a roi_ops node and register the library")
+                          f"(docs/spec.md); keep it as a roi_ops node and register the library")
 
 
 def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:

@@ -19,7 +19,7 @@ from .schemas import register_schemas
 
 
 def _pick(**attrs):
-    """Attributes that are set; the reference functions hold SPEC.md's defaults for the rest."""
+    """Attributes that are set; the reference functions hold docs/spec.md's defaults for the rest."""
     return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs.items() if v is not None}
 
 

@@ -2,7 +2,7 @@
 ``onnx.shape_inference`` infers each output's element type and shape (symbolic dims kept).
 
 ``register_schemas()`` is idempotent; ``roi_ops.graph`` and ``roi_ops.convert`` call it. The
-schemas mirror SPEC.md: names, inputs, attribute types and defaults.
+schemas mirror docs/spec.md: names, inputs, attribute types and defaults.
 """
 from __future__ import annotations
 
@@ -93,20 +93,20 @@ BOXES = "[K,4] (x1, y1, x2, y2) with batch_indices, or [K,5] with the batch inde
 def all_schemas() -> list[OpSchema]:
     boxed = lambda c: (lambda ctx: _infer(ctx, x=0, rois=1, per_bin_channels=c))  # noqa: E731
     schemas = [
-        _roi_schema("RoIAlign", "RoIAlign (SPEC.md).", _size_attrs() + [
+        _roi_schema("RoIAlign", "RoIAlign (docs/spec.md).", _size_attrs() + [
             _attr("sampling_ratio", A.INT, 0), _attr("mode", A.STRING, "avg"), _attr("aligned", A.INT, 0)],
             BOXES, boxed(False)),
-        _roi_schema("RoIPool", "RoIPool (SPEC.md).", _size_attrs(), BOXES, boxed(False)),
-        _roi_schema("PSRoIAlign", "PSRoIAlign (SPEC.md).", _size_attrs() + [_attr("sampling_ratio", A.INT, 0)],
+        _roi_schema("RoIPool", "RoIPool (docs/spec.md).", _size_attrs(), BOXES, boxed(False)),
+        _roi_schema("PSRoIAlign", "PSRoIAlign (docs/spec.md).", _size_attrs() + [_attr("sampling_ratio", A.INT, 0)],
                     BOXES, boxed(True)),
-        _roi_schema("PSRoIPool", "PSRoIPool (SPEC.md).", _size_attrs(), BOXES, boxed(True)),
-        _roi_schema("RoIAlignRotated", "RoIAlignRotated (SPEC.md).", _size_attrs() + [
+        _roi_schema("PSRoIPool", "PSRoIPool (docs/spec.md).", _size_attrs(), BOXES, boxed(True)),
+        _roi_schema("RoIAlignRotated", "RoIAlignRotated (docs/spec.md).", _size_attrs() + [
             _attr("sampling_ratio", A.INT, 0), _attr("aligned", A.INT, 1), _attr("clockwise", A.INT, 0),
             _attr("angle_unit", A.STRING, "degrees")],
             "[K,5] (cx, cy, w, h, angle) with batch_indices, or [K,6] with the batch index first", boxed(False)),
     ]
     msra = OpSchema(
-        "MultiScaleRoIAlign", DOMAIN, OPSET_VERSION, doc="MultiScaleRoIAlign (SPEC.md).",
+        "MultiScaleRoIAlign", DOMAIN, OPSET_VERSION, doc="MultiScaleRoIAlign (docs/spec.md).",
         inputs=[
             OpSchema.FormalParameter("rois", "T", BOXES),
             OpSchema.FormalParameter("batch_indices", "tensor(int64)", "[K]; an empty name when rois carry the index",
@@ -124,7 +124,7 @@ def all_schemas() -> list[OpSchema]:
     )
     msra.set_type_and_shape_inference_function(lambda ctx: _infer(ctx, x=2, rois=0))
     crop = OpSchema(
-        "CropAndResize", DOMAIN, OPSET_VERSION, doc="CropAndResize (SPEC.md), tf.image.crop_and_resize on NCHW.",
+        "CropAndResize", DOMAIN, OPSET_VERSION, doc="CropAndResize (docs/spec.md), tf.image.crop_and_resize on NCHW.",
         inputs=[
             OpSchema.FormalParameter("X", "T", "images [N, C, H, W]"),
             OpSchema.FormalParameter("boxes", "T", "[K,4] normalised (y1, x1, y2, x2)"),

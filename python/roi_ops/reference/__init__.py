@@ -1,4 +1,4 @@
-"""NumPy reference implementations of the roi_ops operators, written from SPEC.md.
+"""NumPy reference implementations of the roi_ops operators, written from docs/spec.md.
 
 float64 inside, vectorised over bins, samples and channels (one Python iteration per RoI at
 most). They are the oracle of the test suite; results are returned in X's dtype.

@@ -1,4 +1,4 @@
-"""Reading RoIs in either layout of SPEC.md ("Common rules")."""
+"""Reading RoIs in either layout of docs/spec.md ("Common rules")."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""CropAndResize (SPEC.md, "CropAndResize"): tf.image.crop_and_resize, NCHW."""
+"""CropAndResize (docs/spec.md, "CropAndResize"): tf.image.crop_and_resize, NCHW."""
 from __future__ import annotations
 
 import numpy as np

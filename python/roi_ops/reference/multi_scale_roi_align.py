@@ -1,4 +1,4 @@
-"""MultiScaleRoIAlign (SPEC.md, "MultiScaleRoIAlign"): FPN level assignment, then RoIAlign."""
+"""MultiScaleRoIAlign (docs/spec.md, "MultiScaleRoIAlign"): FPN level assignment, then RoIAlign."""
 from __future__ import annotations
 
 from typing import Sequence

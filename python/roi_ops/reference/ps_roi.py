@@ -1,4 +1,4 @@
-"""PSRoIAlign and PSRoIPool (SPEC.md, "PSRoIAlign, PSRoIPool"): R-FCN's position-sensitive ops."""
+"""PSRoIAlign and PSRoIPool (docs/spec.md, "PSRoIAlign, PSRoIPool"): R-FCN's position-sensitive ops."""
 from __future__ import annotations
 
 import numpy as np

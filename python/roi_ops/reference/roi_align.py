@@ -1,4 +1,4 @@
-"""RoIAlign (SPEC.md, "RoIAlign" and "Bilinear sample")."""
+"""RoIAlign (docs/spec.md, "RoIAlign" and "Bilinear sample")."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""RoIAlignRotated (SPEC.md, "RoIAlignRotated" and "Bilinear sample")."""
+"""RoIAlignRotated (docs/spec.md, "RoIAlignRotated" and "Bilinear sample")."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""RoIPool (SPEC.md, "RoIPool"): Fast R-CNN / Caffe max pooling with rounded coordinates."""
+"""RoIPool (docs/spec.md, "RoIPool"): Fast R-CNN / Caffe max pooling with rounded coordinates."""
 from __future__ import annotations
 
 import numpy as np

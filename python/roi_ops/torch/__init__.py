@@ -1,5 +1,5 @@
 """roi_ops for PyTorch: the operators as custom ops (``torch.ops.roi_ops.*``) with pure-PyTorch
-implementations that match SPEC.md, and the translations that make ``torch.onnx.export`` emit
+implementations that match docs/spec.md, and the translations that make ``torch.onnx.export`` emit
 roi_ops nodes (dynamo and TorchScript exporters), also for torchvision's RoI ops and
 ``MultiScaleRoIAlign``::
 

@@ -1,4 +1,4 @@
-"""Pure-PyTorch implementations of the roi_ops operators, written from SPEC.md (float64 inside,
+"""Pure-PyTorch implementations of the roi_ops operators, written from docs/spec.md (float64 inside,
 one Python iteration per RoI at most). They back the ``roi_ops::*`` custom ops, so a PyTorch
 model computes the same numbers as the exported ONNX model running with the plugin."""
 from __future__ import annotations

@@ -23,7 +23,7 @@ def _infer_scale(feature_hw: Sequence[int], image_hw: Sequence[int]) -> float:
 class MultiScaleRoIAlign(nn.Module):
     """Drop-in for ``torchvision.ops.MultiScaleRoIAlign`` (same constructor and forward); the
     level assignment and RoIAlign run in one roi_ops op. ``aligned``, ``eps`` and ``eps_in_log``
-    give detectron2's and mmdetection's conventions (SPEC.md)."""
+    give detectron2's and mmdetection's conventions (docs/spec.md)."""
 
     def __init__(self, featmap_names: List[str], output_size, sampling_ratio: int, *, canonical_scale: int = 224,
                  canonical_level: int = 4, aligned: bool = False, eps: float = 1e-6, eps_in_log: bool = False):

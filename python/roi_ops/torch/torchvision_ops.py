@@ -7,7 +7,7 @@ ONNX symbolics — needs no compiled code, only the ops to exist. ``import_torch
 it normally and, only when the extension is missing, first defines the ops the detection models
 call (``nms``, ``qnms``, ``roi_align``, ``roi_pool``, ``ps_roi_align``, ``ps_roi_pool``) with
 ``torch.library`` in plain PyTorch and makes torchvision report them as present. The kernels:
-roi_ops' pure-PyTorch ops (SPEC.md's numbers equal torchvision's; torchvision's own
+roi_ops' pure-PyTorch ops (docs/spec.md's numbers equal torchvision's; torchvision's own
 pure-PyTorch ``_roi_align`` samples every map cell per bin and runs out of memory on detector
 sizes) and a greedy NMS. They are slow and meant for export and tests, which is
 what the ONNX exporters need: the traced graph holds torchvision's own symbolics.
