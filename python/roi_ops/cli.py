@@ -26,6 +26,13 @@ def _load(path: str):
         raise UserError(f"{path}: not an ONNX model ({e.__class__.__name__})") from e
 
 
+def cmd_demo(args) -> int:
+    from .demo import run
+
+    run(args.models, args.output, args.runs, args.threads)
+    return 0
+
+
 def cmd_info(_args) -> int:
     import onnxruntime
 
@@ -233,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--cache-dir", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or
                                                            os.path.join(os.path.expanduser("~"), ".cache"), "roi-ops"),
                        help="where T1's exported model is kept between runs (default ~/.cache/roi-ops)")
-    sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
+    info = sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
     exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
     exp.add_argument("-o", "--output", default="roi_pool_vs_roi_align.png", help="PNG file to write")
     conv = sub.add_parser("convert", help="convert standard RoiAlign/MaxRoiPool nodes to roi_ops, or back")
@@ -262,14 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE",
                      help="size of a symbolic dimension for random inputs (default 2)")
     chk.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    demo.set_defaults(func=cmd_demo)
+    bench.set_defaults(func=cmd_bench)
+    info.set_defaults(func=cmd_info)
+    exp.set_defaults(func=cmd_explain)
+    conv.set_defaults(func=cmd_convert)
+    chk.set_defaults(func=cmd_check)
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            from .demo import run as run_demo
-
-            run_demo(args.models, args.output, args.runs, args.threads)
-            return 0
-        return {"info": cmd_info, "bench": cmd_bench, "convert": cmd_convert, "check": cmd_check, "explain": cmd_explain}[args.command](args)
+        return args.func(args)
     except (UserError, FileNotFoundError) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ from ._library import DOMAIN
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
-from .graph import check, node_label, opset_version, replace_nodes, uses_domain
+from .graph import check, drop_unused_import, node_label, opset_version, replace_nodes
 from .standard_models import _Emitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -97,12 +97,9 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     report = report if report is not None else ConversionReport()
     source = onnx.ModelProto()
     source.CopyFrom(model)
-    if not uses_domain(source):
-        # onnxruntime writes every custom domain registered in the process into the models it
-        # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
-        kept = [i for i in source.opset_import if i.domain != DOMAIN]
-        source.ClearField("opset_import")
-        source.opset_import.extend(kept)
+    # onnxruntime writes every custom domain registered in the process into the models it
+    # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
+    drop_unused_import(source)
     if fuse:
         fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift)
         report.fused += fusion.fused
@@ -226,18 +223,7 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
         return _to_standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
 
     out = replace_nodes(model, lambda n: n.domain == DOMAIN, replace)
-    if not any(_uses(out.graph)):
-        out.ClearField("opset_import")
-        out.opset_import.extend([i for i in model.opset_import if i.domain != DOMAIN])
+    drop_unused_import(out)
     check(out, allow_shapeless_io=True)
     return out
 
-
-def _uses(graph):
-    for n in graph.node:
-        yield n.domain == DOMAIN
-        for attr in n.attribute:
-            if attr.type == onnx.AttributeProto.GRAPH:
-                yield from _uses(attr.g)
-            for g in attr.graphs:
-                yield from _uses(g)

@@ -134,6 +134,14 @@ def uses_domain(model: onnx.ModelProto, domain: str = DOMAIN) -> bool:
     return walk(model.graph)
 
 
+def drop_unused_import(model: onnx.ModelProto, domain: str = DOMAIN) -> None:
+    """Removes ``model``'s import of ``domain`` (in place) when no node uses it."""
+    if not uses_domain(model, domain):
+        kept = [i for i in model.opset_import if i.domain != domain]
+        model.ClearField("opset_import")
+        model.opset_import.extend(kept)
+
+
 def opset_version(model: onnx.ModelProto, domain: str = "") -> int:
     for imp in model.opset_import:
         if imp.domain in ((domain,) if domain else ("", "ai.onnx")):
@@ -145,4 +153,4 @@ def node_label(node: onnx.NodeProto) -> str:
     return f"{node.op_type} node {node.name!r}" if node.name else f"{node.op_type} node (unnamed)"
 
 
-__all__ = ["check", "infer_shapes", "insert_node", "replace_node", "replace_nodes", "uses_domain", "opset_version"]
+__all__ = ["check", "drop_unused_import", "infer_shapes", "insert_node", "replace_node", "replace_nodes", "uses_domain", "opset_version"]

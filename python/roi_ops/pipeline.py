@@ -18,12 +18,9 @@ import onnx
 from onnx import TensorProto, helper
 
 from ._library import DOMAIN, OPSET_VERSION
+from .graph import opset_version
 
 OUTPUTS = ("annotated_png", "detections", "pixels")
-
-
-def _onnx_opset(model: onnx.ModelProto) -> int:
-    return next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
 
 
 def add_pre_post_processing(detector: onnx.ModelProto, *, max_detections: int = 10, iou_threshold: float = 0.5,
@@ -46,7 +43,7 @@ def add_pre_post_processing(detector: onnx.ModelProto, *, max_detections: int = 
         raise ValueError("the detector's input size and number of classes must be static")
 
     pre = PrePostProcessor([utils.create_named_value("image_bytes", TensorProto.UINT8, ["num_bytes"])],
-                           _onnx_opset(detector))
+                           opset_version(detector))
     # The tools check every step with an onnx checker context that knows only their own domains,
     # and the finished model keeps only that context's opset imports: add ours so the detector's
     # roi_ops nodes are legal in it.

@@ -11,7 +11,8 @@ from onnx import AttributeProto, TensorShapeProto, TypeProto, defs
 from ._library import DOMAIN, OPSET_VERSION
 
 OpSchema = defs.OpSchema
-FLOAT_TYPES = ["tensor(float16)", "tensor(float)", "tensor(double)", "tensor(bfloat16)"]
+# What the library registers kernels for (no bfloat16 kernel exists, so the schema does not admit it).
+FLOAT_TYPES = ["tensor(float16)", "tensor(float)", "tensor(double)"]
 A = AttributeProto
 
 
