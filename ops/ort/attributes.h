@@ -37,8 +37,6 @@ class AttributeReader {
   // One of `choices` (null-terminated list); returns its index.
   int choice(const char* name, const char* fallback, const char* const* choices) const;
 
-  const char* op() const { return op_; }
-
  private:
   [[noreturn]] void wrong_type(const char* name, const char* expected) const;
   const char* op_;
