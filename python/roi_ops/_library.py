@@ -72,6 +72,17 @@ def get_library_path(cuda: bool | None = None) -> str:
     return str(found)
 
 
+def package_folder(name: str) -> str | None:
+    """A folder installed inside the package (e.g. ``models``), also for an editable install,
+    whose installed files sit in site-packages rather than the source tree."""
+    import roi_ops
+
+    for folder in roi_ops.__path__:
+        if (Path(folder) / name).is_dir():
+            return str(Path(folder) / name)
+    return None
+
+
 def session_options(
     options: "onnxruntime.SessionOptions | None" = None, *, intra_op_num_threads: int | None = None
 ) -> "onnxruntime.SessionOptions":

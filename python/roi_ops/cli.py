@@ -11,6 +11,9 @@ import os
 import sys
 
 
+from ._extras import missing
+
+
 class UserError(Exception):
     """A problem with what the user asked for: reported in one line, no traceback."""
 
@@ -27,6 +30,9 @@ def _load(path: str):
 
 
 def cmd_demo(args) -> int:
+    absent = missing("onnxruntime_extensions", "PIL", "tqdm")
+    if absent:
+        raise UserError(f"roi-ops demo needs {', '.join(absent)}: pip install 'roi-ops[demo]'")
     from .demo import run
 
     run(args.models, args.output, args.runs, args.threads)
@@ -63,10 +69,8 @@ def cmd_info(_args) -> int:
 
 
 def cmd_explain(args) -> int:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError as e:
-        raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'") from e
+    if missing("matplotlib"):
+        raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'")
     from .explain import draw
 
     print(f"wrote {draw(args.output)}")
@@ -82,6 +86,15 @@ def cmd_bench(args) -> int:
 
     if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1:
         raise UserError("--repeat and --threads must be at least 1, --warmup at least 0")
+    if missing("tqdm") and not args.no_progress:
+        print("roi-ops bench: tqdm is not installed, so no progress bar (pip install 'roi-ops[demo]')", file=sys.stderr)
+        args.no_progress = True
+    plot = not missing("matplotlib")
+    if not plot:
+        print("roi-ops bench: matplotlib is not installed, so no plot (pip install 'roi-ops[plots]')", file=sys.stderr)
+    from ._library import package_folder
+
+    args.models = args.models or package_folder("models") or "models"
     size = None if args.no_torchvision else (320 if args.quick else 800)
     cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models, torchvision_size=size,
                            cache_dir=args.cache_dir))
@@ -96,17 +109,17 @@ def cmd_bench(args) -> int:
     print(head + "\n\n" + text)
     out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
     os.makedirs(out_dir, exist_ok=True)
-    png = report.plot(rows, os.path.join(out_dir, "bench.png"), head.split(";")[0])
+    png = report.plot(rows, os.path.join(out_dir, "bench.png"), head.split(";")[0]) if plot else None
+    figure = f"\n\n![speed-up per workload]({os.path.basename(png)})" if png else ""
     if args.results:
         command = "roi-ops bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] \
             else "roi-ops bench"
-        report.update_results(args.results, f"Produced by `{command}`:\n\n{head}\n\n{text}\n\n"
-                                            f"![speed-up per workload]({os.path.basename(png)})")
-        print(f"\nwrote {png} and the latest table into {args.results}")
+        report.update_results(args.results, f"Produced by `{command}`:\n\n{head}\n\n{text}{figure}")
+        print(f"\nwrote {png + ' and ' if png else ''}the latest table into {args.results}")
     else:
         with open(os.path.join(out_dir, "bench.md"), "w") as f:
             f.write(head + "\n\n" + text + "\n")
-        print(f"\nwrote {png} and {os.path.join(out_dir, 'bench.md')}")
+        print(f"\nwrote {png + ' and ' if png else ''}{os.path.join(out_dir, 'bench.md')}")
     return 0
 
 
@@ -229,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--warmup", type=int, default=3, help="untimed runs before timing")
     bench.add_argument("--repeat", type=int, default=15, help="timed runs (median)")
     bench.add_argument("--quick", action="store_true", help="small inputs: a smoke test of the command, not figures")
-    bench.add_argument("--models", default="models", help="folder of faster_rcnn_detector[.standard].onnx for D1")
+    bench.add_argument("--models", default=None, help="folder of faster_rcnn_detector[.standard].onnx for D1 "
+                                                      "(default: the copies installed with the package, else ./models)")
     bench.add_argument("-o", "--output-dir", default="bench_output", help="folder for bench.md and bench.png")
     bench.add_argument("--results", help="Markdown file whose 'roi-ops bench' block gets the table (bench.png "
                                          "is written beside it), e.g. benchmarks/RESULTS.md")

@@ -20,6 +20,7 @@ import numpy as np
 import onnx
 
 from . import DOMAIN, get_library_path
+from ._library import package_folder
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
 from .sample_image import png_bytes, scene
@@ -60,10 +61,11 @@ def _max_abs(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
 
 
-def run(models_dir: str, output_dir: str, runs: int = 20, threads: int = 1) -> dict:
+def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 1) -> dict:
     """Runs the demo; returns what it printed as numbers (for the tests)."""
     import onnxruntime as ort
 
+    models_dir = models_dir or package_folder("models") or "models"
     paths = {kind: os.path.join(models_dir, f"{DETECTOR}{suffix}.onnx")
              for kind, suffix in (("plugin", ""), ("standard", ".standard"))}
     for path in paths.values():
@@ -137,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--models", default="models", help="folder with faster_rcnn_detector[.standard].onnx "
-                                                           "(default: ./models)")
+    parser.add_argument("--models", default=None, help="folder with faster_rcnn_detector[.standard].onnx "
+                                                         "(default: the copies installed with the package, else "
+                                                         "./models)")
     parser.add_argument("-o", "--output", default="demo_output", help="folder for input.png and detections.png")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per model (median)")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads per session")

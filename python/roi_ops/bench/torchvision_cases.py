@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import onnx
 
+from .._extras import missing
 from .cases import Case
 
 WORKLOAD = "T1 torchvision Faster R-CNN R50-FPN"
@@ -58,9 +59,7 @@ def detections_difference(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 
 def torchvision_cases(size: int = 800, cache_dir: str = "bench_output"):
     """The whole-model and pooler-block cases of T1 (nothing if torch or torchvision is missing)."""
-    import importlib.util
-
-    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("torchvision") is None:
+    if missing("torch", "torchvision"):
         return
     import onnxruntime as ort
 

@@ -1,0 +1,61 @@
+"""What a user of a plain ``pip install roi-ops`` (no extras) meets, from a directory outside the
+repository: every subcommand works, or stops with one line naming the extra to install. The
+extras are hidden from the CLI's process by an import blocker (tests/plain_install/), so the
+test needs no second install."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXTRAS = "onnxruntime_extensions,PIL,tqdm,matplotlib,torch,torchvision,onnxscript"
+
+
+def cli(tmp_path, *args, blocked: str = EXTRAS):
+    env = dict(os.environ, ROI_OPS_TEST_BLOCK=blocked,
+               PYTHONPATH=os.pathsep.join([os.path.join(HERE, "plain_install")] +
+                                          [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    return subprocess.run([sys.executable, "-m", "roi_ops.cli", *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_the_blocker_hides_the_extras(tmp_path):
+    r = subprocess.run([sys.executable, "-c", "import tqdm"], cwd=tmp_path, capture_output=True, text=True,
+                       env=dict(os.environ, ROI_OPS_TEST_BLOCK="tqdm",
+                                PYTHONPATH=os.path.join(HERE, "plain_install")))
+    assert r.returncode != 0 and "ModuleNotFoundError" in r.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["demo"], "pip install 'roi-ops[demo]'"),
+    (["explain"], "pip install 'roi-ops[plots]'"),
+])
+def test_subcommands_that_need_an_extra_name_it_in_one_line(tmp_path, args, needle):
+    r = cli(tmp_path, *args)
+    assert r.returncode == 1 and needle in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+
+
+def test_info_and_version_work_without_extras(tmp_path):
+    for args in (["info"], ["--version"]):
+        r = cli(tmp_path, *args)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_bench_runs_without_extras_and_says_what_it_leaves_out(tmp_path):
+    r = cli(tmp_path, "bench", "--quick", "--warmup", "0", "--repeat", "1", "--threads", "1", "--dtypes", "float32")
+    assert r.returncode == 0, r.stderr
+    assert "no progress bar (pip install 'roi-ops[demo]')" in r.stderr
+    assert "no plot (pip install 'roi-ops[plots]')" in r.stderr
+    assert "T1 skipped (pip install 'roi-ops[test]')" in r.stderr and "Traceback" not in r.stderr
+    assert "| D1 detector |" in r.stdout  # the demo's models come with the package, found from any folder
+    assert (tmp_path / "bench_output" / "bench.md").is_file()
+
+
+def test_demo_runs_from_another_folder_with_the_packaged_models(tmp_path):
+    pytest.importorskip("onnxruntime_extensions", reason="the demo extra is not installed")
+    r = cli(tmp_path, "demo", "--runs", "1", blocked="")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "demo_output" / "detections.png").is_file()
