@@ -22,9 +22,8 @@ struct ComputeOf<Half> {
 template <typename T>
 using compute_t = typename ComputeOf<T>::type;
 
-inline double to_double(float v) { return v; }
-inline double to_double(double v) { return v; }
-inline double to_double(Half v) { return half_to_float(v); }
+using math::ReadAsDouble;
+using math::to_double;
 
 template <typename T>
 T from_compute(compute_t<T> v) {
@@ -34,11 +33,6 @@ template <>
 inline Half from_compute<Half>(float v) {
   return float_to_half(v);
 }
-
-template <typename T>
-struct ReadAsDouble {
-  double operator()(T v) const { return to_double(v); }
-};
 
 // Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
 // output rows y[j * bins + b], converting to the storage type.

@@ -1,65 +1,16 @@
-// Plain shape and attribute structs shared by the CPU kernels and the onnxruntime glue.
+// The CPU kernels' names for the device-neutral kernel arguments (math/kernel_args.h).
 #pragma once
 
-#include <cstdint>
-#include <vector>
-
-#include "../math/fpn_levels.h"
-#include "../math/roi_align.h"
-#include "../math/roi_align_rotated.h"
+#include "../math/kernel_args.h"
 
 namespace roi_ops::cpu {
 
-struct MapShape {
-  int64_t n = 0, c = 0, h = 0, w = 0;
-};
-
-// RoIs in either layout of docs/spec.md: `cols` 4 (with batch_indices) or 5 (without).
-template <typename T>
-struct RoiSet {
-  const T* rois = nullptr;
-  int64_t count = 0;
-  int64_t cols = 5;
-  const int64_t* batch_indices = nullptr;
-};
-
-struct AlignParams {
-  int64_t output_height = 1;
-  int64_t output_width = 1;
-  double spatial_scale = 1.0;
-  int64_t sampling_ratio = 0;
-  math::AlignMode mode = math::AlignMode::kAvg;
-  bool aligned = false;
-};
-
-struct PoolParams {
-  int64_t output_height = 1;
-  int64_t output_width = 1;
-  double spatial_scale = 1.0;
-};
-
-struct RotatedParams {
-  int64_t output_height = 1;
-  int64_t output_width = 1;
-  double spatial_scale = 1.0;
-  int64_t sampling_ratio = 0;
-  math::RotatedOptions options;
-};
-
-struct MultiScaleParams {
-  int64_t output_height = 1;
-  int64_t output_width = 1;
-  int64_t sampling_ratio = 0;
-  bool aligned = false;
-  std::vector<double> spatial_scales;  // one per feature map, finest first
-  math::FpnLevels levels;
-};
-
-struct CropParams {
-  int64_t crop_height = 1;
-  int64_t crop_width = 1;
-  bool nearest = false;  // method "nearest"; else "bilinear"
-  double extrapolation_value = 0.0;
-};
+using math::AlignParams;
+using math::CropParams;
+using math::MapShape;
+using math::MultiScaleParams;
+using math::PoolParams;
+using math::RoiSet;
+using math::RotatedParams;
 
 }  // namespace roi_ops::cpu

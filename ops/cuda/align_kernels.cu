@@ -63,8 +63,8 @@ __device__ A align_bin(const T* plane, int64_t h, int64_t w, const math::AlignAx
 }
 
 template <int kMode, typename T>
-__global__ void roi_align_kernel(const T* x, cpu::MapShape s, const T* rois, int64_t count, int64_t cols,
-                                 const int64_t* bi, int64_t out_c, cpu::AlignParams p, bool position_sensitive,
+__global__ void roi_align_kernel(const T* x, math::MapShape s, const T* rois, int64_t count, int64_t cols,
+                                 const int64_t* bi, int64_t out_c, math::AlignParams p, bool position_sensitive,
                                  T* y) {
   using A = acc_t<T>;
   const int64_t oh = p.output_height, ow = p.output_width;
@@ -85,8 +85,8 @@ __global__ void roi_align_kernel(const T* x, cpu::MapShape s, const T* rois, int
 }
 
 template <typename T>
-void launch_align(const char* op, const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r,
-                  const cpu::AlignParams& p, bool ps, T* y, Stream stream) {
+void launch_align(const char* op, const T* x, const math::MapShape& s, const math::RoiSet<T>& r,
+                  const math::AlignParams& p, bool ps, T* y, Stream stream) {
   using D = typename Storage<T>::type;
   const int64_t out_c = ps ? s.c / (p.output_height * p.output_width) : s.c;
   const int64_t total = r.count * out_c * p.output_height * p.output_width;
@@ -114,7 +114,7 @@ void launch_align(const char* op, const T* x, const cpu::MapShape& s, const cpu:
 template <typename T>
 struct Pyramid {
   const T* maps[kMaxLevels];
-  cpu::MapShape shapes[kMaxLevels];
+  math::MapShape shapes[kMaxLevels];
   double scales[kMaxLevels];
 };
 
@@ -129,7 +129,7 @@ template <typename T>
 __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count, int64_t cols, const int64_t* bi,
                                    LevelParams p, T* y) {
   using A = acc_t<T>;
-  const cpu::MapShape s0 = pyr.shapes[0];
+  const math::MapShape s0 = pyr.shapes[0];
   const int64_t oh = p.output_height, ow = p.output_width;
   const int64_t total = count * s0.c * oh * ow;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
@@ -142,7 +142,7 @@ __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count,
     }
     // The level in double, as on the CPU: a box near a level boundary must pick the same map.
     const int64_t l = math::fpn_level(box.x1, box.y1, box.x2, box.y2, p.levels);
-    const cpu::MapShape s = pyr.shapes[l];
+    const math::MapShape s = pyr.shapes[l];
     const double scale = pyr.scales[l];
     const auto ay = math::align_axis(box.y1, box.y2, scale, p.aligned, oh, p.sampling_ratio);
     const auto ax = math::align_axis(box.x1, box.x2, scale, p.aligned, ow, p.sampling_ratio);
@@ -153,20 +153,20 @@ __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count,
 }  // namespace
 
 template <typename T>
-void roi_align(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::AlignParams& p, T* y,
+void roi_align(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const math::AlignParams& p, T* y,
                Stream stream) {
   launch_align("RoIAlign", x, s, r, p, false, y, stream);
 }
 
 template <typename T>
-void ps_roi_align(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::AlignParams& p, T* y,
+void ps_roi_align(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const math::AlignParams& p, T* y,
                   Stream stream) {
   launch_align("PSRoIAlign", x, s, r, p, true, y, stream);
 }
 
 template <typename T>
-void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<cpu::MapShape>& shapes,
-                           const cpu::RoiSet<T>& r, const cpu::MultiScaleParams& p, T* y, Stream stream) {
+void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<math::MapShape>& shapes,
+                           const math::RoiSet<T>& r, const math::MultiScaleParams& p, T* y, Stream stream) {
   using D = typename Storage<T>::type;
   if (maps.size() > static_cast<size_t>(kMaxLevels))  // op_params.cc refuses such a node first
     throw std::runtime_error("MultiScaleRoIAlign: at most " + std::to_string(kMaxLevels) + " feature maps");
@@ -186,15 +186,15 @@ void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<
 }
 
 #define ROI_OPS_INSTANTIATE(T)                                                                                     \
-  template void roi_align<T>(const T*, const cpu::MapShape&, const cpu::RoiSet<T>&, const cpu::AlignParams&, T*,   \
+  template void roi_align<T>(const T*, const math::MapShape&, const math::RoiSet<T>&, const math::AlignParams&, T*,   \
                              Stream);                                                                            \
-  template void ps_roi_align<T>(const T*, const cpu::MapShape&, const cpu::RoiSet<T>&, const cpu::AlignParams&, T*, \
+  template void ps_roi_align<T>(const T*, const math::MapShape&, const math::RoiSet<T>&, const math::AlignParams&, T*, \
                                 Stream);                                                                         \
-  template void multi_scale_roi_align<T>(const std::vector<const T*>&, const std::vector<cpu::MapShape>&,          \
-                                         const cpu::RoiSet<T>&, const cpu::MultiScaleParams&, T*, Stream);
+  template void multi_scale_roi_align<T>(const std::vector<const T*>&, const std::vector<math::MapShape>&,          \
+                                         const math::RoiSet<T>&, const math::MultiScaleParams&, T*, Stream);
 ROI_OPS_INSTANTIATE(float)
 ROI_OPS_INSTANTIATE(double)
-ROI_OPS_INSTANTIATE(cpu::Half)
+ROI_OPS_INSTANTIATE(math::Half)
 #undef ROI_OPS_INSTANTIATE
 
 }  // namespace roi_ops::cuda

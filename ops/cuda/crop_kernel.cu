@@ -12,8 +12,8 @@ namespace roi_ops::cuda {
 namespace {
 
 template <typename T, typename I>
-__global__ void crop_kernel(const T* x, cpu::MapShape s, const T* boxes, const I* box_indices, int64_t count,
-                            cpu::CropParams p, T* y) {
+__global__ void crop_kernel(const T* x, math::MapShape s, const T* boxes, const I* box_indices, int64_t count,
+                            math::CropParams p, T* y) {
   using A = acc_t<T>;
   const int64_t ch = p.crop_height, cw = p.crop_width;
   const int64_t total = count * s.c * ch * cw;
@@ -51,8 +51,8 @@ __global__ void crop_kernel(const T* x, cpu::MapShape s, const T* boxes, const I
 }  // namespace
 
 template <typename T, typename I>
-void crop_and_resize(const T* x, const cpu::MapShape& s, const T* boxes, const I* box_indices, int64_t count,
-                     const cpu::CropParams& p, T* y, Stream stream) {
+void crop_and_resize(const T* x, const math::MapShape& s, const T* boxes, const I* box_indices, int64_t count,
+                     const math::CropParams& p, T* y, Stream stream) {
   using D = typename Storage<T>::type;
   const int64_t total = count * s.c * p.crop_height * p.crop_width;
   if (total == 0) return;
@@ -63,14 +63,14 @@ void crop_and_resize(const T* x, const cpu::MapShape& s, const T* boxes, const I
 }
 
 #define ROI_OPS_INSTANTIATE(T, I)                                                                           \
-  template void crop_and_resize<T, I>(const T*, const cpu::MapShape&, const T*, const I*, int64_t,          \
-                                      const cpu::CropParams&, T*, Stream);
+  template void crop_and_resize<T, I>(const T*, const math::MapShape&, const T*, const I*, int64_t,          \
+                                      const math::CropParams&, T*, Stream);
 ROI_OPS_INSTANTIATE(float, int32_t)
 ROI_OPS_INSTANTIATE(float, int64_t)
 ROI_OPS_INSTANTIATE(double, int32_t)
 ROI_OPS_INSTANTIATE(double, int64_t)
-ROI_OPS_INSTANTIATE(cpu::Half, int32_t)
-ROI_OPS_INSTANTIATE(cpu::Half, int64_t)
+ROI_OPS_INSTANTIATE(math::Half, int32_t)
+ROI_OPS_INSTANTIATE(math::Half, int64_t)
 #undef ROI_OPS_INSTANTIATE
 
 }  // namespace roi_ops::cuda

@@ -14,8 +14,8 @@ namespace roi_ops::cuda {
 namespace {
 
 template <bool kPs, typename T>
-__global__ void pool_kernel(const T* x, cpu::MapShape s, const T* rois, int64_t count, int64_t cols,
-                            const int64_t* bi, int64_t out_c, cpu::PoolParams p, T* y) {
+__global__ void pool_kernel(const T* x, math::MapShape s, const T* rois, int64_t count, int64_t cols,
+                            const int64_t* bi, int64_t out_c, math::PoolParams p, T* y) {
   using A = acc_t<T>;
   const int64_t oh = p.output_height, ow = p.output_width;
   const int64_t total = count * out_c * oh * ow;
@@ -54,8 +54,8 @@ __global__ void pool_kernel(const T* x, cpu::MapShape s, const T* rois, int64_t 
 }
 
 template <bool kPs, typename T>
-void launch_pool(const char* op, const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r,
-                 const cpu::PoolParams& p, T* y, Stream stream) {
+void launch_pool(const char* op, const T* x, const math::MapShape& s, const math::RoiSet<T>& r,
+                 const math::PoolParams& p, T* y, Stream stream) {
   using D = typename Storage<T>::type;
   const int64_t out_c = kPs ? s.c / (p.output_height * p.output_width) : s.c;
   const int64_t total = r.count * out_c * p.output_height * p.output_width;
@@ -69,25 +69,25 @@ void launch_pool(const char* op, const T* x, const cpu::MapShape& s, const cpu::
 }  // namespace
 
 template <typename T>
-void roi_pool(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::PoolParams& p, T* y,
+void roi_pool(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const math::PoolParams& p, T* y,
               Stream stream) {
   launch_pool<false>("RoIPool", x, s, r, p, y, stream);
 }
 
 template <typename T>
-void ps_roi_pool(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::PoolParams& p, T* y,
+void ps_roi_pool(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const math::PoolParams& p, T* y,
                  Stream stream) {
   launch_pool<true>("PSRoIPool", x, s, r, p, y, stream);
 }
 
 #define ROI_OPS_INSTANTIATE(T)                                                                                   \
-  template void roi_pool<T>(const T*, const cpu::MapShape&, const cpu::RoiSet<T>&, const cpu::PoolParams&, T*,  \
+  template void roi_pool<T>(const T*, const math::MapShape&, const math::RoiSet<T>&, const math::PoolParams&, T*,  \
                             Stream);                                                                           \
-  template void ps_roi_pool<T>(const T*, const cpu::MapShape&, const cpu::RoiSet<T>&, const cpu::PoolParams&, T*, \
+  template void ps_roi_pool<T>(const T*, const math::MapShape&, const math::RoiSet<T>&, const math::PoolParams&, T*, \
                                Stream);
 ROI_OPS_INSTANTIATE(float)
 ROI_OPS_INSTANTIATE(double)
-ROI_OPS_INSTANTIATE(cpu::Half)
+ROI_OPS_INSTANTIATE(math::Half)
 #undef ROI_OPS_INSTANTIATE
 
 }  // namespace roi_ops::cuda

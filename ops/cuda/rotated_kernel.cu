@@ -14,8 +14,8 @@ namespace roi_ops::cuda {
 namespace {
 
 template <typename T>
-__global__ void rotated_kernel(const T* x, cpu::MapShape s, const T* rois, int64_t count, int64_t cols,
-                               const int64_t* bi, cpu::RotatedParams p, T* y) {
+__global__ void rotated_kernel(const T* x, math::MapShape s, const T* rois, int64_t count, int64_t cols,
+                               const int64_t* bi, math::RotatedParams p, T* y) {
   using A = acc_t<T>;
   const int64_t oh = p.output_height, ow = p.output_width;
   const int64_t total = count * s.c * oh * ow;
@@ -56,7 +56,7 @@ __global__ void rotated_kernel(const T* x, cpu::MapShape s, const T* rois, int64
 }  // namespace
 
 template <typename T>
-void roi_align_rotated(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const cpu::RotatedParams& p,
+void roi_align_rotated(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const math::RotatedParams& p,
                        T* y, Stream stream) {
   using D = typename Storage<T>::type;
   const int64_t total = r.count * s.c * p.output_height * p.output_width;
@@ -67,11 +67,11 @@ void roi_align_rotated(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>&
   check_launch("RoIAlignRotated");
 }
 
-template void roi_align_rotated<float>(const float*, const cpu::MapShape&, const cpu::RoiSet<float>&,
-                                       const cpu::RotatedParams&, float*, Stream);
-template void roi_align_rotated<double>(const double*, const cpu::MapShape&, const cpu::RoiSet<double>&,
-                                        const cpu::RotatedParams&, double*, Stream);
-template void roi_align_rotated<cpu::Half>(const cpu::Half*, const cpu::MapShape&, const cpu::RoiSet<cpu::Half>&,
-                                           const cpu::RotatedParams&, cpu::Half*, Stream);
+template void roi_align_rotated<float>(const float*, const math::MapShape&, const math::RoiSet<float>&,
+                                       const math::RotatedParams&, float*, Stream);
+template void roi_align_rotated<double>(const double*, const math::MapShape&, const math::RoiSet<double>&,
+                                        const math::RotatedParams&, double*, Stream);
+template void roi_align_rotated<math::Half>(const math::Half*, const math::MapShape&, const math::RoiSet<math::Half>&,
+                                           const math::RotatedParams&, math::Half*, Stream);
 
 }  // namespace roi_ops::cuda

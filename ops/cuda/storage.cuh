@@ -3,7 +3,7 @@
 
 #include <cuda_fp16.h>
 
-#include "../cpu/half.h"
+#include "../math/half.h"
 
 namespace roi_ops::cuda {
 
@@ -12,7 +12,7 @@ struct Storage {
   using type = T;
 };
 template <>
-struct Storage<cpu::Half> {
+struct Storage<math::Half> {
   using type = __half;  // same 16 bits
 };
 

@@ -26,8 +26,8 @@ struct OnCpu {
     cpu::multi_scale_roi_align(args...);
   }
   template <typename T, typename I>
-  static void crop_and_resize(const T* x, const cpu::MapShape& s, const T* boxes, const I* indices, int64_t count,
-                              const cpu::CropParams& p, T* y, const cpu::ParallelFor& pf) {
+  static void crop_and_resize(const T* x, const math::MapShape& s, const T* boxes, const I* indices, int64_t count,
+                              const math::CropParams& p, T* y, const cpu::ParallelFor& pf) {
     if constexpr (sizeof(I) == sizeof(int64_t)) {
       cpu::crop_and_resize(x, s, boxes, indices, count, p, y, pf);
     } else {

@@ -35,7 +35,7 @@ class CropAndResizeKernel {
     check_same_type(op, "boxes", boxes.GetTensorTypeAndShapeInfo().GetElementType(), ElementType<T>::kOnnx);
     const auto bi_info = box_indices.GetTensorTypeAndShapeInfo();
     int64_t count = 0;
-    const cpu::MapShape map = check_crop_inputs(op, x.GetTensorTypeAndShapeInfo().GetShape(),
+    const math::MapShape map = check_crop_inputs(op, x.GetTensorTypeAndShapeInfo().GetShape(),
                                                 boxes.GetTensorTypeAndShapeInfo().GetShape(), bi_info.GetShape(),
                                                 &count);
     const Shape y_shape{count, map.c, params_.crop_height, params_.crop_width};
@@ -63,7 +63,7 @@ class CropAndResizeKernel {
                               Device::exec(context));
   }
 
-  cpu::CropParams params_;
+  math::CropParams params_;
 };
 
 template <typename T, typename Device>

@@ -1,7 +1,7 @@
 // The element types the ops accept and how each maps onto a CPU storage type.
 #pragma once
 
-#include "../cpu/half.h"
+#include "../math/half.h"
 #include "ort_api.h"
 
 namespace roi_ops::ort {
@@ -24,7 +24,7 @@ struct ElementType<double> {
 template <>
 struct ElementType<Ort::Float16_t> {
   static constexpr ONNXTensorElementDataType kOnnx = ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-  using Cpu = cpu::Half;  // same 16-bit layout
+  using Cpu = math::Half;  // same 16-bit layout
 };
 
 }  // namespace roi_ops::ort

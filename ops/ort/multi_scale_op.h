@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "../cpu/roi_output.h"
+#include "../math/half.h"
 #include "element_type.h"
 #include "op_error.h"
 #include "op_params.h"
@@ -44,7 +44,7 @@ class MultiScaleKernel {
       maps.push_back(ctx.GetInput(i));
       map_shapes.push_back(maps.back().GetTensorTypeAndShapeInfo().GetShape());
     }
-    const std::vector<cpu::MapShape> shapes = check_maps(op, map_shapes, params_.spatial_scales.size());
+    const std::vector<math::MapShape> shapes = check_maps(op, map_shapes, params_.spatial_scales.size());
 
     check_same_type(op, "rois", rois.GetTensorTypeAndShapeInfo().GetElementType(), ElementType<T>::kOnnx);
     const Shape rois_shape = rois.GetTensorTypeAndShapeInfo().GetShape();
@@ -57,18 +57,18 @@ class MultiScaleKernel {
     check_output_size(op, y_shape, sizeof(T));
     const Cpu* rois_data = reinterpret_cast<const Cpu*>(rois.GetTensorData<T>());
     const int64_t* bi_data = has_bi ? batch_indices.GetTensorData<int64_t>() : nullptr;
-    if constexpr (Device::kHostData) check_batch_index_values(op, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
+    if constexpr (Device::kHostData) check_batch_index_values(op, in, rois_data, bi_data, math::ReadAsDouble<Cpu>{});
 
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (in.count == 0 || in.map.c == 0) return;
     std::vector<const Cpu*> data;
     for (const Ort::ConstValue& m : maps) data.push_back(reinterpret_cast<const Cpu*>(m.GetTensorData<T>()));
-    cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
+    math::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
     Device::multi_scale_roi_align(data, shapes, set, params_, reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()),
                                   Device::exec(context));
   }
 
-  cpu::MultiScaleParams params_;
+  math::MultiScaleParams params_;
 };
 
 template <typename T, typename Device>

@@ -11,8 +11,8 @@
 namespace roi_ops::ort {
 namespace {
 
-cpu::PoolParams pool_params(const AttributeReader& r) {
-  cpu::PoolParams p;
+math::PoolParams pool_params(const AttributeReader& r) {
+  math::PoolParams p;
   p.output_height = r.output_side("output_height");
   p.output_width = r.output_side("output_width");
   p.spatial_scale = r.spatial_scale();
@@ -20,8 +20,8 @@ cpu::PoolParams pool_params(const AttributeReader& r) {
 }
 
 // The size, scale and sampling attributes that RoIAlign and PSRoIAlign share.
-cpu::AlignParams align_params(const AttributeReader& r) {
-  cpu::AlignParams p;
+math::AlignParams align_params(const AttributeReader& r) {
+  math::AlignParams p;
   p.output_height = r.output_side("output_height");
   p.output_width = r.output_side("output_width");
   p.spatial_scale = r.spatial_scale();
@@ -39,9 +39,9 @@ std::string list(const std::vector<float>& v) {
 
 }  // namespace
 
-cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
+math::AlignParams parse_roi_align(const OrtKernelInfo* info) {
   AttributeReader r("RoIAlign", info);
-  cpu::AlignParams p = align_params(r);
+  math::AlignParams p = align_params(r);
   p.aligned = r.flag("aligned", false);
   const std::string mode = r.get_string("mode", "avg");
   if (mode == "avg") {
@@ -56,22 +56,22 @@ cpu::AlignParams parse_roi_align(const OrtKernelInfo* info) {
   return p;
 }
 
-cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info) { return pool_params(AttributeReader("RoIPool", info)); }
+math::PoolParams parse_roi_pool(const OrtKernelInfo* info) { return pool_params(AttributeReader("RoIPool", info)); }
 
-cpu::AlignParams parse_ps_roi_align(const OrtKernelInfo* info) {
-  cpu::AlignParams p = align_params(AttributeReader("PSRoIAlign", info));
+math::AlignParams parse_ps_roi_align(const OrtKernelInfo* info) {
+  math::AlignParams p = align_params(AttributeReader("PSRoIAlign", info));
   p.aligned = true;  // PSRoIAlign's geometry is always the half-pixel one (math/ps_roi.h)
   return p;
 }
 
-cpu::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info) {
+math::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info) {
   return pool_params(AttributeReader("PSRoIPool", info));
 }
 
-cpu::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info) {
+math::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info) {
   AttributeReader r("RoIAlignRotated", info);
-  const cpu::AlignParams common = align_params(r);
-  cpu::RotatedParams p;
+  const math::AlignParams common = align_params(r);
+  math::RotatedParams p;
   p.output_height = common.output_height;
   p.output_width = common.output_width;
   p.spatial_scale = common.spatial_scale;
@@ -83,10 +83,10 @@ cpu::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info) {
   return p;
 }
 
-cpu::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info) {
+math::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info) {
   const char* op = "MultiScaleRoIAlign";
   AttributeReader r(op, info);
-  cpu::MultiScaleParams p;
+  math::MultiScaleParams p;
   p.output_height = r.output_side("output_height");
   p.output_width = r.output_side("output_width");
   p.sampling_ratio = r.sampling_ratio();
@@ -125,9 +125,9 @@ cpu::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info) {
   return p;
 }
 
-cpu::CropParams parse_crop_and_resize(const OrtKernelInfo* info) {
+math::CropParams parse_crop_and_resize(const OrtKernelInfo* info) {
   AttributeReader r("CropAndResize", info);
-  cpu::CropParams p;
+  math::CropParams p;
   p.crop_height = r.required_side("crop_height");
   p.crop_width = r.required_side("crop_width");
   static const char* const kMethods[] = {"bilinear", "nearest", nullptr};

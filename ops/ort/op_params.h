@@ -3,17 +3,17 @@
 // are range-checked with messages that name the op and the attribute.
 #pragma once
 
-#include "../cpu/shapes.h"
+#include "../math/kernel_args.h"
 #include "ort_api.h"
 
 namespace roi_ops::ort {
 
-cpu::AlignParams parse_roi_align(const OrtKernelInfo* info);
-cpu::PoolParams parse_roi_pool(const OrtKernelInfo* info);
-cpu::AlignParams parse_ps_roi_align(const OrtKernelInfo* info);
-cpu::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info);
-cpu::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info);
-cpu::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info);
-cpu::CropParams parse_crop_and_resize(const OrtKernelInfo* info);
+math::AlignParams parse_roi_align(const OrtKernelInfo* info);
+math::PoolParams parse_roi_pool(const OrtKernelInfo* info);
+math::AlignParams parse_ps_roi_align(const OrtKernelInfo* info);
+math::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info);
+math::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info);
+math::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info);
+math::CropParams parse_crop_and_resize(const OrtKernelInfo* info);
 
 }  // namespace roi_ops::ort

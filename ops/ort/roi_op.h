@@ -9,7 +9,7 @@
 #include <array>
 #include <vector>
 
-#include "../cpu/roi_output.h"
+#include "../math/half.h"
 #include "element_type.h"
 #include "op_error.h"
 #include "ort_api.h"
@@ -54,11 +54,11 @@ class RoiKernel {
     const int64_t* bi_data = has_bi ? batch_indices.GetTensorData<int64_t>() : nullptr;
     // Only the CPU can read the values here; CUDA kernels handle them on the device.
     if constexpr (Device::kHostData)
-      check_batch_index_values(Traits::kName, in, rois_data, bi_data, cpu::ReadAsDouble<Cpu>{});
+      check_batch_index_values(Traits::kName, in, rois_data, bi_data, math::ReadAsDouble<Cpu>{});
 
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (in.count == 0 || channels == 0) return;
-    cpu::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
+    math::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
     Device::template run<Traits>(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
                                  reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), Device::exec(context));
   }

@@ -20,21 +20,21 @@ struct BoxOpTraits {
   static int64_t output_channels(const char*, const Params&, int64_t c) { return c; }
 };
 
-struct RoIAlignTraits : BoxOpTraits<cpu::AlignParams> {
+struct RoIAlignTraits : BoxOpTraits<math::AlignParams> {
   static constexpr const char* kName = "RoIAlign";
   static Params parse(const OrtKernelInfo* info) { return parse_roi_align(info); }
   template <typename T>
-  static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
+  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
                       const cpu::ParallelFor& pf) {
     cpu::roi_align(x, s, r, p, y, pf);
   }
 };
 
-struct RoIPoolTraits : BoxOpTraits<cpu::PoolParams> {
+struct RoIPoolTraits : BoxOpTraits<math::PoolParams> {
   static constexpr const char* kName = "RoIPool";
   static Params parse(const OrtKernelInfo* info) { return parse_roi_pool(info); }
   template <typename T>
-  static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
+  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
                       const cpu::ParallelFor& pf) {
     cpu::roi_pool(x, s, r, p, y, pf);
   }
@@ -48,33 +48,33 @@ struct PsOpTraits : BoxOpTraits<P> {
   }
 };
 
-struct PSRoIAlignTraits : PsOpTraits<cpu::AlignParams> {
+struct PSRoIAlignTraits : PsOpTraits<math::AlignParams> {
   static constexpr const char* kName = "PSRoIAlign";
   static Params parse(const OrtKernelInfo* info) { return parse_ps_roi_align(info); }
   template <typename T>
-  static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
+  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
                       const cpu::ParallelFor& pf) {
     cpu::ps_roi_align(x, s, r, p, y, pf);
   }
 };
 
-struct PSRoIPoolTraits : PsOpTraits<cpu::PoolParams> {
+struct PSRoIPoolTraits : PsOpTraits<math::PoolParams> {
   static constexpr const char* kName = "PSRoIPool";
   static Params parse(const OrtKernelInfo* info) { return parse_ps_roi_pool(info); }
   template <typename T>
-  static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
+  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
                       const cpu::ParallelFor& pf) {
     cpu::ps_roi_pool(x, s, r, p, y, pf);
   }
 };
 
 // Rotated boxes are (cx, cy, w, h, angle).
-struct RoIAlignRotatedTraits : BoxOpTraits<cpu::RotatedParams> {
+struct RoIAlignRotatedTraits : BoxOpTraits<math::RotatedParams> {
   static constexpr const char* kName = "RoIAlignRotated";
   static constexpr int64_t kBoxCols = 5;
   static Params parse(const OrtKernelInfo* info) { return parse_roi_align_rotated(info); }
   template <typename T>
-  static void run_cpu(const T* x, const cpu::MapShape& s, const cpu::RoiSet<T>& r, const Params& p, T* y,
+  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
                       const cpu::ParallelFor& pf) {
     cpu::roi_align_rotated(x, s, r, p, y, pf);
   }

@@ -93,11 +93,11 @@ int64_t ps_output_channels(const char* op, int64_t c, int64_t output_height, int
   return c / bins;
 }
 
-std::vector<cpu::MapShape> check_maps(const char* op, const std::vector<Shape>& maps, std::size_t scales) {
+std::vector<math::MapShape> check_maps(const char* op, const std::vector<Shape>& maps, std::size_t scales) {
   if (maps.size() != scales)
     fail(op, "attribute 'spatial_scales' has ", scales, " entries but ", maps.size(),
          " feature maps (inputs X_0 ... X_", maps.size() - 1, ") were given; they must match");
-  std::vector<cpu::MapShape> out;
+  std::vector<math::MapShape> out;
   for (std::size_t i = 0; i < maps.size(); ++i) {
     const Shape& m = maps[i];
     if (m.size() != 4) fail(op, "input 'X_", i, "' must be 4-D [N,C,H,W]; got shape ", str(m));
@@ -109,7 +109,7 @@ std::vector<cpu::MapShape> check_maps(const char* op, const std::vector<Shape>& 
   return out;
 }
 
-cpu::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& boxes, const Shape& box_indices,
+math::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& boxes, const Shape& box_indices,
                                 int64_t* count) {
   if (x.size() != 4) fail(op, "input 'X' must be 4-D [N,C,H,W]; got shape ", str(x));
   if (boxes.size() != 2 || boxes[1] != 4)

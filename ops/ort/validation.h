@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../cpu/shapes.h"
+#include "../math/kernel_args.h"
 #include "op_error.h"
 #include "ort_api.h"
 
@@ -20,7 +20,7 @@ using Shape = std::vector<int64_t>;
 constexpr uint64_t kMaxOutputBytes = uint64_t{1} << 40;
 
 struct RoiInputs {
-  cpu::MapShape map;
+  math::MapShape map;
   int64_t count = 0;         // K
   int64_t cols = 5;          // columns of `rois`: box_cols, or box_cols + 1 with the batch index first
   bool has_batch_indices = false;
@@ -36,10 +36,10 @@ RoiInputs check_roi_inputs(const char* op, const Shape& x, const Shape& rois, co
 int64_t ps_output_channels(const char* op, int64_t c, int64_t output_height, int64_t output_width);
 
 // MultiScaleRoIAlign's maps X_0 ... X_{L-1}: 4-D, one per scale, same N and C. Returns their shapes.
-std::vector<cpu::MapShape> check_maps(const char* op, const std::vector<Shape>& maps, std::size_t scales);
+std::vector<math::MapShape> check_maps(const char* op, const std::vector<Shape>& maps, std::size_t scales);
 
 // CropAndResize: X [N,C,H,W], boxes [K,4], box_indices [K]. Returns X's shape and K.
-cpu::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& boxes, const Shape& box_indices,
+math::MapShape check_crop_inputs(const char* op, const Shape& x, const Shape& boxes, const Shape& box_indices,
                                 int64_t* count);
 
 // CropAndResize's box_indices must be int32 or int64 (TensorFlow's two index types).

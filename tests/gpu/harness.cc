@@ -35,18 +35,18 @@ template <typename T>
 void run(const std::string& op, bool cuda, const void* const* maps, const int64_t* shapes, int64_t levels,
          const void* rois, int64_t k, int64_t cols, const void* indices, bool int32_indices, const Params& p, void* y,
          void* stream) {
-  auto shape = [&](int64_t l) { return cpu::MapShape{shapes[4 * l], shapes[4 * l + 1], shapes[4 * l + 2], shapes[4 * l + 3]}; };
+  auto shape = [&](int64_t l) { return math::MapShape{shapes[4 * l], shapes[4 * l + 1], shapes[4 * l + 2], shapes[4 * l + 3]}; };
   const T* x = static_cast<const T*>(maps[0]);
   T* out = static_cast<T*>(y);
-  cpu::RoiSet<T> set{static_cast<const T*>(rois), k, cols, static_cast<const int64_t*>(indices)};
-  cpu::AlignParams ap;
+  math::RoiSet<T> set{static_cast<const T*>(rois), k, cols, static_cast<const int64_t*>(indices)};
+  math::AlignParams ap;
   ap.output_height = p.output_height;
   ap.output_width = p.output_width;
   ap.sampling_ratio = p.sampling_ratio;
   ap.spatial_scale = p.spatial_scale;
   ap.mode = static_cast<math::AlignMode>(p.mode);
   ap.aligned = p.aligned != 0;
-  cpu::PoolParams pp{p.output_height, p.output_width, p.spatial_scale};
+  math::PoolParams pp{p.output_height, p.output_width, p.spatial_scale};
   if (op == "RoIAlign") {
     cuda ? cuda::roi_align(x, shape(0), set, ap, out, stream) : cpu::roi_align(x, shape(0), set, ap, out, kSerial);
   } else if (op == "PSRoIAlign") {
@@ -57,7 +57,7 @@ void run(const std::string& op, bool cuda, const void* const* maps, const int64_
   } else if (op == "PSRoIPool") {
     cuda ? cuda::ps_roi_pool(x, shape(0), set, pp, out, stream) : cpu::ps_roi_pool(x, shape(0), set, pp, out, kSerial);
   } else if (op == "RoIAlignRotated") {
-    cpu::RotatedParams rp;
+    math::RotatedParams rp;
     rp.output_height = p.output_height;
     rp.output_width = p.output_width;
     rp.sampling_ratio = p.sampling_ratio;
@@ -66,7 +66,7 @@ void run(const std::string& op, bool cuda, const void* const* maps, const int64_
     cuda ? cuda::roi_align_rotated(x, shape(0), set, rp, out, stream)
          : cpu::roi_align_rotated(x, shape(0), set, rp, out, kSerial);
   } else if (op == "MultiScaleRoIAlign") {
-    cpu::MultiScaleParams mp;
+    math::MultiScaleParams mp;
     mp.output_height = p.output_height;
     mp.output_width = p.output_width;
     mp.sampling_ratio = p.sampling_ratio;
@@ -76,7 +76,7 @@ void run(const std::string& op, bool cuda, const void* const* maps, const int64_
     mp.levels.k_min = static_cast<int64_t>(std::lround(-std::log2(p.spatial_scales[0])));
     mp.levels.k_max = static_cast<int64_t>(std::lround(-std::log2(p.spatial_scales[levels - 1])));
     std::vector<const T*> ms;
-    std::vector<cpu::MapShape> ss;
+    std::vector<math::MapShape> ss;
     for (int64_t l = 0; l < levels; ++l) {
       ms.push_back(static_cast<const T*>(maps[l]));
       ss.push_back(shape(l));
@@ -84,7 +84,7 @@ void run(const std::string& op, bool cuda, const void* const* maps, const int64_
     cuda ? cuda::multi_scale_roi_align(ms, ss, set, mp, out, stream)
          : cpu::multi_scale_roi_align(ms, ss, set, mp, out, kSerial);
   } else if (op == "CropAndResize") {
-    cpu::CropParams cp{p.output_height, p.output_width, p.nearest != 0, p.extrapolation_value};
+    math::CropParams cp{p.output_height, p.output_width, p.nearest != 0, p.extrapolation_value};
     const T* boxes = static_cast<const T*>(rois);
     if (cuda && int32_indices)
       cuda::crop_and_resize(x, shape(0), boxes, static_cast<const int32_t*>(indices), k, cp, out, stream);
@@ -107,7 +107,7 @@ extern "C" __attribute__((visibility("default"))) int roi_ops_harness_run(
   try {
     if (dtype == 0) run<float>(op, cuda, maps, shapes, levels, rois, k, cols, indices, int32_indices, *p, y, stream);
     else if (dtype == 1) run<double>(op, cuda, maps, shapes, levels, rois, k, cols, indices, int32_indices, *p, y, stream);
-    else run<cpu::Half>(op, cuda, maps, shapes, levels, rois, k, cols, indices, int32_indices, *p, y, stream);
+    else run<math::Half>(op, cuda, maps, shapes, levels, rois, k, cols, indices, int32_indices, *p, y, stream);
     return 0;
   } catch (const std::exception& e) {
     std::snprintf(error, static_cast<size_t>(error_size), "%s", e.what());
