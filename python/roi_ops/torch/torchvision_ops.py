@@ -15,6 +15,7 @@ what the ONNX exporters need: the traced graph holds torchvision's own symbolics
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import warnings
 
@@ -76,6 +77,8 @@ def import_torchvision():
     (a warning says so). Raises ``ImportError`` when torchvision is not installed."""
     if "torchvision" in sys.modules and getattr(sys.modules["torchvision"], "models", None) is not None:
         return sys.modules["torchvision"]
+    if importlib.util.find_spec("torchvision") is None:
+        raise ImportError("torchvision is not installed (pip install torchvision)")
     if _extension_loads():
         import torchvision
 
@@ -98,8 +101,8 @@ def import_torchvision():
 
 def _define_ops() -> None:
     """Defines the ops in two steps: ``nms`` / ``qnms`` first (torchvision's ``__init__`` registers
-    fake kernels for them), then, once torchvision's pure-Python ``_roi_align`` can be imported,
-    the RoI ops, with torchvision's own fake kernels for export."""
+    fake kernels for them), then, once torchvision imports, the RoI ops, with torchvision's own
+    fake kernels for export."""
     global _library
     _library = torch.library.Library(_NAMESPACE, "DEF")
     for name, kernel in (("nms", nms), ("qnms", lambda d, s, t: nms(d.dequantize(), s.dequantize(), t))):
