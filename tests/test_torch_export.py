@@ -195,3 +195,25 @@ def test_multi_scale_roi_align_module_exports_as_one_node(dynamo):
         model = rt.export(head, args, dynamo=dynamo)
     assert [n.op_type for n in model.graph.node if n.domain == roi_ops.DOMAIN] == ["MultiScaleRoIAlign"]
     np.testing.assert_allclose(run_exported(model, args), y.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("op, call", [
+    ("RoIAlign", lambda x, r, bi: rt.roi_align(x, r, bi, output_height=2, output_width=2)),
+    ("RoIPool", lambda x, r, bi: rt.roi_pool(x, r, bi, output_height=2, output_width=2)),
+    ("PSRoIAlign", lambda x, r, bi: rt.ps_roi_align(x, r, bi, output_height=2, output_width=2)),
+    ("PSRoIPool", lambda x, r, bi: rt.ps_roi_pool(x, r, bi, output_height=2, output_width=2)),
+])
+def test_torch_ops_refuse_batch_indices_the_library_refuses(op, call):
+    """A NaN, fractional or out-of-range batch index is the library's error in PyTorch too (it
+    used to become image 0, or wrap to the last image for -1)."""
+    x = torch.rand(2, 8, 10, 10)
+    boxes = torch.tensor([[1.0, 1, 6, 6], [2, 2, 8, 8]])
+    for first, message in ((float("nan"), "is not an integer"), (0.5, "is not an integer"),
+                           (-1.0, r"is outside \[0, N\) with N = 2"), (2.0, r"is outside \[0, N\) with N = 2")):
+        rois = torch.cat([torch.tensor([[0.0], [first]]), boxes], 1)
+        with pytest.raises(Exception, match=rf"{op}: input 'rois'\[1,0\] \(batch index\) = .* {message}"):
+            call(x, rois, None)
+    with pytest.raises(Exception, match=rf"{op}: input 'batch_indices'\[1\] = -1 is outside \[0, N\) with N = 2"):
+        call(x, boxes, torch.tensor([0, -1]))
+    y = call(x, torch.cat([torch.tensor([[0.0], [1.0]]), boxes], 1), None)  # valid: runs
+    assert y.shape[0] == 2 and torch.isfinite(y).all()

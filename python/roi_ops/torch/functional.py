@@ -10,13 +10,29 @@ import torch
 from torch import Tensor
 
 
-def split_rois(rois: Tensor, batch_indices: Optional[Tensor], box_cols: int = 4) -> tuple[Tensor, Tensor]:
-    """(batch index per RoI as int64, boxes [K, box_cols] as float64) from either layout."""
+def split_rois(op: str, rois: Tensor, batch_indices: Optional[Tensor], n: int) -> tuple[Tensor, Tensor]:
+    """(batch index per RoI as int64, boxes as float64) from either layout, with the library's
+    errors (ops/ort/validation.cc) for a batch index that is not an integer in [0, n)."""
     r = rois.to(torch.float64)
     if batch_indices is not None:
-        return batch_indices.to(torch.int64), r
+        b = batch_indices.to(torch.int64)
+        bad = torch.nonzero((b < 0) | (b >= n)).flatten()
+        if bad.numel():
+            k = int(bad[0])
+            raise ValueError(f"{op}: input 'batch_indices'[{k}] = {int(b[k])} is outside [0, N) with N = {n} "
+                             f"(from input 'X')")
+        return b, r
     col = r[:, 0]
-    return torch.where(torch.isfinite(col), col, torch.zeros_like(col)).to(torch.int64), r[:, 1:]
+    not_integer = torch.nonzero(~torch.isfinite(col) | (torch.floor(col) != col)).flatten()
+    if not_integer.numel():
+        k = int(not_integer[0])
+        raise ValueError(f"{op}: input 'rois'[{k},0] (batch index) = {float(col[k]):g} is not an integer")
+    outside = torch.nonzero((col < 0) | (col >= n)).flatten()
+    if outside.numel():
+        k = int(outside[0])
+        raise ValueError(f"{op}: input 'rois'[{k},0] (batch index) = {float(col[k]):g} is outside [0, N) with "
+                         f"N = {n} (from input 'X')")
+    return col.to(torch.int64), r[:, 1:]
 
 
 def _axis(pos: Tensor, size: int):
@@ -54,8 +70,8 @@ def _grid(start: float, extent: float, out: int, sampling_ratio: int):
 
 def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, output_height: int = 1,
               output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0, mode: str = "avg",
-              aligned: int = 0) -> Tensor:
-    b, boxes = split_rois(rois, batch_indices)
+              aligned: int = 0, *, op: str = "RoIAlign") -> Tensor:
+    b, boxes = split_rois(op, rois, batch_indices, x.shape[0])
     K, C = boxes.shape[0], x.shape[1]
     oh, ow = output_height, output_width
     scale = float(torch.tensor(spatial_scale, dtype=torch.float32))  # ONNX stores float32 attributes
@@ -105,7 +121,7 @@ def roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, ou
 
 
 def _pool(x, rois, batch_indices, oh, ow, spatial_scale, ps: bool) -> Tensor:
-    b, boxes = split_rois(rois, batch_indices)
+    b, boxes = split_rois("PSRoIPool" if ps else "RoIPool", rois, batch_indices, x.shape[0])
     K, C, H, W = boxes.shape[0], *x.shape[1:]
     scale = float(torch.tensor(spatial_scale, dtype=torch.float32))
     y = torch.zeros((K, C, oh, ow), dtype=torch.float64)
@@ -140,7 +156,7 @@ def _pick_bins(full: Tensor, oh: int, ow: int) -> Tensor:
 def ps_roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, output_height: int = 1,
                  output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0) -> Tensor:
     full = roi_align(x.to(torch.float64), rois, batch_indices, output_height, output_width, spatial_scale,
-                     sampling_ratio, "avg", 1)
+                     sampling_ratio, "avg", 1, op="PSRoIAlign")
     return _pick_bins(full, output_height, output_width).to(x.dtype)
 
 
@@ -153,7 +169,7 @@ def ps_roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None,
 def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, output_height: int = 1,
                       output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0, aligned: int = 1,
                       clockwise: int = 0, angle_unit: str = "degrees") -> Tensor:
-    b, boxes = split_rois(rois, batch_indices, box_cols=5)
+    b, boxes = split_rois("RoIAlignRotated", rois, batch_indices, x.shape[0])
     K, C = boxes.shape[0], x.shape[1]
     oh, ow = output_height, output_width
     scale = float(torch.tensor(spatial_scale, dtype=torch.float32))
@@ -203,7 +219,7 @@ def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: S
                           spatial_scales: Sequence[float], output_height: int = 1, output_width: int = 1,
                           sampling_ratio: int = 0, aligned: int = 0, canonical_scale: float = 224.0,
                           canonical_level: int = 4, eps: float = 1e-6, eps_in_log: int = 0) -> Tensor:
-    b, boxes = split_rois(rois, batch_indices)
+    b, boxes = split_rois("MultiScaleRoIAlign", rois, batch_indices, maps[0].shape[0])
     level = fpn_levels(boxes, spatial_scales, canonical_scale, canonical_level, eps, eps_in_log)
     y = torch.zeros((boxes.shape[0], maps[0].shape[1], output_height, output_width), dtype=torch.float64)
     for lvl, x in enumerate(maps):
