@@ -301,3 +301,19 @@ def test_aligned_shift_fold_on_a_single_roi_align():
     exported = _run_standard(model, feeds)
     assert np.abs(exported[1] - expected[1]).max() > 1e-3
     assert_same(exported[[0, 2]], expected[[0, 2]])
+
+
+def test_unnamed_nodes_fuse_and_a_refused_pooler_does_not_hide_another():
+    """Exporters may leave node names empty: poolers are told apart by their tensors."""
+    model, feeds = _pooler_model()
+    twice = onnx.compose.add_prefix(model, "b_")
+    merged = onnx.compose.merge_models(model, twice, io_map=[])
+    for n in merged.graph.node:
+        n.name = ""
+    _set_scalar(merged, 5.0, "Clip", 6.0)  # the first pooler no longer matches
+    out, report = _convert(merged)
+    assert len(report.fused) == 1 and len(report.not_fused) == 1, report
+    feeds2 = {**feeds, **{f"b_{k}": v for k, v in feeds.items()}}
+    expected = ort.InferenceSession(merged.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds2)
+    for a, b in zip(roi_ops.make_session(out).run(None, feeds2), expected):
+        assert_same(a, b)

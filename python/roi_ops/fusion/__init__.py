@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import onnx
 
 from .index import GraphIndex, NoMatch
-from .poolers import PoolerMatch, candidate_merges, match_pooler
+from .poolers import PoolerMatch, candidate_merges, chain_key, match_pooler
 from .rewrite import replace_pooler
 
 
@@ -35,7 +35,7 @@ def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool
     result, refused = FusionResult(), set()
     while True:
         ix = GraphIndex(graph)
-        chains = [c for c in candidate_merges(ix) if c[0].name not in refused]
+        chains = [c for c in candidate_merges(ix) if chain_key(c) not in refused]
         if not chains:
             return result
         chain = chains[0]
@@ -46,7 +46,7 @@ def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool
             count = len(graph.node)
             replace_pooler(graph, m)
         except NoMatch as e:
-            refused.add(chain[0].name)
+            refused.add(chain_key(chain))
             result.refused.append(f"{label}: {e}")
             continue
         result.fused.append(f"{m.label}: {m.pattern}, {len(m.maps)} levels, {count - len(graph.node) + 1} nodes -> "

@@ -109,6 +109,12 @@ def _scatter_of(ix: GraphIndex, roi_align: onnx.NodeProto) -> onnx.NodeProto:
         raise NoMatch(f"the output of RoiAlign {roi_align.name!r} is not merged by a scatter")
 
 
+def chain_key(chain: list[onnx.NodeProto]) -> str:
+    """A merge chain's identity across rewrites: its first scatter's output (node names may be
+    empty; tensor names are unique)."""
+    return chain[0].output[0]
+
+
 def candidate_merges(ix: GraphIndex) -> list[list[onnx.NodeProto]]:
     """The scatter chains fed by RoiAlign nodes, each once, in graph order."""
     seen, chains = set(), []
@@ -119,8 +125,8 @@ def candidate_merges(ix: GraphIndex) -> list[list[onnx.NodeProto]]:
             chain = _merge_chain(ix, _scatter_of(ix, n))
         except NoMatch:
             continue
-        if chain[0].name not in seen and id(chain[0]) not in seen:
-            seen.add(chain[0].name or id(chain[0]))
+        if chain_key(chain) not in seen:
+            seen.add(chain_key(chain))
             chains.append(chain)
     return chains
 
