@@ -3,10 +3,6 @@
 // thread pool.
 #pragma once
 
-#include <cstdint>
-#include <stdexcept>
-#include <vector>
-
 #include "../cpu/roi_kernels.h"
 #include "cpu_context.h"
 
@@ -20,20 +16,6 @@ struct OnCpu {
   template <typename Traits, typename... A>
   static void run(A&&... args) {
     Traits::run_cpu(args...);
-  }
-  template <typename... A>
-  static void multi_scale_roi_align(A&&... args) {
-    cpu::multi_scale_roi_align(args...);
-  }
-  template <typename T, typename I>
-  static void crop_and_resize(const T* x, const math::MapShape& s, const T* boxes, const I* indices, int64_t count,
-                              const math::CropParams& p, T* y, const cpu::ParallelFor& pf) {
-    if constexpr (sizeof(I) == sizeof(int64_t)) {
-      cpu::crop_and_resize(x, s, boxes, indices, count, p, y, pf);
-    } else {
-      // The shell hands the CPU int64 indices it validated on the host; never int32.
-      throw std::logic_error("CropAndResize: CPU kernel called with unchecked int32 indices");
-    }
   }
 };
 

@@ -6,18 +6,15 @@
 
 #include "element_type.h"
 #include "op_error.h"
-#include "op_params.h"
 #include "ort_api.h"
 #include "validation.h"
 
 namespace roi_ops::ort {
 
-constexpr const char* kCropAndResizeName = "CropAndResize";
-
-template <typename T, typename Device>
+template <typename Traits, typename T, typename Device>
 class CropAndResizeKernel {
  public:
-  explicit CropAndResizeKernel(const OrtKernelInfo* info) : params_(parse_crop_and_resize(info)) {}
+  explicit CropAndResizeKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
 
   OrtStatusPtr ComputeV2(OrtKernelContext* context) {
     return to_status([&] { compute(context); });
@@ -27,7 +24,7 @@ class CropAndResizeKernel {
   using Cpu = typename ElementType<T>::Cpu;
 
   void compute(OrtKernelContext* context) const {
-    const char* op = kCropAndResizeName;
+    const char* op = Traits::kName;
     Ort::KernelContext ctx(context);
     const Ort::ConstValue x = ctx.GetInput(0);
     const Ort::ConstValue boxes = ctx.GetInput(1);
@@ -40,38 +37,41 @@ class CropAndResizeKernel {
                                                 &count);
     const Shape y_shape{count, map.c, params_.crop_height, params_.crop_width};
     check_output_size(op, y_shape, sizeof(T));
-    ONNXTensorElementDataType index_type = bi_info.GetElementType();
+    const ONNXTensorElementDataType index_type = bi_info.GetElementType();
     const void* index_data = box_indices.GetTensorRawData();
     std::vector<int64_t> host_indices;
-    if constexpr (Device::kHostData) {
+    // The host reads and checks the indices into int64; the device takes them as stored and
+    // handles their values in the kernel (cuda/device_common.cuh).
+    if constexpr (Device::kHostData)
       host_indices = read_box_indices(op, index_data, index_type, count, map.n);
-      index_data = host_indices.data();
-      index_type = ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-    } else {
-      check_box_index_type(op, index_type);  // the values stay on the device (cuda/device_common.cuh)
-    }
+    else
+      check_box_index_type(op, index_type);
     Ort::UnownedValue y = ctx.GetOutput(0, y_shape);
     if (count == 0 || map.c == 0) return;
     const Cpu* x_data = reinterpret_cast<const Cpu*>(x.GetTensorData<T>());
     const Cpu* box_data = reinterpret_cast<const Cpu*>(boxes.GetTensorData<T>());
     Cpu* y_data = reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>());
-    if (index_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32)
-      Device::crop_and_resize(x_data, map, box_data, static_cast<const int32_t*>(index_data), count, params_, y_data,
-                              Device::exec(context));
+    if constexpr (Device::kHostData)
+      Device::template run<Traits>(x_data, map, box_data, host_indices.data(), count, params_, y_data,
+                                   Device::exec(context));
+    else if (index_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32)
+      Device::template run<Traits>(x_data, map, box_data, static_cast<const int32_t*>(index_data), count, params_,
+                                   y_data, Device::exec(context));
     else
-      Device::crop_and_resize(x_data, map, box_data, static_cast<const int64_t*>(index_data), count, params_, y_data,
-                              Device::exec(context));
+      Device::template run<Traits>(x_data, map, box_data, static_cast<const int64_t*>(index_data), count, params_,
+                                   y_data, Device::exec(context));
   }
 
-  math::CropParams params_;
+  typename Traits::Params params_;
 };
 
-template <typename T, typename Device>
-struct CropAndResizeOp : Ort::CustomOpBase<CropAndResizeOp<T, Device>, CropAndResizeKernel<T, Device>, true> {
+template <typename Traits, typename T, typename Device>
+struct CropAndResizeOp
+    : Ort::CustomOpBase<CropAndResizeOp<Traits, T, Device>, CropAndResizeKernel<Traits, T, Device>, true> {
   OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new CropAndResizeKernel<T, Device>(info); });
+    return to_status([&] { *kernel = new CropAndResizeKernel<Traits, T, Device>(info); });
   }
-  const char* GetName() const { return kCropAndResizeName; }
+  const char* GetName() const { return Traits::kName; }
   const char* GetExecutionProviderType() const { return Device::kProvider; }
   size_t GetInputTypeCount() const { return 3; }
   ONNXTensorElementDataType GetInputType(size_t i) const {

@@ -8,38 +8,8 @@
 
 #include "../cuda/launch.h"
 #include "ort_api.h"
-#include "roi_traits.h"
 
 namespace roi_ops::ort {
-
-// Which CUDA launcher serves each single-map op.
-template <typename Traits>
-struct CudaLaunch;
-template <>
-struct CudaLaunch<RoIAlignTraits> {
-  template <typename... A>
-  static void run(A&&... a) { cuda::roi_align(a...); }
-};
-template <>
-struct CudaLaunch<RoIPoolTraits> {
-  template <typename... A>
-  static void run(A&&... a) { cuda::roi_pool(a...); }
-};
-template <>
-struct CudaLaunch<PSRoIAlignTraits> {
-  template <typename... A>
-  static void run(A&&... a) { cuda::ps_roi_align(a...); }
-};
-template <>
-struct CudaLaunch<PSRoIPoolTraits> {
-  template <typename... A>
-  static void run(A&&... a) { cuda::ps_roi_pool(a...); }
-};
-template <>
-struct CudaLaunch<RoIAlignRotatedTraits> {
-  template <typename... A>
-  static void run(A&&... a) { cuda::roi_align_rotated(a...); }
-};
 
 struct OnCuda {
   static constexpr const char* kProvider = "CUDAExecutionProvider";
@@ -48,15 +18,7 @@ struct OnCuda {
 
   template <typename Traits, typename... A>
   static void run(A&&... args) {
-    CudaLaunch<Traits>::run(args...);
-  }
-  template <typename... A>
-  static void multi_scale_roi_align(A&&... args) {
-    cuda::multi_scale_roi_align(args...);
-  }
-  template <typename... A>
-  static void crop_and_resize(A&&... args) {
-    cuda::crop_and_resize(args...);
+    Traits::run_cuda(args...);
   }
 };
 

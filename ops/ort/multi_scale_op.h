@@ -8,18 +8,15 @@
 #include "../math/half.h"
 #include "element_type.h"
 #include "op_error.h"
-#include "op_params.h"
 #include "ort_api.h"
 #include "validation.h"
 
 namespace roi_ops::ort {
 
-constexpr const char* kMultiScaleName = "MultiScaleRoIAlign";
-
-template <typename T, typename Device>
+template <typename Traits, typename T, typename Device>
 class MultiScaleKernel {
  public:
-  explicit MultiScaleKernel(const OrtKernelInfo* info) : params_(parse_multi_scale_roi_align(info)) {}
+  explicit MultiScaleKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
 
   OrtStatusPtr ComputeV2(OrtKernelContext* context) {
     return to_status([&] { compute(context); });
@@ -29,7 +26,7 @@ class MultiScaleKernel {
   using Cpu = typename ElementType<T>::Cpu;
 
   void compute(OrtKernelContext* context) const {
-    const char* op = kMultiScaleName;
+    const char* op = Traits::kName;
     Ort::KernelContext ctx(context);
     const size_t inputs = ctx.GetInputCount();
     if (inputs < 3)
@@ -64,19 +61,20 @@ class MultiScaleKernel {
     std::vector<const Cpu*> data;
     for (const Ort::ConstValue& m : maps) data.push_back(reinterpret_cast<const Cpu*>(m.GetTensorData<T>()));
     math::RoiSet<Cpu> set{rois_data, in.count, in.cols, bi_data};
-    Device::multi_scale_roi_align(data, shapes, set, params_, reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()),
-                                  Device::exec(context));
+    Device::template run<Traits>(data, shapes, set, params_, reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()),
+                                 Device::exec(context));
   }
 
-  math::MultiScaleParams params_;
+  typename Traits::Params params_;
 };
 
-template <typename T, typename Device>
-struct MultiScaleOp : Ort::CustomOpBase<MultiScaleOp<T, Device>, MultiScaleKernel<T, Device>, true> {
+template <typename Traits, typename T, typename Device>
+struct MultiScaleOp
+    : Ort::CustomOpBase<MultiScaleOp<Traits, T, Device>, MultiScaleKernel<Traits, T, Device>, true> {
   OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new MultiScaleKernel<T, Device>(info); });
+    return to_status([&] { *kernel = new MultiScaleKernel<Traits, T, Device>(info); });
   }
-  const char* GetName() const { return kMultiScaleName; }
+  const char* GetName() const { return Traits::kName; }
   const char* GetExecutionProviderType() const { return Device::kProvider; }
   size_t GetInputTypeCount() const { return 3; }
   ONNXTensorElementDataType GetInputType(size_t i) const {

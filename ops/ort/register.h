@@ -11,20 +11,26 @@ constexpr const char* kDomain = "roi_ops";
 void register_cpu_ops(Ort::CustomOpDomain& domain);
 void register_cuda_ops(Ort::CustomOpDomain& domain);  // in CUDA-enabled builds only
 
-// Adds Op<float>, Op<double> and Op<Ort::Float16_t>; onnxruntime binds them to one schema per
-// name. The op objects must outlive every session that uses them: they live as long as the library.
-template <template <typename> class Op>
-void add_all_types(Ort::CustomOpDomain& domain) {
-  static Op<float> f32;
-  static Op<double> f64;
-  static Op<Ort::Float16_t> f16;
+// One op object per full type (shell, traits, element type, device), alive as long as the
+// library: sessions hold pointers to it. Traits and devices are named types of roi_ops::ort, never
+// anonymous-namespace ones: GCC gives function-local statics of instantiations over those one
+// process-wide (GNU unique) name, which once made the CPU and CUDA registrations share objects.
+template <typename Op>
+void add_op(Ort::CustomOpDomain& domain) {
+  static Op op;
   // The struct layout the runtime may read: that of the API version the library asks for, not
   // of the (newer) headers it was built with.
-  for (OrtCustomOp* op : {static_cast<OrtCustomOp*>(&f32), static_cast<OrtCustomOp*>(&f64),
-                          static_cast<OrtCustomOp*>(&f16)}) {
-    op->version = kOrtApiVersion;
-    domain.Add(op);
-  }
+  op.version = kOrtApiVersion;
+  domain.Add(&op);
+}
+
+// Adds Shell<Traits, T, Device> for T = float, double and float16; onnxruntime binds them to
+// one schema per name.
+template <template <typename, typename, typename> class Shell, typename Traits, typename Device>
+void add_all_types(Ort::CustomOpDomain& domain) {
+  add_op<Shell<Traits, float, Device>>(domain);
+  add_op<Shell<Traits, double, Device>>(domain);
+  add_op<Shell<Traits, Ort::Float16_t, Device>>(domain);
 }
 
 }  // namespace roi_ops::ort

@@ -1,7 +1,7 @@
 // The onnxruntime custom-op shell shared by the RoI ops that take (X, rois, [batch_indices]) and
 // return Y [K, C_out, output_height, output_width]. An op is described by a Traits struct
 // (roi_traits.h): kName, Params, kBoxCols, parse(info) -> Params, output_size(params) -> {oh, ow},
-// output_channels(op, params, C) -> C_out, run_cpu(x, shape, rois, params, y, parallel_for).
+// output_channels(op, params, C) -> C_out, and its launchers run_cpu / run_cuda.
 // One op object is registered per element type and device; onnxruntime binds all of them to one
 // schema. `Device` (cpu_device.h, cuda_device.h) says where the kernel runs and how it is launched.
 #pragma once

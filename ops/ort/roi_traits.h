@@ -1,17 +1,20 @@
-// What distinguishes the single-map RoI ops to the shared op shell (roi_op.h): name, parameters,
-// RoI columns, output channels and the CPU kernel.
+// What distinguishes one op to its shell (roi_op.h, multi_scale_op.h, crop_and_resize_op.h): its
+// name, parameters and parser, and the kernel it launches on each device. The devices
+// (cpu_device.h, cuda_device.h) call `Traits::run_cpu` or `Traits::run_cuda`; a launcher is a
+// template, so a CPU-only build never instantiates (or links) the CUDA one.
 #pragma once
 
 #include <cstdint>
 #include <utility>
 
 #include "../cpu/roi_kernels.h"
+#include "../cuda/launch.h"
 #include "op_params.h"
 #include "validation.h"
 
 namespace roi_ops::ort {
 
-// Ops whose output has X's channels and whose RoIs are (x1, y1, x2, y2).
+// Single-map ops whose output has X's channels and whose RoIs are (x1, y1, x2, y2).
 template <typename P>
 struct BoxOpTraits {
   using Params = P;
@@ -23,21 +26,19 @@ struct BoxOpTraits {
 struct RoIAlignTraits : BoxOpTraits<math::AlignParams> {
   static constexpr const char* kName = "RoIAlign";
   static Params parse(const OrtKernelInfo* info) { return parse_roi_align(info); }
-  template <typename T>
-  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
-                      const cpu::ParallelFor& pf) {
-    cpu::roi_align(x, s, r, p, y, pf);
-  }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::roi_align(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::roi_align(a...); }
 };
 
 struct RoIPoolTraits : BoxOpTraits<math::PoolParams> {
   static constexpr const char* kName = "RoIPool";
   static Params parse(const OrtKernelInfo* info) { return parse_roi_pool(info); }
-  template <typename T>
-  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
-                      const cpu::ParallelFor& pf) {
-    cpu::roi_pool(x, s, r, p, y, pf);
-  }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::roi_pool(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::roi_pool(a...); }
 };
 
 // Position-sensitive ops: C = C_out * output_height * output_width.
@@ -51,21 +52,19 @@ struct PsOpTraits : BoxOpTraits<P> {
 struct PSRoIAlignTraits : PsOpTraits<math::AlignParams> {
   static constexpr const char* kName = "PSRoIAlign";
   static Params parse(const OrtKernelInfo* info) { return parse_ps_roi_align(info); }
-  template <typename T>
-  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
-                      const cpu::ParallelFor& pf) {
-    cpu::ps_roi_align(x, s, r, p, y, pf);
-  }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::ps_roi_align(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::ps_roi_align(a...); }
 };
 
 struct PSRoIPoolTraits : PsOpTraits<math::PoolParams> {
   static constexpr const char* kName = "PSRoIPool";
   static Params parse(const OrtKernelInfo* info) { return parse_ps_roi_pool(info); }
-  template <typename T>
-  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
-                      const cpu::ParallelFor& pf) {
-    cpu::ps_roi_pool(x, s, r, p, y, pf);
-  }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::ps_roi_pool(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::ps_roi_pool(a...); }
 };
 
 // Rotated boxes are (cx, cy, w, h, angle).
@@ -73,11 +72,34 @@ struct RoIAlignRotatedTraits : BoxOpTraits<math::RotatedParams> {
   static constexpr const char* kName = "RoIAlignRotated";
   static constexpr int64_t kBoxCols = 5;
   static Params parse(const OrtKernelInfo* info) { return parse_roi_align_rotated(info); }
-  template <typename T>
-  static void run_cpu(const T* x, const math::MapShape& s, const math::RoiSet<T>& r, const Params& p, T* y,
-                      const cpu::ParallelFor& pf) {
-    cpu::roi_align_rotated(x, s, r, p, y, pf);
-  }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::roi_align_rotated(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::roi_align_rotated(a...); }
+};
+
+// The multi-map op (multi_scale_op.h).
+struct MultiScaleRoIAlignTraits {
+  using Params = math::MultiScaleParams;
+  static constexpr const char* kName = "MultiScaleRoIAlign";
+  static Params parse(const OrtKernelInfo* info) { return parse_multi_scale_roi_align(info); }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::multi_scale_roi_align(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::multi_scale_roi_align(a...); }
+};
+
+// Normalised (y1, x1, y2, x2) boxes with int32 or int64 box indices (crop_and_resize_op.h). The
+// CPU kernel reads int64 indices that the shell has checked on the host; the CUDA one takes
+// either type as stored on the device.
+struct CropAndResizeTraits {
+  using Params = math::CropParams;
+  static constexpr const char* kName = "CropAndResize";
+  static Params parse(const OrtKernelInfo* info) { return parse_crop_and_resize(info); }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::crop_and_resize(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::crop_and_resize(a...); }
 };
 
 }  // namespace roi_ops::ort
