@@ -12,6 +12,7 @@ from typing import Sequence
 import onnx
 from onnx import helper
 
+from .attributes import DEFAULTS
 from ._library import DOMAIN, OPSET_VERSION
 
 MAX_OUTPUT_SIDE = 65536  # the library refuses larger outputs (ops/ort/attributes.h)
@@ -63,12 +64,12 @@ def make_roi_align_node(
     batch_indices: str | None,
     output: str,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
-    mode: str = "avg",
-    aligned: int | bool = 0,
+    output_height: int = DEFAULTS.RoIAlign.output_height,
+    output_width: int = DEFAULTS.RoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.RoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.RoIAlign.sampling_ratio,
+    mode: str = DEFAULTS.RoIAlign.mode,
+    aligned: int | bool = DEFAULTS.RoIAlign.aligned,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.RoIAlign`` node.
@@ -101,9 +102,9 @@ def make_roi_pool_node(
     batch_indices: str | None,
     output: str,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
+    output_height: int = DEFAULTS.RoIPool.output_height,
+    output_width: int = DEFAULTS.RoIPool.output_width,
+    spatial_scale: float = DEFAULTS.RoIPool.spatial_scale,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.RoIPool`` node: the numbers of ONNX ``MaxRoiPool`` and
@@ -124,10 +125,10 @@ def make_ps_roi_align_node(
     batch_indices: str | None,
     output: str,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
+    output_height: int = DEFAULTS.PSRoIAlign.output_height,
+    output_width: int = DEFAULTS.PSRoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.PSRoIAlign`` node (R-FCN): X has C_out * output_height * output_width channels;
@@ -150,9 +151,9 @@ def make_ps_roi_pool_node(
     batch_indices: str | None,
     output: str,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
+    output_height: int = DEFAULTS.PSRoIPool.output_height,
+    output_width: int = DEFAULTS.PSRoIPool.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIPool.spatial_scale,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.PSRoIPool`` node (R-FCN): the mean over each bin's window, channels mapped as
@@ -176,13 +177,13 @@ def make_roi_align_rotated_node(
     batch_indices: str | None,
     output: str,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
-    aligned: int | bool = 1,
-    clockwise: int | bool = 0,
-    angle_unit: str = "degrees",
+    output_height: int = DEFAULTS.RoIAlignRotated.output_height,
+    output_width: int = DEFAULTS.RoIAlignRotated.output_width,
+    spatial_scale: float = DEFAULTS.RoIAlignRotated.spatial_scale,
+    sampling_ratio: int = DEFAULTS.RoIAlignRotated.sampling_ratio,
+    aligned: int | bool = DEFAULTS.RoIAlignRotated.aligned,
+    clockwise: int | bool = DEFAULTS.RoIAlignRotated.clockwise,
+    angle_unit: str = DEFAULTS.RoIAlignRotated.angle_unit,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.RoIAlignRotated`` node; rois are (cx, cy, w, h, angle): [K,5] with
@@ -231,14 +232,14 @@ def make_multi_scale_roi_align_node(
     output: str,
     *,
     spatial_scales: Sequence[float],
-    output_height: int = 1,
-    output_width: int = 1,
-    sampling_ratio: int = 0,
-    aligned: int | bool = 0,
-    canonical_scale: float = 224.0,
-    canonical_level: int = 4,
-    eps: float = 1e-6,
-    eps_in_log: int | bool = 0,
+    output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
+    output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
+    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
+    aligned: int | bool = DEFAULTS.MultiScaleRoIAlign.aligned,
+    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+    eps_in_log: int | bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.MultiScaleRoIAlign`` node: FPN level assignment fused with RoIAlign over the
@@ -286,8 +287,8 @@ def make_crop_and_resize_node(
     *,
     crop_height: int,
     crop_width: int,
-    method: str = "bilinear",
-    extrapolation_value: float = 0.0,
+    method: str = DEFAULTS.CropAndResize.method,
+    extrapolation_value: float = DEFAULTS.CropAndResize.extrapolation_value,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.CropAndResize`` node: ``tf.image.crop_and_resize`` on NCHW maps; boxes [K,4]

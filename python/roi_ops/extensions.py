@@ -17,36 +17,27 @@ import itertools
 
 import numpy as np
 import onnx
-from onnx import defs, helper
+from onnx import helper
 
 from . import reference
 from ._library import DOMAIN, get_library_path
+from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT, STRING
 from .graph import replace_nodes
-from .schemas import register_schemas
-from .standard_models import _Emitter, split_batch_column
+from .standard_models import NodeEmitter, split_batch_column
 
 EXT_DOMAIN = "ai.onnx.contrib"
 PREFIX = "RoiOps"
 MAX_LEVELS = 6
 _BOX_OPS = ("RoIAlign", "RoIPool", "PSRoIAlign", "PSRoIPool", "RoIAlignRotated")
-_REFERENCE = {"RoIAlign": reference.roi_align, "RoIPool": reference.roi_pool, "PSRoIAlign": reference.ps_roi_align,
-              "PSRoIPool": reference.ps_roi_pool, "RoIAlignRotated": reference.roi_align_rotated}
 
 
 def _schema_attrs(op: str) -> dict:
-    """Attribute name -> (kind, default) from the registered roi_ops schema."""
-    register_schemas()
-    schema = defs.get_schema(op, 1, DOMAIN)
-    out = {}
-    for name, a in schema.attributes.items():
-        default = helper.get_attribute_value(a.default_value) if a.default_value.name else None
-        out[name] = (a.type, default)
-    return out
+    """Attribute name -> (kind, default) of ``op`` (roi_ops.attributes)."""
+    return {name: (a.kind, a.default) for name, a in ATTRIBUTES[op].items()}
 
 
 def _py_type(kind, dt):
-    A = onnx.AttributeProto
-    return {A.INT: dt.dt_int64, A.FLOAT: dt.dt_float, A.STRING: dt.dt_string, A.FLOATS: dt.dt_string}[kind]
+    return {INT: dt.dt_int64, FLOAT: dt.dt_float, STRING: dt.dt_string, FLOATS: dt.dt_string}[kind]
 
 
 _registered = False
@@ -65,7 +56,7 @@ def register_python_ops() -> None:
                 attrs={k: _py_type(kind, dt) for k, (kind, _) in attrs.items()})(body)
 
     for op in _BOX_OPS:
-        fn = _REFERENCE[op]
+        fn = reference.BY_OP_TYPE[op]
         declare(op, [dt.dt_float, dt.dt_float, dt.dt_int64], _schema_attrs(op),
                 lambda x, rois, bi, _fn=fn, **a: _fn(x, rois, bi, **a).astype(np.float32))
     crop_attrs = _schema_attrs("CropAndResize")
@@ -86,7 +77,7 @@ def _explicit_attrs(node: onnx.NodeProto) -> dict:
     out = {}
     for name, (kind, default) in _schema_attrs(node.op_type).items():
         value = given.get(name, default)
-        if kind == onnx.AttributeProto.FLOATS:
+        if kind == FLOATS:
             value = ",".join(repr(float(v)) for v in value)
         if value is not None:
             out[name] = value
@@ -94,7 +85,7 @@ def _explicit_attrs(node: onnx.NodeProto) -> dict:
 
 
 def _rewrite(node: onnx.NodeProto, prefix: str) -> list[onnx.NodeProto]:
-    e = _Emitter(prefix)
+    e = NodeEmitter(prefix)
     inputs = list(node.input) + [""] * 3
     attrs = _explicit_attrs(node)
     if node.op_type == "CropAndResize":

@@ -2,13 +2,15 @@
 ``onnx.shape_inference`` infers each output's element type and shape (symbolic dims kept).
 
 ``register_schemas()`` is idempotent; ``roi_ops.graph`` and ``roi_ops.convert`` call it. The
-schemas mirror docs/spec.md: names, inputs, attribute types and defaults.
+schemas mirror docs/spec.md: names and inputs here, attribute types and defaults from
+``roi_ops.attributes``.
 """
 from __future__ import annotations
 
-from onnx import AttributeProto, TensorShapeProto, TypeProto, defs
+from onnx import AttributeProto, TensorShapeProto, TypeProto, defs, helper
 
 from ._library import DOMAIN, OPSET_VERSION
+from .attributes import ATTRIBUTES, DEFAULTS, FLOAT, FLOATS, INT, STRING
 
 OpSchema = defs.OpSchema
 # What the library registers kernels for (no bfloat16 kernel exists, so the schema does not admit it).
@@ -16,12 +18,17 @@ FLOAT_TYPES = ["tensor(float16)", "tensor(float)", "tensor(double)"]
 A = AttributeProto
 
 
-def _attr(name: str, kind, default=None, doc: str = "", required: bool = False) -> OpSchema.Attribute:
-    if required or default is None:
-        return OpSchema.Attribute(name, kind, doc, required=required)
-    from onnx import helper
+_KINDS = {INT: A.INT, FLOAT: A.FLOAT, STRING: A.STRING, FLOATS: A.FLOATS}
 
-    return OpSchema.Attribute(name, helper.make_attribute(name, default), doc)
+
+def _attributes(op_type: str) -> list[OpSchema.Attribute]:
+    out = []
+    for a in ATTRIBUTES[op_type].values():
+        if a.required:
+            out.append(OpSchema.Attribute(a.name, _KINDS[a.kind], "", required=True))
+        else:
+            out.append(OpSchema.Attribute(a.name, helper.make_attribute(a.name, a.default), ""))
+    return out
 
 
 def _int_attr(ctx, name: str, default: int) -> int:
@@ -42,7 +49,7 @@ def _shape(t: TypeProto):
 
 
 def _infer(ctx, *, x: int, rois: int, size=("output_height", "output_width"), per_bin_channels: bool = False,
-           default_size: int = 1) -> None:
+           default_size: int = DEFAULTS.RoIAlign.output_height) -> None:
     """Y [K, C_out, oh, ow] of X's element type: K from rois, C_out from X (divided by the bins
     for the position-sensitive ops), oh/ow from the attributes."""
     x_type = ctx.get_input_type(x)
@@ -67,9 +74,9 @@ def _infer(ctx, *, x: int, rois: int, size=("output_height", "output_width"), pe
     ctx.set_output_type(0, out)
 
 
-def _roi_schema(name: str, doc: str, attributes, box: str, infer) -> OpSchema:
+def _roi_schema(name: str, box: str, infer) -> OpSchema:
     schema = OpSchema(
-        name, DOMAIN, OPSET_VERSION, doc=doc,
+        name, DOMAIN, OPSET_VERSION, doc=f"{name} (docs/spec.md).",
         inputs=[
             OpSchema.FormalParameter("X", "T", "feature map [N, C, H, W]"),
             OpSchema.FormalParameter("rois", "T", box),
@@ -78,14 +85,10 @@ def _roi_schema(name: str, doc: str, attributes, box: str, infer) -> OpSchema:
         ],
         outputs=[OpSchema.FormalParameter("Y", "T", "[K, C_out, output_height, output_width]")],
         type_constraints=[("T", FLOAT_TYPES, "float types")],
-        attributes=attributes,
+        attributes=_attributes(name),
     )
     schema.set_type_and_shape_inference_function(infer)
     return schema
-
-
-def _size_attrs():
-    return [_attr("output_height", A.INT, 1), _attr("output_width", A.INT, 1), _attr("spatial_scale", A.FLOAT, 1.0)]
 
 
 BOXES = "[K,4] (x1, y1, x2, y2) with batch_indices, or [K,5] with the batch index first"
@@ -94,17 +97,12 @@ BOXES = "[K,4] (x1, y1, x2, y2) with batch_indices, or [K,5] with the batch inde
 def all_schemas() -> list[OpSchema]:
     boxed = lambda c: (lambda ctx: _infer(ctx, x=0, rois=1, per_bin_channels=c))  # noqa: E731
     schemas = [
-        _roi_schema("RoIAlign", "RoIAlign (docs/spec.md).", _size_attrs() + [
-            _attr("sampling_ratio", A.INT, 0), _attr("mode", A.STRING, "avg"), _attr("aligned", A.INT, 0)],
-            BOXES, boxed(False)),
-        _roi_schema("RoIPool", "RoIPool (docs/spec.md).", _size_attrs(), BOXES, boxed(False)),
-        _roi_schema("PSRoIAlign", "PSRoIAlign (docs/spec.md).", _size_attrs() + [_attr("sampling_ratio", A.INT, 0)],
-                    BOXES, boxed(True)),
-        _roi_schema("PSRoIPool", "PSRoIPool (docs/spec.md).", _size_attrs(), BOXES, boxed(True)),
-        _roi_schema("RoIAlignRotated", "RoIAlignRotated (docs/spec.md).", _size_attrs() + [
-            _attr("sampling_ratio", A.INT, 0), _attr("aligned", A.INT, 1), _attr("clockwise", A.INT, 0),
-            _attr("angle_unit", A.STRING, "degrees")],
-            "[K,5] (cx, cy, w, h, angle) with batch_indices, or [K,6] with the batch index first", boxed(False)),
+        _roi_schema("RoIAlign", BOXES, boxed(False)),
+        _roi_schema("RoIPool", BOXES, boxed(False)),
+        _roi_schema("PSRoIAlign", BOXES, boxed(True)),
+        _roi_schema("PSRoIPool", BOXES, boxed(True)),
+        _roi_schema("RoIAlignRotated", "[K,5] (cx, cy, w, h, angle) with batch_indices, or [K,6] with the batch "
+                    "index first", boxed(False)),
     ]
     msra = OpSchema(
         "MultiScaleRoIAlign", DOMAIN, OPSET_VERSION, doc="MultiScaleRoIAlign (docs/spec.md).",
@@ -118,10 +116,7 @@ def all_schemas() -> list[OpSchema]:
         ],
         outputs=[OpSchema.FormalParameter("Y", "T", "[K, C, output_height, output_width]")],
         type_constraints=[("T", FLOAT_TYPES, "float types")],
-        attributes=[_attr("output_height", A.INT, 1), _attr("output_width", A.INT, 1),
-                    _attr("sampling_ratio", A.INT, 0), _attr("aligned", A.INT, 0),
-                    _attr("spatial_scales", A.FLOATS, required=True), _attr("canonical_scale", A.FLOAT, 224.0),
-                    _attr("canonical_level", A.INT, 4), _attr("eps", A.FLOAT, 1e-6), _attr("eps_in_log", A.INT, 0)],
+        attributes=_attributes("MultiScaleRoIAlign"),
     )
     msra.set_type_and_shape_inference_function(lambda ctx: _infer(ctx, x=2, rois=0))
     crop = OpSchema(
@@ -133,8 +128,7 @@ def all_schemas() -> list[OpSchema]:
         ],
         outputs=[OpSchema.FormalParameter("Y", "T", "[K, C, crop_height, crop_width]")],
         type_constraints=[("T", FLOAT_TYPES, "float types"), ("I", ["tensor(int32)", "tensor(int64)"], "indices")],
-        attributes=[_attr("crop_height", A.INT, required=True), _attr("crop_width", A.INT, required=True),
-                    _attr("method", A.STRING, "bilinear"), _attr("extrapolation_value", A.FLOAT, 0.0)],
+        attributes=_attributes("CropAndResize"),
     )
     crop.set_type_and_shape_inference_function(
         lambda ctx: _infer(ctx, x=0, rois=1, size=("crop_height", "crop_width")))

@@ -16,10 +16,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from .attributes import DEFAULTS
+
 _DTYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 
 
-class _Emitter:
+class NodeEmitter:
     """Appends nodes whose intermediate names carry a prefix (unique per converted node)."""
 
     def __init__(self, prefix: str):
@@ -46,7 +48,7 @@ class _Emitter:
         return self.op("CastLike", [self.const(value, np.float32), like])
 
 
-def split_batch_column(e: _Emitter, rois: str) -> tuple[str, str]:
+def split_batch_column(e: NodeEmitter, rois: str) -> tuple[str, str]:
     """rois [K,1+B] (batch index first) -> (boxes [K,B], batch_indices [K] int64)."""
     first = e.op("Gather", [rois, e.const(0, np.int64)], axis=1)
     batch = e.op("Cast", [first], to=TensorProto.INT64)
@@ -55,13 +57,24 @@ def split_batch_column(e: _Emitter, rois: str) -> tuple[str, str]:
 
 
 def multi_scale_roi_align_nodes(
-    rois: str, batch_indices: str, maps: Sequence[str], output: str, *, prefix: str,
-    spatial_scales: Sequence[float], output_height: int = 1, output_width: int = 1, sampling_ratio: int = 0,
-    aligned: int = 0, canonical_scale: float = 224.0, canonical_level: int = 4, eps: float = 1e-6,
-    eps_in_log: int = 0,
+    rois: str,
+    batch_indices: str,
+    maps: Sequence[str],
+    output: str,
+    *,
+    prefix: str,
+    spatial_scales: Sequence[float],
+    output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
+    output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
+    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
+    aligned: int = DEFAULTS.MultiScaleRoIAlign.aligned,
+    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+    eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
 ) -> list[onnx.NodeProto]:
     """Nodes computing MultiScaleRoIAlign(rois [K,4], batch_indices, *maps) into `output`."""
-    e = _Emitter(prefix)
+    e = NodeEmitter(prefix)
     k_min = round(-math.log2(spatial_scales[0]))
     k_max = round(-math.log2(spatial_scales[-1]))
     x1, y1, x2, y2 = (e.name(s) for s in ("x1", "y1", "x2", "y2"))
@@ -96,12 +109,21 @@ def multi_scale_roi_align_nodes(
     return e.nodes
 
 
-def ps_roi_align_nodes(x: str, rois: str, batch_indices: str, output: str, *, prefix: str, output_height: int = 1,
-                       output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0
-                       ) -> list[onnx.NodeProto]:
+def ps_roi_align_nodes(
+    x: str,
+    rois: str,
+    batch_indices: str,
+    output: str,
+    *,
+    prefix: str,
+    output_height: int = DEFAULTS.PSRoIAlign.output_height,
+    output_width: int = DEFAULTS.PSRoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
+) -> list[onnx.NodeProto]:
     """Nodes computing PSRoIAlign: RoiAlign (half_pixel) of every channel at every bin, then a
     Gather that keeps channel (c*oh + ph)*ow + pw at bin (ph, pw)."""
-    e = _Emitter(prefix)
+    e = NodeEmitter(prefix)
     bins = output_height * output_width
     every = e.op("RoiAlign", [x, rois, batch_indices], mode="avg", output_height=output_height,
                  output_width=output_width, sampling_ratio=sampling_ratio, spatial_scale=float(spatial_scale),

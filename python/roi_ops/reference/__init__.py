@@ -12,5 +12,10 @@ from .roi_align import roi_align
 from .roi_align_rotated import roi_align_rotated
 from .roi_pool import roi_pool
 
-__all__ = ["crop_and_resize", "fpn_levels", "multi_scale_roi_align", "ps_roi_align", "ps_roi_pool", "roi_align",
+# The reference function of each roi_ops op type.
+BY_OP_TYPE = {"RoIAlign": roi_align, "RoIPool": roi_pool, "PSRoIAlign": ps_roi_align, "PSRoIPool": ps_roi_pool,
+              "RoIAlignRotated": roi_align_rotated, "MultiScaleRoIAlign": multi_scale_roi_align,
+              "CropAndResize": crop_and_resize}
+
+__all__ = ["BY_OP_TYPE", "crop_and_resize", "fpn_levels", "multi_scale_roi_align", "ps_roi_align", "ps_roi_pool", "roi_align",
            "roi_align_rotated", "roi_pool"]

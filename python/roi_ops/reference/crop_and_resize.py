@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attributes import DEFAULTS
 from ._rois import float32_attr
 from .roi_pool import round_half_away
 
@@ -20,8 +21,8 @@ def crop_and_resize(
     *,
     crop_height: int,
     crop_width: int,
-    method: str = "bilinear",
-    extrapolation_value: float = 0.0,
+    method: str = DEFAULTS.CropAndResize.method,
+    extrapolation_value: float = DEFAULTS.CropAndResize.extrapolation_value,
 ) -> np.ndarray:
     """Y [K, C, crop_height, crop_width]: tf.image.crop_and_resize(image NHWC, boxes (y1, x1, y2, x2)
     normalised, box_indices, (crop_height, crop_width)) transposed to NCHW."""

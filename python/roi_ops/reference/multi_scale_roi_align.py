@@ -5,6 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..attributes import DEFAULTS
 from ._rois import float32_attr, split_rois
 from .roi_align import roi_align
 
@@ -13,10 +14,10 @@ def fpn_levels(
     boxes: np.ndarray,
     spatial_scales: Sequence[float],
     *,
-    canonical_scale: float = 224.0,
-    canonical_level: int = 4,
-    eps: float = 1e-6,
-    eps_in_log: int = 0,
+    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+    eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
 ) -> np.ndarray:
     """The index into the feature maps (0 = finest) of each box (x1, y1, x2, y2) in image pixels."""
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
@@ -41,14 +42,14 @@ def multi_scale_roi_align(
     batch_indices: np.ndarray | None,
     *maps: np.ndarray,
     spatial_scales: Sequence[float],
-    output_height: int = 1,
-    output_width: int = 1,
-    sampling_ratio: int = 0,
-    aligned: int = 0,
-    canonical_scale: float = 224.0,
-    canonical_level: int = 4,
-    eps: float = 1e-6,
-    eps_in_log: int = 0,
+    output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
+    output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
+    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
+    aligned: int = DEFAULTS.MultiScaleRoIAlign.aligned,
+    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+    eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
 ) -> np.ndarray:
     """Y [K, C, oh, ow] in the order of the input RoIs; maps finest first.
 

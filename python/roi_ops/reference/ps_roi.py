@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attributes import DEFAULTS
 from ._rois import float32_attr, split_rois
 from .roi_align import roi_align
 from .roi_pool import pool_windows
@@ -28,10 +29,10 @@ def ps_roi_align(
     rois: np.ndarray,
     batch_indices: np.ndarray | None = None,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
+    output_height: int = DEFAULTS.PSRoIAlign.output_height,
+    output_width: int = DEFAULTS.PSRoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
 ) -> np.ndarray:
     """Y [K, C/(oh*ow), oh, ow]; equals torchvision.ops.ps_roi_align. Its geometry is RoIAlign's
     with aligned=1 (start = coord*s - 0.5, no minimum size); a RoI without samples gives 0."""
@@ -47,9 +48,9 @@ def ps_roi_pool(
     rois: np.ndarray,
     batch_indices: np.ndarray | None = None,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
+    output_height: int = DEFAULTS.PSRoIPool.output_height,
+    output_width: int = DEFAULTS.PSRoIPool.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIPool.spatial_scale,
 ) -> np.ndarray:
     """Y [K, C/(oh*ow), oh, ow]; equals torchvision.ops.ps_roi_pool: rounded corners, extent
     xe - xs (no +1), windows clamped to [0, size - 1], the mean over each window (0 if empty)."""

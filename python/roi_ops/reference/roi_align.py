@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ..attributes import DEFAULTS
 from ._rois import float32_attr, split_rois
 
 
@@ -23,7 +24,7 @@ def bilinear_axis(pos: np.ndarray, size: int):
     return lo_i, hi_i, np.where(valid, 1.0 - frac, 0.0), np.where(valid, frac, 0.0), valid
 
 
-def _axis_samples(c1: float, c2: float, scale: float, aligned: bool, out: int, sampling_ratio: int):
+def axis_samples(c1: float, c2: float, scale: float, aligned: bool, out: int, sampling_ratio: int):
     """Sample positions [out, grid] along one axis, and the grid size."""
     offset = 0.5 if aligned else 0.0
     start = c1 * scale - offset
@@ -43,12 +44,12 @@ def roi_align(
     rois: np.ndarray,
     batch_indices: np.ndarray | None = None,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
-    mode: str = "avg",
-    aligned: int = 0,
+    output_height: int = DEFAULTS.RoIAlign.output_height,
+    output_width: int = DEFAULTS.RoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.RoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.RoIAlign.sampling_ratio,
+    mode: str = DEFAULTS.RoIAlign.mode,
+    aligned: int = DEFAULTS.RoIAlign.aligned,
 ) -> np.ndarray:
     """Y [K, C, output_height, output_width] in X's dtype.
 
@@ -71,8 +72,8 @@ def roi_align(
         if not np.all(np.isfinite(boxes[k])):
             Y[k] = np.nan
             continue
-        ys, gh = _axis_samples(y1, y2, scale, bool(aligned), oh, sampling_ratio)
-        xs, gw = _axis_samples(x1, x2, scale, bool(aligned), ow, sampling_ratio)
+        ys, gh = axis_samples(y1, y2, scale, bool(aligned), oh, sampling_ratio)
+        xs, gw = axis_samples(x1, x2, scale, bool(aligned), ow, sampling_ratio)
         if gh == 0 or gw == 0 or H == 0 or W == 0:
             continue  # no samples, or all outside the map: zeros
         ylo, yhi, wy_lo, wy_hi, vy = bilinear_axis(ys.reshape(-1), H)

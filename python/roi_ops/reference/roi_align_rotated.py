@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ..attributes import DEFAULTS
 from ._rois import float32_attr, split_rois
 from .roi_align import bilinear_axis
 
@@ -23,13 +24,13 @@ def roi_align_rotated(
     rois: np.ndarray,
     batch_indices: np.ndarray | None = None,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
-    sampling_ratio: int = 0,
-    aligned: int = 1,
-    clockwise: int = 0,
-    angle_unit: str = "degrees",
+    output_height: int = DEFAULTS.RoIAlignRotated.output_height,
+    output_width: int = DEFAULTS.RoIAlignRotated.output_width,
+    spatial_scale: float = DEFAULTS.RoIAlignRotated.spatial_scale,
+    sampling_ratio: int = DEFAULTS.RoIAlignRotated.sampling_ratio,
+    aligned: int = DEFAULTS.RoIAlignRotated.aligned,
+    clockwise: int = DEFAULTS.RoIAlignRotated.clockwise,
+    angle_unit: str = DEFAULTS.RoIAlignRotated.angle_unit,
 ) -> np.ndarray:
     """Y [K, C, oh, ow] for rotated boxes (cx, cy, w, h, angle).
 

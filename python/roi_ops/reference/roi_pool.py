@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attributes import DEFAULTS
 from ._rois import float32_attr, split_rois
 
 
@@ -29,9 +30,9 @@ def roi_pool(
     rois: np.ndarray,
     batch_indices: np.ndarray | None = None,
     *,
-    output_height: int = 1,
-    output_width: int = 1,
-    spatial_scale: float = 1.0,
+    output_height: int = DEFAULTS.RoIPool.output_height,
+    output_width: int = DEFAULTS.RoIPool.output_width,
+    spatial_scale: float = DEFAULTS.RoIPool.spatial_scale,
 ) -> np.ndarray:
     """Y [K, C, output_height, output_width] in X's dtype; equals ONNX MaxRoiPool and
     torchvision.ops.roi_pool. An empty window gives 0."""

@@ -1,7 +1,7 @@
-"""roi_ops for PyTorch: the operators as custom ops (``torch.ops.roi_ops.*``) with pure-PyTorch
-implementations that match docs/spec.md, and the translations that make ``torch.onnx.export`` emit
-roi_ops nodes (dynamo and TorchScript exporters), also for torchvision's RoI ops and
-``MultiScaleRoIAlign``::
+"""roi_ops for PyTorch: the operators as custom ops (``torch.ops.roi_ops.*``) computed by the
+NumPy reference (docs/spec.md's numbers; outputs on the input's device), and the translations
+that make ``torch.onnx.export`` emit roi_ops nodes (dynamo and TorchScript exporters), also for
+torchvision's RoI ops and ``MultiScaleRoIAlign``::
 
     import roi_ops.torch as rt
     y = rt.roi_align(x, rois, output_height=7, output_width=7, spatial_scale=1 / 16)
@@ -14,57 +14,118 @@ from typing import Optional, Sequence
 
 from torch import Tensor
 
+from ..attributes import DEFAULTS
 from . import ops
 from .export import custom_translation_table, export, register_torchscript_symbolics
 from .modules import MultiScaleRoIAlign, replace_torchvision_poolers
 
 
-def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *, output_height: int = 1,
-              output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0, mode: str = "avg",
-              aligned: int = 0) -> Tensor:
+def roi_align(
+    x: Tensor,
+    rois: Tensor,
+    batch_indices: Optional[Tensor] = None,
+    *,
+    output_height: int = DEFAULTS.RoIAlign.output_height,
+    output_width: int = DEFAULTS.RoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.RoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.RoIAlign.sampling_ratio,
+    mode: str = DEFAULTS.RoIAlign.mode,
+    aligned: int = DEFAULTS.RoIAlign.aligned,
+) -> Tensor:
     """roi_ops RoIAlign; ``aligned=1`` equals torchvision ``roi_align(aligned=True)``."""
     return ops.roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode,
                          int(aligned))
 
 
-def roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *, output_height: int = 1,
-             output_width: int = 1, spatial_scale: float = 1.0) -> Tensor:
+def roi_pool(
+    x: Tensor,
+    rois: Tensor,
+    batch_indices: Optional[Tensor] = None,
+    *,
+    output_height: int = DEFAULTS.RoIPool.output_height,
+    output_width: int = DEFAULTS.RoIPool.output_width,
+    spatial_scale: float = DEFAULTS.RoIPool.spatial_scale,
+) -> Tensor:
     """roi_ops RoIPool; equals torchvision ``roi_pool`` and ONNX ``MaxRoiPool``."""
     return ops.roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
 
 
-def ps_roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *, output_height: int = 1,
-                 output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0) -> Tensor:
+def ps_roi_align(
+    x: Tensor,
+    rois: Tensor,
+    batch_indices: Optional[Tensor] = None,
+    *,
+    output_height: int = DEFAULTS.PSRoIAlign.output_height,
+    output_width: int = DEFAULTS.PSRoIAlign.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
+    sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
+) -> Tensor:
     """roi_ops PSRoIAlign; equals torchvision ``ps_roi_align``."""
     return ops.ps_roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio)
 
 
-def ps_roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *, output_height: int = 1,
-                output_width: int = 1, spatial_scale: float = 1.0) -> Tensor:
+def ps_roi_pool(
+    x: Tensor,
+    rois: Tensor,
+    batch_indices: Optional[Tensor] = None,
+    *,
+    output_height: int = DEFAULTS.PSRoIPool.output_height,
+    output_width: int = DEFAULTS.PSRoIPool.output_width,
+    spatial_scale: float = DEFAULTS.PSRoIPool.spatial_scale,
+) -> Tensor:
     """roi_ops PSRoIPool; equals torchvision ``ps_roi_pool``."""
     return ops.ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
 
 
-def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *, output_height: int = 1,
-                      output_width: int = 1, spatial_scale: float = 1.0, sampling_ratio: int = 0,
-                      aligned: int = 1, clockwise: int = 0, angle_unit: str = "degrees") -> Tensor:
+def roi_align_rotated(
+    x: Tensor,
+    rois: Tensor,
+    batch_indices: Optional[Tensor] = None,
+    *,
+    output_height: int = DEFAULTS.RoIAlignRotated.output_height,
+    output_width: int = DEFAULTS.RoIAlignRotated.output_width,
+    spatial_scale: float = DEFAULTS.RoIAlignRotated.spatial_scale,
+    sampling_ratio: int = DEFAULTS.RoIAlignRotated.sampling_ratio,
+    aligned: int = DEFAULTS.RoIAlignRotated.aligned,
+    clockwise: int = DEFAULTS.RoIAlignRotated.clockwise,
+    angle_unit: str = DEFAULTS.RoIAlignRotated.angle_unit,
+) -> Tensor:
     """roi_ops RoIAlignRotated; defaults equal detectron2 ``ROIAlignRotated``."""
     return ops.roi_align_rotated(x, rois, batch_indices, output_height, output_width, spatial_scale,
                                  sampling_ratio, int(aligned), int(clockwise), angle_unit)
 
 
-def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor], *,
-                          spatial_scales: Sequence[float], output_height: int = 1, output_width: int = 1,
-                          sampling_ratio: int = 0, aligned: int = 0, canonical_scale: float = 224.0,
-                          canonical_level: int = 4, eps: float = 1e-6, eps_in_log: int = 0) -> Tensor:
+def multi_scale_roi_align(
+    rois: Tensor,
+    batch_indices: Optional[Tensor],
+    maps: Sequence[Tensor],
+    *,
+    spatial_scales: Sequence[float],
+    output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
+    output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
+    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
+    aligned: int = DEFAULTS.MultiScaleRoIAlign.aligned,
+    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+    eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
+) -> Tensor:
     """roi_ops MultiScaleRoIAlign; defaults equal torchvision ``MultiScaleRoIAlign``."""
     return ops.multi_scale_roi_align(rois, batch_indices, list(maps), [float(s) for s in spatial_scales],
                                      output_height, output_width, sampling_ratio, int(aligned),
                                      float(canonical_scale), canonical_level, float(eps), int(eps_in_log))
 
 
-def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, *, crop_height: int, crop_width: int,
-                    method: str = "bilinear", extrapolation_value: float = 0.0) -> Tensor:
+def crop_and_resize(
+    x: Tensor,
+    boxes: Tensor,
+    box_indices: Tensor,
+    *,
+    crop_height: int,
+    crop_width: int,
+    method: str = DEFAULTS.CropAndResize.method,
+    extrapolation_value: float = DEFAULTS.CropAndResize.extrapolation_value,
+) -> Tensor:
     """roi_ops CropAndResize; equals ``tf.image.crop_and_resize`` on NCHW maps."""
     return ops.crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, float(extrapolation_value))
 

@@ -9,6 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
+from ..attributes import DEFAULTS
 from . import ops
 
 
@@ -25,8 +26,18 @@ class MultiScaleRoIAlign(nn.Module):
     level assignment and RoIAlign run in one roi_ops op. ``aligned``, ``eps`` and ``eps_in_log``
     give detectron2's and mmdetection's conventions (docs/spec.md)."""
 
-    def __init__(self, featmap_names: List[str], output_size, sampling_ratio: int, *, canonical_scale: int = 224,
-                 canonical_level: int = 4, aligned: bool = False, eps: float = 1e-6, eps_in_log: bool = False):
+    def __init__(
+        self,
+        featmap_names: List[str],
+        output_size,
+        sampling_ratio: int,
+        *,
+        canonical_scale: int = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+        canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+        aligned: bool = DEFAULTS.MultiScaleRoIAlign.aligned,
+        eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+        eps_in_log: bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
+    ):
         super().__init__()
         self.featmap_names = list(featmap_names)
         self.output_size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
@@ -53,9 +64,10 @@ def replace_torchvision_poolers(module: nn.Module) -> nn.Module:
     roi_ops one with the same settings; returns ``module``."""
     for name, child in list(module.named_children()):
         if type(child).__name__ == "MultiScaleRoIAlign" and not isinstance(child, MultiScaleRoIAlign):
+            d = DEFAULTS.MultiScaleRoIAlign
             setattr(module, name, MultiScaleRoIAlign(child.featmap_names, child.output_size, child.sampling_ratio,
-                                                     canonical_scale=getattr(child, "canonical_scale", 224),
-                                                     canonical_level=getattr(child, "canonical_level", 4)))
+                                                     canonical_scale=getattr(child, "canonical_scale", d.canonical_scale),
+                                                     canonical_level=getattr(child, "canonical_level", d.canonical_level)))
         else:
             replace_torchvision_poolers(child)
     return module
