@@ -1,4 +1,4 @@
-"""PyTorch: the roi_ops custom ops (pure-PyTorch implementations) against the NumPy reference,
+"""PyTorch: the roi_ops custom ops (eager mode: the NumPy reference, checked here for dtype, device and errors),
 and export through both ONNX exporters (dynamo and TorchScript) for roi_ops' ops, for
 torchvision's RoI ops (defined here with torchvision's exact schemas, since torchvision has no
 CPU build here) and for MultiScaleRoIAlign. Every exported model runs in onnxruntime with the

@@ -1,6 +1,6 @@
-"""The roi_ops operators as PyTorch custom ops (``torch.ops.roi_ops.*``), backed by the
-pure-PyTorch implementations of ``functional.py``, with fake (meta) kernels so that
-``torch.export`` and the ONNX exporters can trace them."""
+"""The roi_ops operators as PyTorch custom ops (``torch.ops.roi_ops.*``), computed by the NumPy
+reference in eager mode (``eager.py``), with fake (meta) kernels so that ``torch.export`` and the
+ONNX exporters can trace them."""
 from __future__ import annotations
 
 from typing import List, Optional
@@ -8,7 +8,7 @@ from typing import List, Optional
 import torch
 from torch import Tensor
 
-from . import functional as F
+from . import eager as F
 
 LIB = "roi_ops"
 

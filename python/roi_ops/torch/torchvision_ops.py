@@ -7,8 +7,8 @@ ONNX symbolics — needs no compiled code, only the ops to exist. ``import_torch
 it normally and, only when the extension is missing, first defines the ops the detection models
 call (``nms``, ``qnms``, ``roi_align``, ``roi_pool``, ``ps_roi_align``, ``ps_roi_pool``) with
 ``torch.library`` in plain PyTorch and makes torchvision report them as present. The kernels:
-roi_ops' pure-PyTorch ops (docs/spec.md's numbers equal torchvision's; torchvision's own
-pure-PyTorch ``_roi_align`` samples every map cell per bin and runs out of memory on detector
+roi_ops' eager ops (the NumPy reference; docs/spec.md's numbers equal torchvision's; torchvision's
+own pure-PyTorch ``_roi_align`` samples every map cell per bin and runs out of memory on detector
 sizes) and a greedy NMS. They are slow and meant for export and tests, which is
 what the ONNX exporters need: the traced graph holds torchvision's own symbolics.
 """
@@ -110,16 +110,15 @@ def _define_ops() -> None:
         _library.impl(name, kernel, "CompositeExplicitAutograd")
     import torchvision._meta_registrations as meta
 
-    from . import functional as F
+    from . import eager as F
 
     def roi_align(x, rois, spatial_scale, ph, pw, sampling_ratio, aligned):
         # torchvision's sampling_ratio <= 0 is adaptive, roi_ops' 0.
-        return F.roi_align(x, rois, None, ph, pw, spatial_scale, max(sampling_ratio, 0), "avg",
-                           int(aligned)).to(x.dtype)
+        return F.roi_align(x, rois, None, ph, pw, spatial_scale, max(sampling_ratio, 0), "avg", int(aligned))
 
     def with_second(fn):  # torchvision's pool ops also return argmax / channel mapping; no inference reads them
         def op(x, rois, spatial_scale, ph, pw, *rest):
-            y = fn(x, rois, None, ph, pw, spatial_scale, *rest).to(x.dtype)
+            y = fn(x, rois, None, ph, pw, spatial_scale, *rest)
             return y, torch.zeros(y.shape, dtype=torch.int32, device=x.device)
         return op
 

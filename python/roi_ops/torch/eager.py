@@ -1,0 +1,78 @@
+"""What ``torch.ops.roi_ops.*`` compute in eager mode: the NumPy reference (``roi_ops.reference``,
+float64 inside, written from docs/spec.md), so that PyTorch, the ONNX evaluator and the tests share
+one copy of the formulas. Inputs are checked first with the library's messages (validation.py);
+the output has the input's dtype and lives on its device."""
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .. import reference
+from .validation import check_batch_indices, check_float
+
+
+def _array(t: Optional[Tensor]) -> Optional[np.ndarray]:
+    return None if t is None else t.detach().cpu().numpy()
+
+
+def _tensor(y: np.ndarray, like: Tensor) -> Tensor:
+    return torch.from_numpy(np.ascontiguousarray(y)).to(device=like.device, dtype=like.dtype)
+
+
+def _run_box_op(op: str, fn: Callable, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], **attrs) -> Tensor:
+    check_float(op, "X", x)
+    check_batch_indices(op, rois, batch_indices, x.shape[0])
+    return _tensor(fn(_array(x), _array(rois), _array(batch_indices), **attrs), x)
+
+
+def roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode,
+              aligned) -> Tensor:
+    return _run_box_op("RoIAlign", reference.roi_align, x, rois, batch_indices, output_height=output_height,
+                       output_width=output_width, spatial_scale=spatial_scale, sampling_ratio=sampling_ratio,
+                       mode=mode, aligned=aligned)
+
+
+def roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale) -> Tensor:
+    return _run_box_op("RoIPool", reference.roi_pool, x, rois, batch_indices, output_height=output_height,
+                       output_width=output_width, spatial_scale=spatial_scale)
+
+
+def ps_roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio) -> Tensor:
+    return _run_box_op("PSRoIAlign", reference.ps_roi_align, x, rois, batch_indices, output_height=output_height,
+                       output_width=output_width, spatial_scale=spatial_scale, sampling_ratio=sampling_ratio)
+
+
+def ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale) -> Tensor:
+    return _run_box_op("PSRoIPool", reference.ps_roi_pool, x, rois, batch_indices, output_height=output_height,
+                       output_width=output_width, spatial_scale=spatial_scale)
+
+
+def roi_align_rotated(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, aligned,
+                      clockwise, angle_unit) -> Tensor:
+    return _run_box_op("RoIAlignRotated", reference.roi_align_rotated, x, rois, batch_indices,
+                       output_height=output_height, output_width=output_width, spatial_scale=spatial_scale,
+                       sampling_ratio=sampling_ratio, aligned=aligned, clockwise=clockwise, angle_unit=angle_unit)
+
+
+def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor], spatial_scales,
+                          output_height, output_width, sampling_ratio, aligned, canonical_scale, canonical_level, eps,
+                          eps_in_log) -> Tensor:
+    op = "MultiScaleRoIAlign"
+    for i, m in enumerate(maps):
+        check_float(op, f"X_{i}", m)
+    check_batch_indices(op, rois, batch_indices, maps[0].shape[0])
+    y = reference.multi_scale_roi_align(
+        _array(rois), _array(batch_indices), *[_array(m) for m in maps], spatial_scales=list(spatial_scales),
+        output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
+        canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log)
+    return _tensor(y, maps[0])
+
+
+def crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value) -> Tensor:
+    check_float("CropAndResize", "X", x)
+    y = reference.crop_and_resize(_array(x), _array(boxes), _array(box_indices), crop_height=crop_height,
+                                  crop_width=crop_width, method=method, extrapolation_value=extrapolation_value)
+    return _tensor(y, x)
