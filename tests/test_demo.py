@@ -117,6 +117,20 @@ def test_drawing_touches_only_box_edges(run_pipeline):
     assert near_edge.all(), f"{(~near_edge).sum()} changed pixels are not on a box edge"
 
 
+def test_wrapped_model_imports_roi_ops_through_the_extensions_checker_context():
+    # pipeline.admit_roi_ops reaches into onnxruntime-extensions' private checker context; this
+    # fails first, and says so, if a new release moves it.
+    model = pipeline.add_pre_post_processing(onnx.load(DETECTOR))
+    imports = {o.domain: o.version for o in model.opset_import}
+    assert imports.get(roi_ops.DOMAIN) == roi_ops.OPSET_VERSION
+    assert any(n.domain == roi_ops.DOMAIN for n in model.graph.node)
+
+    class Moved:  # a PrePostProcessor without the private attribute
+        pass
+    with pytest.raises(RuntimeError, match="_custom_op_checker_context"):
+        pipeline.admit_roi_ops(Moved())
+
+
 def test_pipeline_refuses_a_detector_of_another_form():
     model = onnx.load(os.path.join(MODELS_DIR, "faster_rcnn_fpn.onnx"))  # takes proposals as well
     with pytest.raises(ValueError, match="one input"):

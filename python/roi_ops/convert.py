@@ -27,7 +27,7 @@ from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
 from .graph import check, drop_unused_import, node_label, opset_version, replace_nodes
-from .standard_models import _Emitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
+from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
 class ConversionError(ValueError):
@@ -158,14 +158,14 @@ def _set_aligned(graph: onnx.GraphProto, report: ConversionReport) -> None:
                                    f"move by half a feature cell)")
 
 
-def _batch_inputs(e: _Emitter, node: onnx.NodeProto, rois: str, bi: str | None) -> tuple[str, str]:
+def _batch_inputs(e: NodeEmitter, node: onnx.NodeProto, rois: str, bi: str | None) -> tuple[str, str]:
     return (rois, bi) if bi else split_batch_column(e, rois)
 
 
 def _to_standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.NodeProto]:
     a = _attrs(node)
     label = node_label(node)
-    e = _Emitter(prefix)
+    e = NodeEmitter(prefix)
     inputs = list(node.input) + [""] * 3
     if node.op_type == "RoIAlign":
         mode = _text(a.get("mode", "avg"))

@@ -21,9 +21,9 @@ def textbook_numbers() -> dict:
 
 def align_samples(sampling_ratio: int = 2) -> np.ndarray:
     """Sample positions [OUT * sampling_ratio] along one axis, in feature cells, from the reference."""
-    from .reference.roi_align import _axis_samples
+    from .reference.roi_align import axis_samples
 
-    pos, _ = _axis_samples(0.0, float(ROI), 1.0 / STRIDE, False, OUT, sampling_ratio)
+    pos, _ = axis_samples(0.0, float(ROI), 1.0 / STRIDE, False, OUT, sampling_ratio)
     return pos.reshape(-1)
 
 

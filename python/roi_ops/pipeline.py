@@ -44,11 +44,7 @@ def add_pre_post_processing(detector: onnx.ModelProto, *, max_detections: int = 
 
     pre = PrePostProcessor([utils.create_named_value("image_bytes", TensorProto.UINT8, ["num_bytes"])],
                            opset_version(detector))
-    # The tools check every step with an onnx checker context that knows only their own domains,
-    # and the finished model keeps only that context's opset imports: add ours so the detector's
-    # roi_ops nodes are legal in it.
-    context = pre._custom_op_checker_context
-    context.opset_imports = {**context.opset_imports, DOMAIN: OPSET_VERSION}
+    admit_roi_ops(pre)
 
     batched = Unsqueeze([0])
     pre.add_pre_processing([
@@ -82,6 +78,20 @@ def add_pre_post_processing(detector: onnx.ModelProto, *, max_detections: int = 
     _rename_value(graph, batched.output_names[0], OUTPUTS[2])
     onnx.checker.check_model(model)
     return model
+
+
+def admit_roi_ops(pre) -> None:
+    """Makes roi_ops nodes legal in ``pre`` (an onnxruntime-extensions ``PrePostProcessor``).
+
+    The tools check every step with an onnx checker context that knows only their own domains,
+    and the finished model keeps only that context's opset imports. They offer no public way to
+    add a domain (0.14 to 0.15), so this is the one place that touches their private context;
+    tests/test_demo.py checks that the wrapped model imports roi_ops and runs."""
+    context = getattr(pre, "_custom_op_checker_context", None)
+    if context is None or not isinstance(getattr(context, "opset_imports", None), dict):
+        raise RuntimeError("roi_ops.pipeline: this onnxruntime-extensions keeps no checker context in "
+                           "PrePostProcessor._custom_op_checker_context; it supports 0.14 to 0.15")
+    context.opset_imports = {**context.opset_imports, DOMAIN: OPSET_VERSION}
 
 
 def _rename_value(graph: onnx.GraphProto, old: str, new: str) -> None:
