@@ -40,16 +40,20 @@ def one_node_model(node, dtype, *, with_batch_indices: bool):
     return builders.make_model([node], inputs, [helper.make_tensor_value_info("Y", t, None)])
 
 
+# The providers the op tests run on: CUDA too where this onnxruntime offers it (onnxruntime-gpu).
+PROVIDERS = [p for p in ("CUDAExecutionProvider",) if p in ort.get_available_providers()] + ["CPUExecutionProvider"]
+
+
 @functools.lru_cache(maxsize=256)
-def _session(model_bytes: bytes, threads: int) -> ort.InferenceSession:
+def _session(model_bytes: bytes, threads: int, provider: str) -> ort.InferenceSession:
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.register_custom_ops_library(roi_ops.get_library_path())
-    return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model_bytes, so, providers=[provider])
 
 
-def run_model(model, feeds, *, threads: int = 1) -> np.ndarray:
-    return _session(model.SerializeToString(), threads).run(None, feeds)[0]
+def run_model(model, feeds, *, threads: int = 1, provider: str = "CPUExecutionProvider") -> np.ndarray:
+    return _session(model.SerializeToString(), threads, provider).run(None, feeds)[0]
 
 
 ROI_BUILDERS = {
@@ -61,7 +65,8 @@ ROI_BUILDERS = {
 }
 
 
-def run_op(op: str, X, rois, batch_indices=None, *, threads: int = 1, **attrs) -> np.ndarray:
+def run_op(op: str, X, rois, batch_indices=None, *, threads: int = 1, provider: str = "CPUExecutionProvider",
+           **attrs) -> np.ndarray:
     """Runs roi_ops.<op> (an op taking X, rois, [batch_indices]) through onnxruntime with the plugin."""
     bi = "batch_indices" if batch_indices is not None else None
     node = ROI_BUILDERS[op]("X", "rois", bi, "Y", **attrs)
@@ -69,7 +74,7 @@ def run_op(op: str, X, rois, batch_indices=None, *, threads: int = 1, **attrs) -
     feeds = {"X": X, "rois": rois}
     if bi:
         feeds["batch_indices"] = batch_indices
-    return run_model(model, feeds, threads=threads)
+    return run_model(model, feeds, threads=threads, provider=provider)
 
 
 def run_multi_scale(maps, rois, batch_indices=None, *, threads: int = 1, **attrs) -> np.ndarray:

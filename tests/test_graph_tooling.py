@@ -3,9 +3,7 @@ ops and roi_ops (numbers unchanged), the ReferenceEvaluator backend and the comm
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import warnings
 
 import numpy as np
 import onnx
@@ -301,66 +299,6 @@ def test_reference_evaluator_with_omitted_batch_indices_and_defaults():
                                roi_ops.make_session(model).run(None, feeds)[0], rtol=1e-6)
 
 
-# --- command line ------------------------------------------------------------------------------
-
-def cli(*args):
-    env = dict(os.environ)
-    return subprocess.run([sys.executable, "-m", "roi_ops.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
-
-
-def test_cli_info():
-    r = cli("info")
-    assert r.returncode == 0, r.stderr
-    for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: ", "onnxruntime: 1."):
-        assert key in r.stdout
-    assert "cuda: no (CPU kernels only)" in r.stdout or "libroi_ops_cuda.so for " in r.stdout
-
-
-def test_cli_convert_both_ways_and_check(tmp_path):
-    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2, sampling_ratio=2)
-    src = tmp_path / "standard.onnx"
-    onnx.save(standard_model(node, 16), src)
-    r = cli("convert", str(src), "-o", str(tmp_path / "ours.onnx"))
-    assert r.returncode == 0, r.stderr
-    ours = onnx.load(tmp_path / "ours.onnx")
-    assert ours.graph.node[0].op_type == "RoIAlign"
-    r = cli("convert", str(tmp_path / "ours.onnx"), "--to", "standard", "--in-place")
-    assert r.returncode == 0 and onnx.load(tmp_path / "ours.onnx").graph.node[0].op_type == "RoiAlign"
-    model, _, _, feeds = make_case.case(as_inputs=True)
-    onnx.save(model, tmp_path / "every.onnx")
-    np.savez(tmp_path / "inputs.npz", **feeds)
-    for extra in ([], ["--inputs", str(tmp_path / "inputs.npz")]):
-        r = cli("check", str(tmp_path / "every.onnx"), *extra)
-        assert r.returncode == 0, r.stderr
-        largest = float(r.stdout.strip().splitlines()[-1].split("=")[-1] if "=" in r.stdout.splitlines()[-1]
-                        else r.stdout.strip().split()[-1])
-        assert largest < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
-
-
-@pytest.mark.parametrize("args,needle", [
-    (["check", "no_such.onnx"], "no_such.onnx: no such file"),
-    (["convert", "no_such.onnx", "-o", "x.onnx"], "no_such.onnx: no such file"),
-    (["convert", __file__, "-o", "x.onnx"], "not an ONNX model"),
-])
-def test_cli_user_mistakes_are_one_line_errors(args, needle):
-    r = cli(*args)
-    assert r.returncode == 1
-    assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
-
-
-def test_cli_convert_refusal_and_missing_output(tmp_path):
-    node = builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", name="rot")
-    model = roi_ops_model(node, [vi("X", F, ["N", 4, "H", "W"]), vi("rois", F, ["K", 5]), vi("bi", T.INT64, ["K"])])
-    onnx.save(model, tmp_path / "rot.onnx")
-    r = cli("convert", str(tmp_path / "rot.onnx"), "--to", "standard", "-o", str(tmp_path / "o.onnx"))
-    assert r.returncode == 1 and "RoIAlignRotated node 'rot'" in r.stderr and "Traceback" not in r.stderr
-    r = cli("convert", str(tmp_path / "rot.onnx"))
-    assert r.returncode == 1 and "give an output file" in r.stderr
-    r = cli("--help")
-    assert r.returncode == 0 and "convert" in r.stdout and "check" in r.stdout
-
-
 def test_convert_takes_models_whose_inputs_and_outputs_have_no_shape():
     """onnxruntime runs graphs whose inputs and outputs declare no shape (the README's own
     example model is one); onnx's checker refuses them, the converters must not."""
@@ -381,12 +319,3 @@ def test_convert_takes_models_whose_inputs_and_outputs_have_no_shape():
     np.testing.assert_allclose(roi_ops.make_session(ours).run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ort.InferenceSession(back.SerializeToString(), providers=["CPUExecutionProvider"])
                                .run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
-
-
-def test_cli_version_and_in_place_with_output_is_an_error(tmp_path):
-    r = cli("--version")
-    assert r.returncode == 0 and r.stdout.strip() == f"roi-ops {roi_ops.__version__}"
-    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2)
-    onnx.save(standard_model(node, 16), tmp_path / "m.onnx")
-    r = cli("convert", str(tmp_path / "m.onnx"), "-o", str(tmp_path / "o.onnx"), "--in-place")
-    assert r.returncode == 1 and "not both" in r.stderr and not (tmp_path / "o.onnx").exists()

@@ -12,7 +12,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 from onnx import helper
-from test_bad_inputs import expect_error
+from error_sessions import expect_error
 
 import roi_ops
 from roi_ops import builders

@@ -1,55 +1,41 @@
-"""PSRoIAlign and PSRoIPool (R-FCN) through onnxruntime with the plugin, against the NumPy
-reference and against values worked out by hand from torchvision's rules."""
+"""PSRoIAlign and PSRoIPool (R-FCN) through onnxruntime with the plugin: the shared cases of
+roi_op_tester.py against the NumPy reference, values worked out by hand from torchvision's rules,
+and PSRoIAlign against its standard-op graph."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import assert_close, random_rois, run_op
-
-from roi_ops import reference
-
-DTYPES = [np.float32, np.float64, np.float16]
-REFERENCE = {"PSRoIAlign": reference.ps_roi_align, "PSRoIPool": reference.ps_roi_pool}
+from conftest import random_rois, run_op
+from roi_op_tester import DTYPES, RoiOpTester
 
 
-def check(op, X, boxes, bidx, layout, **attrs):
-    if layout == 5:
-        rois = np.concatenate([bidx[:, None].astype(np.float64), boxes], 1).astype(X.dtype)
-        bi = None
-    else:
-        rois, bi = boxes.astype(X.dtype), bidx
-    got = run_op(op, X, rois, bi, **attrs)
-    want = REFERENCE[op](X.astype(np.float64), rois.astype(np.float64), bi, **attrs)
-    assert got.dtype == X.dtype
-    assert_close(got, want, X.dtype, scale=float(np.abs(X.astype(np.float64)).max(initial=0)))
+class PositionSensitiveTester(RoiOpTester):
+    outputs = [(1, 1), (2, 3), (3, 3), (7, 7)]
+
+    def channels(self, c, oh, ow):
+        return c * oh * ow
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_edge_rois(self, dtype):
+        X = np.random.default_rng(3).standard_normal((1, 2 * 9, 9, 11)).astype(dtype)
+        boxes = np.array([
+            [2.5, 3.5, 2.5, 3.5],     # a point: PSRoIAlign has no minimum size, so no samples
+            [9, 8, 2, 3],             # reversed
+            [-50, -50, -20, -20],     # fully outside
+            [5, 4, 500, 400],         # partly outside
+            [0, 0, 11, 9],            # the whole map: the last row and column stay out of PSRoIPool
+            [-0.5, -0.5, 0.5, 0.5],   # rounds to the corner pixel
+        ])
+        self.check(X, boxes, np.zeros(len(boxes), np.int64), False, output_height=3, output_width=3)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", [4, 5])
-@pytest.mark.parametrize("out", [(1, 1), (2, 3), (3, 3), (7, 7)])
-@pytest.mark.parametrize("scale", [1.0, 1 / 4, 1 / 16])
-@pytest.mark.parametrize("op,extra", [("PSRoIAlign", dict(sampling_ratio=0)), ("PSRoIAlign", dict(sampling_ratio=2)),
-                                      ("PSRoIPool", {})])
-def test_grid_matches_reference(rng, dtype, layout, out, scale, op, extra):
-    co = 3
-    X = rng.standard_normal((2, co * out[0] * out[1], 11, 13)).astype(dtype)
-    boxes, bidx = random_rois(rng, 9, 2, 11 / scale, 13 / scale, min_size=0.5 / scale, outside=0.3)
-    check(op, X, boxes, bidx, layout, output_height=out[0], output_width=out[1], spatial_scale=scale, **extra)
+class TestPSRoIAlign(PositionSensitiveTester):
+    op = "PSRoIAlign"
+    grid_attrs = [dict(sampling_ratio=0), dict(sampling_ratio=2)]
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("op", ["PSRoIAlign", "PSRoIPool"])
-def test_edge_rois(dtype, op):
-    X = np.random.default_rng(3).standard_normal((1, 2 * 9, 9, 11)).astype(dtype)
-    boxes = np.array([
-        [2.5, 3.5, 2.5, 3.5],     # a point: PSRoIAlign has no minimum size, so no samples
-        [9, 8, 2, 3],             # reversed
-        [-50, -50, -20, -20],     # fully outside
-        [5, 4, 500, 400],         # partly outside
-        [0, 0, 11, 9],            # the whole map: the last row and column stay out of PSRoIPool
-        [-0.5, -0.5, 0.5, 0.5],   # rounds to the corner pixel
-    ])
-    check(op, X, boxes, np.zeros(len(boxes), np.int64), 4, output_height=3, output_width=3)
+class TestPSRoIPool(PositionSensitiveTester):
+    op = "PSRoIPool"
 
 
 def test_ps_roi_pool_hand_values_leave_out_last_row_and_column():
@@ -68,22 +54,6 @@ def test_ps_roi_align_hand_values():
     y = run_op("PSRoIAlign", X, np.array([[0, 0.5, 0.5, 1.5, 1.5]]), output_height=2, output_width=2,
                sampling_ratio=1)
     np.testing.assert_allclose(y[0, 0], [[1.75, 12.25], [22.75, 33.25]], rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("op", ["PSRoIAlign", "PSRoIPool"])
-def test_no_rois_empty_maps_and_non_finite_rois(dtype, op):
-    y = run_op(op, np.ones((1, 8, 4, 4), dtype), np.zeros((0, 5), dtype), output_height=2, output_width=2)
-    assert y.shape == (0, 2, 2, 2)
-    y = run_op(op, np.zeros((1, 8, 0, 4), dtype), np.array([[0, 0, 0, 2, 2]], dtype), output_height=2,
-               output_width=2)
-    np.testing.assert_array_equal(y, np.zeros((1, 2, 2, 2), dtype))
-    X = np.random.default_rng(5).standard_normal((2, 8, 6, 6)).astype(dtype)
-    rois = np.array([[1, 1, 1, 5, 5], [0, np.nan, 1, 5, 5], [1, 0, np.inf, 5, 5]], dtype)
-    y = run_op(op, X, rois, output_height=2, output_width=2)
-    assert np.isnan(y[1:]).all()
-    want = REFERENCE[op](X, rois[:1], output_height=2, output_width=2)
-    assert_close(y[:1], want, dtype, scale=float(np.abs(X.astype(np.float64)).max()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,14 +1,12 @@
-"""RoIAlignRotated through onnxruntime with the plugin: against the NumPy reference, mmcv's
-published test values, and RoIAlign for unrotated boxes (detectron2's own check)."""
+"""RoIAlignRotated through onnxruntime with the plugin: the shared cases of roi_op_tester.py
+against the NumPy reference, mmcv's published test values, and RoIAlign for unrotated boxes
+(detectron2's own check)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import assert_close, random_rois, run_op
-
-from roi_ops import reference
-
-DTYPES = [np.float32, np.float64, np.float16]
+from conftest import random_rois, run_op
+from roi_op_tester import DTYPES, RoiOpTester
 
 
 def rotated_boxes(rng, k, n, img_h, img_w, *, angles=(-180, 180), **kw):
@@ -18,38 +16,24 @@ def rotated_boxes(rng, k, n, img_h, img_w, *, angles=(-180, 180), **kw):
     return np.concatenate([centres, wh, rng.uniform(*angles, (k, 1))], 1), bidx
 
 
-def check(X, boxes, bidx, layout, **attrs):
-    if layout == 6:
-        rois, bi = np.concatenate([bidx[:, None].astype(np.float64), boxes], 1).astype(X.dtype), None
-    else:
-        rois, bi = boxes.astype(X.dtype), bidx
-    got = run_op("RoIAlignRotated", X, rois, bi, **attrs)
-    want = reference.roi_align_rotated(X.astype(np.float64), rois.astype(np.float64), bi, **attrs)
-    assert got.dtype == X.dtype
-    assert_close(got, want, X.dtype, scale=float(np.abs(X.astype(np.float64)).max(initial=0)))
+class TestRoIAlignRotated(RoiOpTester):
+    op = "RoIAlignRotated"
+    box_cols = 5
+    grid_attrs = [dict(sampling_ratio=0), dict(sampling_ratio=2)]
 
+    def boxes(self, rng, k, n, img_h, img_w, **kw):
+        return rotated_boxes(rng, k, n, img_h, img_w, **kw)
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", [5, 6])
-@pytest.mark.parametrize("out", [(1, 1), (2, 3), (7, 7)])
-@pytest.mark.parametrize("scale", [1.0, 1 / 4, 1 / 16])
-@pytest.mark.parametrize("sampling_ratio", [0, 2])
-def test_grid_matches_reference(rng, dtype, layout, out, scale, sampling_ratio):
-    X = rng.standard_normal((2, 21, 12, 15)).astype(dtype)
-    boxes, bidx = rotated_boxes(rng, 8, 2, 12 / scale, 15 / scale, min_size=0.5 / scale, outside=0.2)
-    check(X, boxes, bidx, layout, output_height=out[0], output_width=out[1], spatial_scale=scale,
-          sampling_ratio=sampling_ratio)
-
-
-@pytest.mark.parametrize("aligned", [0, 1])
-@pytest.mark.parametrize("clockwise", [0, 1])
-@pytest.mark.parametrize("unit", ["degrees", "radians"])
-def test_conventions_match_reference(rng, aligned, clockwise, unit):
-    X = rng.standard_normal((1, 5, 16, 16)).astype(np.float32)
-    boxes, bidx = rotated_boxes(rng, 10, 1, 16, 16, min_size=0.3, max_size=12)
-    if unit == "radians":
-        boxes[:, 4] = np.deg2rad(boxes[:, 4])
-    check(X, boxes, bidx, 5, output_height=3, output_width=4, aligned=aligned, clockwise=clockwise, angle_unit=unit)
+    @pytest.mark.parametrize("aligned", [0, 1])
+    @pytest.mark.parametrize("clockwise", [0, 1])
+    @pytest.mark.parametrize("unit", ["degrees", "radians"])
+    def test_conventions_match_reference(self, rng, aligned, clockwise, unit):
+        X = rng.standard_normal((1, 5, 16, 16)).astype(np.float32)
+        boxes, bidx = rotated_boxes(rng, 10, 1, 16, 16, min_size=0.3, max_size=12)
+        if unit == "radians":
+            boxes[:, 4] = np.deg2rad(boxes[:, 4])
+        self.check(X, boxes, bidx, False, output_height=3, output_width=4, aligned=aligned, clockwise=clockwise,
+                   angle_unit=unit)
 
 
 # mmcv's tests/test_ops/test_roi_align_rotated.py: roi_align_rotated(x, rois, (2, 2), 1.0, 2,
@@ -109,16 +93,9 @@ def test_clockwise_is_the_negated_angle(rng):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_no_rois_empty_maps_non_finite_and_huge_boxes(dtype):
-    y = run_op("RoIAlignRotated", np.ones((1, 3, 4, 4), dtype), np.zeros((0, 6), dtype), output_height=2)
-    assert y.shape == (0, 3, 2, 1)
-    y = run_op("RoIAlignRotated", np.ones((1, 3, 0, 4), dtype), np.array([[0, 1, 1, 2, 2, 30]], dtype))
-    np.testing.assert_array_equal(y, np.zeros((1, 3, 1, 1), dtype))
-    X = np.random.default_rng(2).standard_normal((2, 3, 8, 8)).astype(dtype)
-    rois = np.array([[1, 4, 4, 3, 3, 10], [0, np.nan, 1, 5, 5, 0], [1, 4, 4, 3, 3, np.inf]], dtype)
-    y = run_op("RoIAlignRotated", X, rois, output_height=2, output_width=2)
-    assert np.isnan(y[1:]).all() and np.isfinite(y[0]).all()
+def test_huge_finite_boxes_finish_with_finite_output(dtype):
     # Absurd but finite boxes finish quickly with finite output: work is bounded by the map.
+    X = np.random.default_rng(2).standard_normal((2, 3, 8, 8)).astype(dtype)
     big = np.finfo(dtype).max / 4
     rois = np.array([[0, 4, 4, big, big, 30], [1, -big, big, 3, big, 0], [0, 4, 4, 1e4, 1e4, 45]], dtype)
     y = run_op("RoIAlignRotated", X, rois, output_height=2, output_width=2)
