@@ -217,3 +217,23 @@ def test_torch_ops_refuse_batch_indices_the_library_refuses(op, call):
         call(x, boxes, torch.tensor([0, -1]))
     y = call(x, torch.cat([torch.tensor([[0.0], [1.0]]), boxes], 1), None)  # valid: runs
     assert y.shape[0] == 2 and torch.isfinite(y).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64])
+def test_torch_ops_keep_dtype_and_device_and_match_the_library(dtype):
+    """The eager op's output has the input's dtype and device, and equals what onnxruntime with
+    the library computes for the same values (the kernel is the independent oracle here)."""
+    x, rois = X.to(dtype), ROIS5.to(dtype)
+    y = rt.roi_align(x, rois, mode="max", **COMMON)
+    assert y.dtype == dtype and y.device == x.device
+    model = export(lambda a, b: rt.roi_align(a, b, mode="max", **COMMON), (x, rois), dynamo=False)
+    tol = 1e-3 if dtype == torch.float16 else 1e-5
+    np.testing.assert_allclose(run_exported(model, (x, rois)).astype(np.float64), y.double().numpy(), rtol=tol,
+                               atol=tol)
+
+
+def test_torch_ops_refuse_feature_types_the_library_has_no_kernel_for():
+    with pytest.raises(TypeError, match=r"RoIAlign: input 'X' has element type torch.int32; roi_ops takes float16"):
+        rt.roi_align(X.to(torch.int32), ROIS5, **COMMON)
+    with pytest.raises(TypeError, match=r"MultiScaleRoIAlign: input 'X_1' has element type torch.bfloat16"):
+        rt.multi_scale_roi_align(BOXES, BI, [MAPS[0], MAPS[1].bfloat16()], spatial_scales=[0.25, 0.125])
