@@ -48,9 +48,9 @@ def test_cli_convert_both_ways_and_check(tmp_path):
     for extra in ([], ["--inputs", str(tmp_path / "inputs.npz")]):
         r = cli("check", str(tmp_path / "every.onnx"), *extra)
         assert r.returncode == 0, r.stderr
-        largest = float(r.stdout.strip().splitlines()[-1].split("=")[-1] if "=" in r.stdout.splitlines()[-1]
-                        else r.stdout.strip().split()[-1])
-        assert largest < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
+        last = r.stdout.strip().splitlines()[-1]
+        assert last.startswith("largest difference: ") and last.endswith("every output within tolerance")
+        assert float(last.split()[2].rstrip(";")) < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
 
 
 @pytest.mark.parametrize("args,needle", [

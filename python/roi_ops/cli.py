@@ -165,63 +165,51 @@ def cmd_convert(args) -> int:
     return 0
 
 
-def _random_feeds(model, dims: dict[str, int], seed: int):
-    import numpy as np
-    from onnx import helper
-
-    rng = np.random.default_rng(seed)
-    initialized = {t.name for t in model.graph.initializer}
-    feeds = {}
-    for v in model.graph.input:
-        if v.name in initialized:
-            continue
-        tt = v.type.tensor_type
-        shape = [d.dim_value if d.HasField("dim_value") else dims.get(d.dim_param, 2) for d in tt.shape.dim]
-        dtype = helper.tensor_dtype_to_np_dtype(tt.elem_type)
-        if np.issubdtype(dtype, np.floating):
-            a = rng.uniform(0, 16, shape).astype(dtype)
-            if len(shape) == 2 and shape[1] in (5, 6):  # rois with the batch index first
-                a[:, 0] = 0
-        else:
-            a = np.zeros(shape, dtype)  # batch and box indices: image 0
-        feeds[v.name] = a
-    return feeds
-
-
 def cmd_check(args) -> int:
     import numpy as np
 
-    from . import make_session
-    from .evaluator import make_evaluator
+    from .check import CheckError, compare, make_inputs
 
     model = _load(args.model)
     dims = {}
     for d in args.dim:
         name, _, value = d.partition("=")
-        if not value.isdigit():
+        if not name or not value.isdigit():
             raise UserError(f"--dim {d!r}: expected NAME=SIZE, e.g. --dim K=100")
         dims[name] = int(value)
-    if args.inputs:
-        if not os.path.isfile(args.inputs):
-            raise UserError(f"{args.inputs}: no such file")
-        feeds = dict(np.load(args.inputs))
-    else:
-        feeds = _random_feeds(model, dims, args.seed)
     try:
-        plugin = make_session(model).run(None, feeds)
-        ref = make_evaluator(model).run(None, feeds)
+        if args.inputs:
+            if not os.path.isfile(args.inputs):
+                raise UserError(f"{args.inputs}: no such file")
+            feeds = dict(np.load(args.inputs))
+        else:
+            feeds = make_inputs(model, dims, args.seed)
+        results = compare(model, feeds)
+    except CheckError as e:
+        raise UserError(str(e)) from e
+    except UserError:
+        raise
     except Exception as e:  # noqa: BLE001 - onnxruntime and onnx errors name the problem
-        raise UserError(f"running {args.model}: {str(e).strip().splitlines()[-1]}") from e
-    worst = 0.0
-    for v, a, b in zip(model.graph.output, plugin, ref):
-        a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
-        diff = float(np.nanmax(np.abs(a64 - b64), initial=0.0)) if a64.size else 0.0
-        nan_mismatch = int(np.sum(np.isnan(a64) != np.isnan(b64)))
-        worst = max(worst, diff)
-        print(f"{v.name}: shape {list(a64.shape)}, largest |plugin - reference| = {diff:.3g}"
-              + (f", {nan_mismatch} NaN mismatches" if nan_mismatch else ""))
-    print(f"largest difference: {worst:.3g}")
+        raise UserError(f"running {args.model}: {_last_line(e)}") from e
+    for r in results:
+        print(f"{r.name}: shape {list(r.shape)}, largest |library - reference| = {r.largest:.3g} "
+              f"(tolerance {r.tolerance:.3g})" + (f", {r.nan_mismatches} NaN mismatches" if r.nan_mismatches else ""))
+    bad = [r.name for r in results if not r.ok]
+    if bad:
+        raise UserError(f"{args.model}: the library and the reference differ in {', '.join(bad)}")
+    print(f"largest difference: {max((r.largest for r in results), default=0.0):.3g}; every output within "
+          "tolerance")
     return 0
+
+
+def _last_line(e: Exception) -> str:
+    """onnxruntime's message in one line, without its boilerplate (error code, 'Non-zero status
+    code returned while running ...')."""
+    import re
+
+    text = " ".join(line.strip() for line in str(e).splitlines() if line.strip()) or e.__class__.__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    return text.split("Status Message: ", 1)[-1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,12 +264,14 @@ def main(argv: list[str] | None = None) -> int:
                            "opset 16) as aligned=1 (changes the numbers for RoIs under one feature cell)")
     conv.add_argument("-v", "--verbose", action="store_true",
                       help="list each pooler fused or left alone (with the reason) and each node converted")
-    chk = sub.add_parser("check", help="run a model through the plugin and the NumPy reference; print the largest "
-                                       "difference")
+    chk = sub.add_parser("check", help="run a model through the library and the NumPy reference; exit 1 when an "
+                                       "output differs beyond its dtype's tolerance")
     chk.add_argument("model", help=".onnx file with roi_ops nodes")
-    chk.add_argument("--inputs", help=".npz file of inputs by name (default: random inputs)")
+    chk.add_argument("--inputs", help=".npz file of inputs by name (default: inputs made from the roi_ops "
+                                      "nodes' contracts: valid RoIs, batch indices in [0, N))")
     chk.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE",
-                     help="size of a symbolic dimension for random inputs (default 2)")
+                     help="size of a named (symbolic) input dimension for the made inputs; an error if no input "
+                          "has it")
     chk.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     demo.set_defaults(func=cmd_demo)
     bench.set_defaults(func=cmd_bench)

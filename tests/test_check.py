@@ -1,0 +1,124 @@
+"""`roi-ops check`: inputs made from the roi_ops nodes' contracts fit the model (valid RoIs, batch
+indices in [0, N), maps of the right channels and levels), --dim sizes named dimensions and is an
+error when it names none, and the exit status says whether library and reference agree."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+from roi_ops import builders, check, cli, reference
+
+F = TensorProto.FLOAT
+
+
+def vi(name, shape, elem=F):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def roi_align_model(x_shape, rois_shape, bi_shape, *, with_bi=True, **attrs):
+    node = builders.make_roi_align_node("X", "rois", "bi" if with_bi else None, "Y", **attrs)
+    inputs = [vi("X", x_shape), vi("rois", rois_shape)] + ([vi("bi", bi_shape, TensorProto.INT64)] if with_bi else [])
+    return builders.make_model([node], inputs, [vi("Y", None)])
+
+
+def run_cli(tmp_path, model, *args, capsys):
+    path = tmp_path / "m.onnx"
+    onnx.save(model, path)
+    code = cli.main(["check", str(path), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_made_inputs_follow_the_contract_with_symbolic_dims():
+    model = roi_align_model(["N", 8, "H", "W"], ["K", 4], ["K"], output_height=3, output_width=3, spatial_scale=0.25)
+    feeds = check.make_inputs(model, {"K": 9, "N": 3})
+    assert feeds["X"].shape == (3, 8, 16, 16) and feeds["rois"].shape == (9, 4) and feeds["bi"].shape == (9,)
+    assert feeds["bi"].dtype == np.int64 and feeds["bi"].min() >= 0 and feeds["bi"].max() < 3
+    boxes = feeds["rois"]
+    assert (boxes[:, 2] > boxes[:, 0]).all() and (boxes[:, 3] > boxes[:, 1]).all()
+    assert boxes.min() >= 0 and boxes[:, 2:].max() <= 16 / 0.25  # inside the image the map covers
+    assert all(r.ok for r in check.compare(model, feeds))
+
+
+def test_unnamed_dims_and_shapeless_inputs_get_role_sizes():
+    # The old check made rois [2, 2] from unnamed dims and scalars from shapeless inputs.
+    for model in (roi_align_model([None, None, None, None], [None, None], [None]),
+                  roi_align_model(None, None, None), roi_align_model(None, None, None, with_bi=False)):
+        feeds = check.make_inputs(model)
+        with_bi = "bi" in feeds
+        assert feeds["X"].ndim == 4 and feeds["rois"].shape == (check.DEFAULT_SIZES["K"], 4 if with_bi else 5)
+        if not with_bi:
+            index = feeds["rois"][:, 0]
+            assert (index == np.floor(index)).all() and index.max() < feeds["X"].shape[0]
+        assert all(r.ok for r in check.compare(model, feeds))
+
+
+def test_position_sensitive_multi_scale_rotated_and_crop_inputs_fit():
+    ps = builders.make_ps_roi_pool_node("X", "rois", None, "P", output_height=3, output_width=2)
+    ms = builders.make_multi_scale_roi_align_node("boxes", "bi", ["M0", "M1", "M2"], "S",
+                                                  spatial_scales=[0.25, 0.125, 0.0625], output_height=2,
+                                                  output_width=2)
+    rot = builders.make_roi_align_rotated_node("X2", "rot", None, "R", output_height=2, output_width=2,
+                                               angle_unit="radians")
+    crop = builders.make_crop_and_resize_node("X2", "crops", "idx", "C", crop_height=3, crop_width=3)
+    inputs = [vi("X", None), vi("rois", None), vi("boxes", ["K", 4]), vi("bi", ["K"], TensorProto.INT64),
+              vi("M0", None), vi("M1", None), vi("M2", None), vi("X2", ["N", 3, 10, 12]), vi("rot", None),
+              vi("crops", None), vi("idx", None, TensorProto.INT32)]
+    model = builders.make_model([ps, ms, rot, crop], inputs, [vi(n, None) for n in "PSRC"])
+    feeds = check.make_inputs(model, {"K": 40})
+    assert feeds["X"].shape[1] % 6 == 0
+    assert [feeds[f"M{i}"].shape[2] for i in range(3)] == [64, 32, 16]
+    levels = reference.fpn_levels(feeds["boxes"], [0.25, 0.125, 0.0625])
+    assert len(set(levels.tolist())) > 1  # the made boxes reach more than one level
+    assert feeds["rot"].shape[1] == 6 and np.abs(feeds["rot"][:, 5]).max() <= np.pi / 2
+    assert feeds["crops"].min() >= 0 and feeds["crops"].max() <= 1 and feeds["idx"].dtype == np.int32
+    assert all(r.ok for r in check.compare(model, feeds))
+
+
+def test_cli_check_passes_and_honours_dim(tmp_path, capsys):
+    model = roi_align_model(["N", 4, 20, 20], ["K", 4], ["K"], output_height=2, output_width=2)
+    code, out, err = run_cli(tmp_path, model, "--dim", "K=5", capsys=capsys)
+    assert code == 0, err
+    assert "Y: shape [5, 4, 2, 2]" in out and "every output within tolerance" in out
+
+
+def test_cli_check_refuses_a_dim_the_model_does_not_have(tmp_path, capsys):
+    model = roi_align_model(["N", 4, 20, 20], ["K", 4], ["K"])
+    code, _, err = run_cli(tmp_path, model, "--dim", "Q=3", capsys=capsys)
+    assert code == 1 and "--dim Q: the model's inputs have no dimension named Q (named dimensions: K, N)" in err
+
+
+def test_cli_check_exits_1_when_library_and_reference_differ(tmp_path, capsys, monkeypatch):
+    import roi_ops.evaluator as evaluator
+
+    real = evaluator.make_evaluator
+
+    class Shifted:  # a reference that is off by 0.01: the check must fail
+        def __init__(self, model):
+            self.inner = real(model)
+
+        def run(self, names, feeds):
+            return [o + np.float32(0.01) for o in self.inner.run(names, feeds)]
+
+    monkeypatch.setattr(evaluator, "make_evaluator", Shifted)
+    model = roi_align_model(["N", 4, 20, 20], ["K", 4], ["K"], output_height=2, output_width=2)
+    code, out, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1 and "differ in Y" in err and "largest |library - reference| = 0.01" in out
+
+
+def test_cli_check_refuses_inputs_that_contradict_the_node(tmp_path, capsys):
+    model = roi_align_model(["N", 4, 20, 20], ["K", 3], ["K"])  # rois [K,3]: no RoI layout has 3 columns
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1 and "input 'rois' declares 3 columns, but RoIAlign node" in err and "rois [K,4]" in err
+
+
+def test_cli_check_failure_is_one_clean_line(tmp_path, capsys):
+    node = builders.make_ps_roi_align_node("X", "rois", "bi", "Y", output_height=2, output_width=3)
+    model = builders.make_model([node], [vi("X", ["N", 8, 10, 10]), vi("rois", ["K", 4]),
+                                         vi("bi", ["K"], TensorProto.INT64)], [vi("Y", None)])
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1
+    assert err.strip().count("\n") == 0 and "\x1b[" not in err and "ONNXRuntimeError" not in err
+    assert "PSRoIAlign: input 'X' has C = 8 channels, which is not a multiple of output_height * output_width" in err
