@@ -3,6 +3,8 @@ indices in [0, N), maps of the right channels and levels), --dim sizes named dim
 error when it names none, and the exit status says whether library and reference agree."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import onnx
 import pytest
@@ -122,3 +124,20 @@ def test_cli_check_failure_is_one_clean_line(tmp_path, capsys):
     assert code == 1
     assert err.strip().count("\n") == 0 and "\x1b[" not in err and "ONNXRuntimeError" not in err
     assert "PSRoIAlign: input 'X' has C = 8 channels, which is not a multiple of output_height * output_width" in err
+
+
+@pytest.mark.parametrize("node,needle", [
+    (helper.make_node("RoIAlign", ["X", "rois", "bi"], ["Y"], domain="roi_ops", sampling_rate=2, name="pool"),
+     "RoIAlign (roi_ops node 'pool'): unknown attribute 'sampling_rate'; did you mean 'sampling_ratio'?"),
+    (helper.make_node("RoIAlgn", ["X", "rois", "bi"], ["Y"], domain="roi_ops"),
+     "roi_ops has no op 'RoIAlgn'; did you mean 'RoIAlign'?"),
+])
+def test_misspelt_ops_and_attributes_are_named_with_the_closest_name(tmp_path, capsys, node, needle):
+    from roi_ops import graph
+
+    model = builders.make_model([node], [vi("X", [1, 2, 8, 8]), vi("rois", ["K", 4]),
+                                         vi("bi", ["K"], TensorProto.INT64)], [vi("Y", ["K", 2, 1, 1])])
+    with pytest.raises(onnx.checker.ValidationError, match=re.escape(needle)):
+        graph.check(model)
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)  # onnxruntime alone would run the first silently
+    assert code == 1 and needle in err and err.strip().count("\n") == 0

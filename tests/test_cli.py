@@ -30,6 +30,19 @@ def test_cli_info():
     for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: ", "onnxruntime: 1."):
         assert key in r.stdout
     assert "cuda: no (CPU kernels only)" in r.stdout or "libroi_ops_cuda.so for " in r.stdout
+    from roi_ops._cpu import picked_isa
+
+    assert f"cpu path at load time: {picked_isa()}" in r.stdout
+
+
+def test_info_names_the_code_path_the_resolver_picks():
+    from roi_ops._cpu import LEVELS, picked_isa
+
+    v4, v3 = (set(flags) for _, flags in LEVELS)
+    assert picked_isa(v4, "x86_64") == "x86-64-v4"
+    assert picked_isa(v4 - {"avx512vl"}, "x86_64") == "x86-64-v3"  # one AVX-512 subset missing
+    assert picked_isa(v3 - {"fma"}, "x86_64") == "x86-64 (default)"
+    assert picked_isa(None, "aarch64").startswith("default")
 
 
 def test_cli_convert_both_ways_and_check(tmp_path):
@@ -40,8 +53,17 @@ def test_cli_convert_both_ways_and_check(tmp_path):
     assert r.returncode == 0, r.stderr
     ours = onnx.load(tmp_path / "ours.onnx")
     assert ours.graph.node[0].op_type == "RoIAlign"
+    assert "converted 1 node(s)" in r.stdout
     r = cli("convert", str(tmp_path / "ours.onnx"), "--to", "standard", "--in-place")
     assert r.returncode == 0 and onnx.load(tmp_path / "ours.onnx").graph.node[0].op_type == "RoiAlign"
+    assert "converted 1 roi_ops node(s) to standard ops" in r.stdout
+    r = cli("convert", str(tmp_path / "ours.onnx"), "-o", str(tmp_path / "again.onnx"))
+    assert r.returncode == 0  # converting again is fine; a model with nothing to convert says so
+    onnx.save(roi_ops_model(builders.make_roi_pool_node("X", "rois", None, "Y"), [vi("X", F, [1, 2, 4, 4]),
+                                                                                 vi("rois", F, ["K", 5])]),
+              tmp_path / "done.onnx")
+    r = cli("convert", str(tmp_path / "done.onnx"), "-o", str(tmp_path / "same.onnx"))
+    assert r.returncode == 0 and "nothing to convert" in r.stdout
     model, _, _, feeds = make_case.case(as_inputs=True)
     onnx.save(model, tmp_path / "every.onnx")
     np.savez(tmp_path / "inputs.npz", **feeds)

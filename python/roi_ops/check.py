@@ -227,6 +227,9 @@ def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[Output
     from . import make_session
     from .evaluator import make_evaluator
 
+    from .graph import check_roi_ops_nodes
+
+    check_roi_ops_nodes(model)  # misspelt ops and attributes, with the closest name
     options = ort.SessionOptions()
     options.log_severity_level = 4  # fatal only: the exception carries the error
     library = make_session(model, options=options).run(None, feeds)

@@ -55,6 +55,9 @@ def cmd_info(_args) -> int:
     for key in ("compiler", "build_type", "cxx_flags", "cpu_isa", "sanitizers", "onnxruntime_api_version"):
         value = build.get(key, "unknown (no roi_ops_build_info.json next to the library)")
         print(f"{key}: {'none' if value is None else value}")
+    from ._cpu import picked_isa
+
+    print(f"cpu path at load time: {picked_isa()}")
     try:
         cuda_path = get_library_path(cuda=True) if not os.environ.get("ROI_OPS_LIBRARY") else None
     except FileNotFoundError:
@@ -148,7 +151,10 @@ def cmd_convert(args) -> int:
         raise UserError(str(e)) from e
     for w in caught:
         print(f"roi-ops: warning: {w.message}", file=sys.stderr)
+    target = args.model if args.in_place else args.output
     if args.to == "roi_ops":
+        if not (report.fused or report.converted or report.not_fused):
+            print(f"nothing to convert: {args.model} has no RoiAlign, MaxRoiPool or exporter pooler nodes")
         print(f"fused {len(report.fused)} multi-level pooler(s), converted {len(report.converted)} node(s), "
               f"left {len(report.not_fused)} pooler(s) unfused; nodes {len(model.graph.node)} -> "
               f"{len(out.graph.node)}")
@@ -159,7 +165,10 @@ def cmd_convert(args) -> int:
                 print(f"  not fused {line}")
             for line in report.converted:
                 print(f"  converted {line}")
-    target = args.model if args.in_place else args.output
+    else:
+        count = sum(n.domain == "roi_ops" for n in model.graph.node)
+        print(f"converted {count} roi_ops node(s) to standard ops; nodes {len(model.graph.node)} -> "
+              f"{len(out.graph.node)}")
     onnx.save(out, target)
     print(f"wrote {target}")
     return 0
@@ -167,6 +176,7 @@ def cmd_convert(args) -> int:
 
 def cmd_check(args) -> int:
     import numpy as np
+    import onnx
 
     from .check import CheckError, compare, make_inputs
 
@@ -185,7 +195,7 @@ def cmd_check(args) -> int:
         else:
             feeds = make_inputs(model, dims, args.seed)
         results = compare(model, feeds)
-    except CheckError as e:
+    except (CheckError, onnx.checker.ValidationError) as e:
         raise UserError(str(e)) from e
     except UserError:
         raise

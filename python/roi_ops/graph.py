@@ -3,12 +3,14 @@
 ``onnx.checker.check_model(model, full_check=True)`` (``check`` below)."""
 from __future__ import annotations
 
+import difflib
 from typing import Callable, Iterable, Sequence
 
 import onnx
 from onnx import shape_inference
 
 from ._library import DOMAIN
+from .attributes import ATTRIBUTES
 from .builders import add_opset_import
 from .schemas import register_schemas
 
@@ -21,12 +23,39 @@ def check(model: onnx.ModelProto, *, allow_shapeless_io: bool = False) -> None:
     onnxruntime runs) a model that fails only on that is checked by strict shape and type
     inference instead, which still validates every node against its schema."""
     register_schemas()
+    check_roi_ops_nodes(model)
     try:
         onnx.checker.check_model(model, full_check=True)
     except onnx.checker.ValidationError as e:
         if not allow_shapeless_io or "Field 'shape' of 'type' is required" not in str(e):
             raise
         shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+
+
+def check_roi_ops_nodes(model: onnx.ModelProto) -> None:
+    """Every node of the roi_ops domain names an op and attributes the domain has; a misspelling
+    raises ``onnx.checker.ValidationError`` with the closest name. (onnx's checker lets unknown ops
+    of a custom domain pass, and onnxruntime runs a misspelt optional attribute silently: its C API
+    cannot list a node's attributes to the library.)"""
+    for node in model.graph.node:
+        if node.domain != DOMAIN:
+            continue
+        where = f"roi_ops node '{node.name}'" if node.name else "an unnamed roi_ops node"
+        if node.op_type not in ATTRIBUTES:
+            raise onnx.checker.ValidationError(
+                f"{where}: roi_ops has no op {node.op_type!r}{_did_you_mean(node.op_type, ATTRIBUTES)} "
+                f"(ops: {', '.join(ATTRIBUTES)})")
+        known = ATTRIBUTES[node.op_type]
+        for a in node.attribute:
+            if a.name not in known:
+                raise onnx.checker.ValidationError(
+                    f"{node.op_type} ({where}): unknown attribute {a.name!r}{_did_you_mean(a.name, known)} "
+                    f"({node.op_type} takes {', '.join(known)})")
+
+
+def _did_you_mean(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def infer_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
