@@ -107,12 +107,13 @@ def cmd_bench(args) -> int:
         print("roi-ops bench: torch or torchvision is not installed; T1 skipped (pip install 'roi-ops[test]')",
               file=sys.stderr)
     rows = run_all(cases, args.threads, args.warmup, args.repeat, progress=not args.no_progress)
-    head = report.header(args.threads, args.warmup, args.repeat)
-    text = report.table(rows)
+    head = report.header(args.threads, args.warmup, args.repeat, args.quick)
+    text = report.table(rows, args.quick)
     print(head + "\n\n" + text)
     out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
     os.makedirs(out_dir, exist_ok=True)
-    png = report.plot(rows, os.path.join(out_dir, "bench.png"), head.split(";")[0]) if plot else None
+    title = head.split(";")[0].split(". ")[-1]
+    png = report.plot(rows, os.path.join(out_dir, "bench.png"), title, args.quick) if plot else None
     figure = f"\n\n![speed-up per workload]({os.path.basename(png)})" if png else ""
     if args.results:
         command = "roi-ops bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["bench"] \

@@ -11,17 +11,21 @@ from .run import Row
 BEGIN, END = "<!-- roi-ops bench: begin -->", "<!-- roi-ops bench: end -->"
 
 
-def header(threads, warmup: int, repeat: int) -> str:
+QUICK = "quick run: small inputs, a smoke test of the command, not figures"
+
+
+def header(threads, warmup: int, repeat: int, quick: bool = False) -> str:
     import onnxruntime as ort
 
     from .. import __version__
 
-    return (f"onnxruntime {ort.__version__}, roi-ops {__version__}, {platform.machine()}, {os.cpu_count()} logical "
-            f"CPUs; intra-op threads {', '.join(map(str, threads))} (inter-op 1); median of {repeat} runs after "
-            f"{warmup} warm-up runs; speed-up = baseline ms / roi_ops ms.")
+    quick_note = f"{QUICK.capitalize()}. " if quick else ""
+    return (f"{quick_note}onnxruntime {ort.__version__}, roi-ops {__version__}, {platform.machine()}, "
+            f"{os.cpu_count()} logical CPUs; intra-op threads {', '.join(map(str, threads))} (inter-op 1); median of "
+            f"{repeat} runs after {warmup} warm-up runs; speed-up = baseline ms / roi_ops ms.")
 
 
-def table(rows: list[Row]) -> str:
+def table(rows: list[Row], quick: bool = False) -> str:
     lines = ["| workload | op | dtype | threads | roi_ops ms | baseline | baseline ms | speed-up | max abs diff |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -29,12 +33,13 @@ def table(rows: list[Row]) -> str:
         base = f"{r.baseline_ms:.2f}" if r.baseline_ms else "no kernel"
         speed = f"{r.speedup:.2f}x" if r.speedup else "n/a"
         diff = f"{r.max_diff:.1e}" if r.max_diff is not None else ("proxy" if not c.same_numbers else "-")
-        lines.append(f"| {c.workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
+        workload = f"{c.workload} (quick)" if quick else c.workload
+        lines.append(f"| {workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
                      f"| {speed} | {diff} |")
     return "\n".join(lines)
 
 
-def plot(rows: list[Row], path: str, title: str) -> str:
+def plot(rows: list[Row], path: str, title: str, quick: bool = False) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -57,12 +62,17 @@ def plot(rows: list[Row], path: str, title: str) -> str:
                 xs.append(r.speedup)
         bars = ax.barh(ys, xs, height=height, label=f"{t} thread{'s' if t > 1 else ''}")
         ax.bar_label(bars, fmt="%.1fx", fontsize=6, padding=2)
+    for j, lab in enumerate(labels):  # a row with no baseline says why it has no bar
+        if not any(r.speedup for r in rows if label(r) == lab):
+            ax.text(1.05, j + 0.4 - height / 2, "no onnxruntime kernel to compare with", va="center", fontsize=6)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
+    top = max((r.speedup for r in rows if r.speedup), default=2.0)
+    ax.set_xlim(right=top * 1.8)  # room for the bar labels
     ax.set_yticks([j + 0.4 - height / 2 for j in range(len(labels))], labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("speed-up over the onnxruntime baseline (log scale; > 1 is faster)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(f"{QUICK.upper()}\n{title}" if quick else title, fontsize=9, color="darkred" if quick else "black")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -65,9 +65,10 @@ def replace_torchvision_poolers(module: nn.Module) -> nn.Module:
     for name, child in list(module.named_children()):
         if type(child).__name__ == "MultiScaleRoIAlign" and not isinstance(child, MultiScaleRoIAlign):
             d = DEFAULTS.MultiScaleRoIAlign
-            setattr(module, name, MultiScaleRoIAlign(child.featmap_names, child.output_size, child.sampling_ratio,
-                                                     canonical_scale=getattr(child, "canonical_scale", d.canonical_scale),
-                                                     canonical_level=getattr(child, "canonical_level", d.canonical_level)))
+            fused = MultiScaleRoIAlign(child.featmap_names, child.output_size, child.sampling_ratio,
+                                       canonical_scale=getattr(child, "canonical_scale", d.canonical_scale),
+                                       canonical_level=getattr(child, "canonical_level", d.canonical_level))
+            setattr(module, name, fused)
         else:
             replace_torchvision_poolers(child)
     return module
