@@ -13,22 +13,23 @@ from roi_ops import builders
 
 
 @pytest.mark.parametrize("kwargs,needle", [
-    (dict(output_height=0), "output_height must be an int in [1, 65536]"),
-    (dict(output_width=2.0), "output_width must be an int"),
-    (dict(spatial_scale=0), "spatial_scale must be a finite number > 0"),
-    (dict(spatial_scale=float("nan")), "spatial_scale must be a finite number > 0"),
-    (dict(sampling_ratio=-1), "sampling_ratio must be an int in [0, 1024]"),
-    (dict(mode="mean"), "mode must be one of"),
-    (dict(aligned=2), "aligned must be 0 or 1"),
+    (dict(output_height=0), "RoIAlign: attribute 'output_height' must be in [1, 65536]; got 0"),
+    (dict(output_width=2.0), "RoIAlign: attribute 'output_width' must be an int"),
+    (dict(spatial_scale=0), "RoIAlign: attribute 'spatial_scale' must be finite and > 0; got 0"),
+    (dict(spatial_scale=float("nan")), "RoIAlign: attribute 'spatial_scale' must be finite and > 0; got nan"),
+    (dict(sampling_ratio=-1), "RoIAlign: attribute 'sampling_ratio' must be in [0, 1024] (0 = adaptive); got -1"),
+    (dict(mode="mean"), "RoIAlign: attribute 'mode' must be \"avg\", \"max\" or \"onnx_max\"; got \"mean\""),
+    (dict(aligned=2), "RoIAlign: attribute 'aligned' must be 0 or 1; got 2"),
 ])
 def test_roi_align_builder_rejects_bad_values(kwargs, needle):
+    # The library's messages (tests/test_attribute_checks.py compares them with the library's own).
     with pytest.raises(ValueError, match=None) as info:
         builders.make_roi_align_node("X", "rois", "bi", "Y", **kwargs)
     assert needle in str(info.value)
 
 
 def test_roi_pool_builder_rejects_bad_values():
-    with pytest.raises(ValueError, match="spatial_scale"):
+    with pytest.raises(ValueError, match="RoIPool: attribute 'spatial_scale'"):
         builders.make_roi_pool_node("X", "rois", None, "Y", spatial_scale=-1)
 
 

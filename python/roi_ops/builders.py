@@ -1,56 +1,25 @@
-"""Builders for roi_ops nodes and models, with attributes checked against docs/spec.md.
+"""Builders for roi_ops nodes and models, with attributes checked as the library checks them.
 
 Each builder returns a new ``onnx.NodeProto`` in the ``roi_ops`` domain; ``add_opset_import``
-returns a copy of a model that imports the domain. Bad values raise ``ValueError`` naming the
-attribute and what to change.
+returns a copy of a model that imports the domain. Bad values raise ``ValueError`` with the
+library's message (``roi_ops.attribute_checks``).
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import onnx
 from onnx import helper
 
-from .attributes import DEFAULTS
 from ._library import DOMAIN, OPSET_VERSION
-
-MAX_OUTPUT_SIDE = 65536  # the library refuses larger outputs (ops/ort/attributes.h)
-MAX_SAMPLING_RATIO = 1024
-MAX_FEATURE_MAPS = 8  # MultiScaleRoIAlign's limit on every device (ops/math/fpn_levels.h)
-ALIGN_MODES = ("avg", "max", "onnx_max")
+from .attribute_checks import check_attributes
+from .attributes import DEFAULTS
 
 
-def _check_side(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OUTPUT_SIDE:
-        raise ValueError(f"{name} must be an int in [1, {MAX_OUTPUT_SIDE}]; got {value!r}")
-    return value
-
-
-def _check_scale(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"spatial_scale must be a finite number > 0 (feature size / image size); got {value!r}")
-    return float(value)
-
-
-def _check_sampling_ratio(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SAMPLING_RATIO:
-        raise ValueError(
-            f"sampling_ratio must be an int in [0, {MAX_SAMPLING_RATIO}] (0 = adaptive); got {value!r}"
-        )
-    return value
-
-
-def _check_flag(name: str, value: int | bool) -> int:
-    if value not in (0, 1):  # True/False compare equal to 1/0
-        raise ValueError(f"{name} must be 0 or 1 (or a bool); got {value!r}")
-    return int(value)
-
-
-def _bins(output_height: int, output_width: int, spatial_scale: float) -> dict:
-    """The checked output size and scale attributes that every RoI op takes."""
-    return dict(output_height=_check_side("output_height", output_height),
-                output_width=_check_side("output_width", output_width), spatial_scale=_check_scale(spatial_scale))
+def _node(op_type: str, inputs: list[str], output: str, name: str | None, **attrs) -> onnx.NodeProto:
+    """A node of ``op_type`` with its attributes checked as the library checks them."""
+    return helper.make_node(op_type, inputs, [output], name=name, domain=DOMAIN,
+                            **check_attributes(op_type, **attrs))
 
 
 def _roi_inputs(x: str, rois: str, batch_indices: str | None) -> list[str]:
@@ -81,19 +50,9 @@ def make_roi_align_node(
     reproduces ONNX Runtime's ``RoiAlign(mode="max")``. Pass ``batch_indices=None`` with
     rois of shape [K,5] (batch index first).
     """
-    if mode not in ALIGN_MODES:
-        raise ValueError(f"mode must be one of {ALIGN_MODES}; got {mode!r}")
-    return helper.make_node(
-        "RoIAlign",
-        _roi_inputs(x, rois, batch_indices),
-        [output],
-        name=name,
-        domain=DOMAIN,
-        **_bins(output_height, output_width, spatial_scale),
-        sampling_ratio=_check_sampling_ratio(sampling_ratio),
-        mode=mode,
-        aligned=_check_flag("aligned", aligned),
-    )
+    return _node("RoIAlign", _roi_inputs(x, rois, batch_indices), output, name, output_height=output_height,
+                 output_width=output_width, spatial_scale=spatial_scale, sampling_ratio=sampling_ratio, mode=mode,
+                 aligned=aligned)
 
 
 def make_roi_pool_node(
@@ -109,14 +68,8 @@ def make_roi_pool_node(
 ) -> onnx.NodeProto:
     """A ``roi_ops.RoIPool`` node: the numbers of ONNX ``MaxRoiPool`` and
     ``torchvision.ops.roi_pool`` (Fast R-CNN rounding)."""
-    return helper.make_node(
-        "RoIPool",
-        _roi_inputs(x, rois, batch_indices),
-        [output],
-        name=name,
-        domain=DOMAIN,
-        **_bins(output_height, output_width, spatial_scale),
-    )
+    return _node("RoIPool", _roi_inputs(x, rois, batch_indices), output, name, output_height=output_height,
+                 output_width=output_width, spatial_scale=spatial_scale)
 
 
 def make_ps_roi_align_node(
@@ -134,15 +87,8 @@ def make_ps_roi_align_node(
     """A ``roi_ops.PSRoIAlign`` node (R-FCN): X has C_out * output_height * output_width channels;
     output channel c at bin (ph, pw) reads input channel (c * oh + ph) * ow + pw. Equals
     ``torchvision.ops.ps_roi_align`` (half-pixel geometry, no minimum RoI size)."""
-    return helper.make_node(
-        "PSRoIAlign",
-        _roi_inputs(x, rois, batch_indices),
-        [output],
-        name=name,
-        domain=DOMAIN,
-        **_bins(output_height, output_width, spatial_scale),
-        sampling_ratio=_check_sampling_ratio(sampling_ratio),
-    )
+    return _node("PSRoIAlign", _roi_inputs(x, rois, batch_indices), output, name, output_height=output_height,
+                 output_width=output_width, spatial_scale=spatial_scale, sampling_ratio=sampling_ratio)
 
 
 def make_ps_roi_pool_node(
@@ -158,17 +104,8 @@ def make_ps_roi_pool_node(
 ) -> onnx.NodeProto:
     """A ``roi_ops.PSRoIPool`` node (R-FCN): the mean over each bin's window, channels mapped as
     in PSRoIAlign. Equals ``torchvision.ops.ps_roi_pool``."""
-    return helper.make_node(
-        "PSRoIPool",
-        _roi_inputs(x, rois, batch_indices),
-        [output],
-        name=name,
-        domain=DOMAIN,
-        **_bins(output_height, output_width, spatial_scale),
-    )
-
-
-ANGLE_UNITS = ("degrees", "radians")
+    return _node("PSRoIPool", _roi_inputs(x, rois, batch_indices), output, name, output_height=output_height,
+                 output_width=output_width, spatial_scale=spatial_scale)
 
 
 def make_roi_align_rotated_node(
@@ -193,36 +130,9 @@ def make_roi_align_rotated_node(
     ``angle_unit="radians"`` with ``aligned``/``clockwise`` as set equals mmcv
     ``roi_align_rotated``.
     """
-    if angle_unit not in ANGLE_UNITS:
-        raise ValueError(f"angle_unit must be one of {ANGLE_UNITS}; got {angle_unit!r}")
-    return helper.make_node(
-        "RoIAlignRotated",
-        _roi_inputs(x, rois, batch_indices),
-        [output],
-        name=name,
-        domain=DOMAIN,
-        **_bins(output_height, output_width, spatial_scale),
-        sampling_ratio=_check_sampling_ratio(sampling_ratio),
-        aligned=_check_flag("aligned", aligned),
-        clockwise=_check_flag("clockwise", clockwise),
-        angle_unit=angle_unit,
-    )
-
-
-def _check_pyramid(spatial_scales: Sequence[float]) -> list[float]:
-    scales = [_check_scale(s) for s in spatial_scales]
-    if not scales:
-        raise ValueError("spatial_scales needs one scale per feature map, finest first, e.g. [0.25, 0.125]")
-    if len(scales) > MAX_FEATURE_MAPS:
-        raise ValueError(f"spatial_scales has {len(scales)} scales; MultiScaleRoIAlign takes at most "
-                         f"{MAX_FEATURE_MAPS} feature maps")
-    levels = [round(-math.log2(s)) for s in scales]
-    if levels != list(range(levels[0], levels[0] + len(levels))):
-        raise ValueError(
-            f"spatial_scales must be consecutive pyramid levels, finest first, each half the previous "
-            f"(e.g. [0.25, 0.125, 0.0625, 0.03125]); got {list(spatial_scales)}"
-        )
-    return scales
+    return _node("RoIAlignRotated", _roi_inputs(x, rois, batch_indices), output, name, output_height=output_height,
+                 output_width=output_width, spatial_scale=spatial_scale, sampling_ratio=sampling_ratio,
+                 aligned=aligned, clockwise=clockwise, angle_unit=angle_unit)
 
 
 def make_multi_scale_roi_align_node(
@@ -250,33 +160,16 @@ def make_multi_scale_roi_align_node(
     ``eps=1e-8, eps_in_log=1, aligned=1``. mmdetection ``SingleRoIExtractor`` (finest_scale=56):
     ``canonical_scale=56, canonical_level=k_min, eps_in_log=1, aligned=1``.
     """
-    scales = _check_pyramid(spatial_scales)
-    if len(maps) != len(scales):
-        raise ValueError(f"{len(maps)} feature maps but {len(scales)} spatial_scales; give one scale per map")
-    if isinstance(canonical_level, bool) or not isinstance(canonical_level, int) or abs(canonical_level) > 64:
-        raise ValueError(f"canonical_level must be an int in [-64, 64]; got {canonical_level!r}")
-    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps >= 0):
-        raise ValueError(f"eps must be a finite number >= 0; got {eps!r}")
+    attrs = check_attributes("MultiScaleRoIAlign", spatial_scales=list(spatial_scales), output_height=output_height,
+                             output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
+                             canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps,
+                             eps_in_log=eps_in_log)
+    if len(maps) != len(attrs["spatial_scales"]):
+        raise ValueError(f"MultiScaleRoIAlign: {len(maps)} feature maps but {len(attrs['spatial_scales'])} "
+                         "spatial_scales; give one scale per map")
     # The empty name marks the omitted batch_indices when rois [K,5] carry the batch index.
-    return helper.make_node(
-        "MultiScaleRoIAlign",
-        [rois, batch_indices or "", *maps],
-        [output],
-        name=name,
-        domain=DOMAIN,
-        spatial_scales=scales,
-        output_height=_check_side("output_height", output_height),
-        output_width=_check_side("output_width", output_width),
-        sampling_ratio=_check_sampling_ratio(sampling_ratio),
-        aligned=_check_flag("aligned", aligned),
-        canonical_scale=_check_scale(canonical_scale),
-        canonical_level=canonical_level,
-        eps=float(eps),
-        eps_in_log=_check_flag("eps_in_log", eps_in_log),
-    )
-
-
-CROP_METHODS = ("bilinear", "nearest")
+    return helper.make_node("MultiScaleRoIAlign", [rois, batch_indices or "", *maps], [output], name=name,
+                            domain=DOMAIN, **attrs)
 
 
 def make_crop_and_resize_node(
@@ -293,21 +186,8 @@ def make_crop_and_resize_node(
 ) -> onnx.NodeProto:
     """A ``roi_ops.CropAndResize`` node: ``tf.image.crop_and_resize`` on NCHW maps; boxes [K,4]
     are normalised (y1, x1, y2, x2), box_indices [K] int32 or int64."""
-    if method not in CROP_METHODS:
-        raise ValueError(f"method must be one of {CROP_METHODS}; got {method!r}")
-    if isinstance(extrapolation_value, bool) or not isinstance(extrapolation_value, (int, float)):
-        raise ValueError(f"extrapolation_value must be a number; got {extrapolation_value!r}")
-    return helper.make_node(
-        "CropAndResize",
-        [x, boxes, box_indices],
-        [output],
-        name=name,
-        domain=DOMAIN,
-        crop_height=_check_side("crop_height", crop_height),
-        crop_width=_check_side("crop_width", crop_width),
-        method=method,
-        extrapolation_value=float(extrapolation_value),
-    )
+    return _node("CropAndResize", [x, boxes, box_indices], output, name, crop_height=crop_height,
+                 crop_width=crop_width, method=method, extrapolation_value=extrapolation_value)
 
 
 def add_opset_import(model: onnx.ModelProto) -> onnx.ModelProto:
