@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 
 from torch import Tensor
 
+from ..attribute_checks import check_attributes
 from ..attributes import DEFAULTS
 from . import ops
 from .export import custom_translation_table, export, register_torchscript_symbolics
@@ -33,8 +34,9 @@ def roi_align(
     aligned: int = DEFAULTS.RoIAlign.aligned,
 ) -> Tensor:
     """roi_ops RoIAlign; ``aligned=1`` equals torchvision ``roi_align(aligned=True)``."""
-    return ops.roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode,
-                         int(aligned))
+    a = check_attributes("RoIAlign", output_height=output_height, output_width=output_width,
+                         spatial_scale=spatial_scale, sampling_ratio=sampling_ratio, mode=mode, aligned=aligned)
+    return ops.roi_align(x, rois, batch_indices, **a)
 
 
 def roi_pool(
@@ -47,7 +49,9 @@ def roi_pool(
     spatial_scale: float = DEFAULTS.RoIPool.spatial_scale,
 ) -> Tensor:
     """roi_ops RoIPool; equals torchvision ``roi_pool`` and ONNX ``MaxRoiPool``."""
-    return ops.roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
+    a = check_attributes("RoIPool", output_height=output_height, output_width=output_width,
+                         spatial_scale=spatial_scale)
+    return ops.roi_pool(x, rois, batch_indices, **a)
 
 
 def ps_roi_align(
@@ -61,7 +65,9 @@ def ps_roi_align(
     sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
 ) -> Tensor:
     """roi_ops PSRoIAlign; equals torchvision ``ps_roi_align``."""
-    return ops.ps_roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio)
+    a = check_attributes("PSRoIAlign", output_height=output_height, output_width=output_width,
+                         spatial_scale=spatial_scale, sampling_ratio=sampling_ratio)
+    return ops.ps_roi_align(x, rois, batch_indices, **a)
 
 
 def ps_roi_pool(
@@ -74,7 +80,9 @@ def ps_roi_pool(
     spatial_scale: float = DEFAULTS.PSRoIPool.spatial_scale,
 ) -> Tensor:
     """roi_ops PSRoIPool; equals torchvision ``ps_roi_pool``."""
-    return ops.ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
+    a = check_attributes("PSRoIPool", output_height=output_height, output_width=output_width,
+                         spatial_scale=spatial_scale)
+    return ops.ps_roi_pool(x, rois, batch_indices, **a)
 
 
 def roi_align_rotated(
@@ -91,8 +99,10 @@ def roi_align_rotated(
     angle_unit: str = DEFAULTS.RoIAlignRotated.angle_unit,
 ) -> Tensor:
     """roi_ops RoIAlignRotated; defaults equal detectron2 ``ROIAlignRotated``."""
-    return ops.roi_align_rotated(x, rois, batch_indices, output_height, output_width, spatial_scale,
-                                 sampling_ratio, int(aligned), int(clockwise), angle_unit)
+    a = check_attributes("RoIAlignRotated", output_height=output_height, output_width=output_width,
+                         spatial_scale=spatial_scale, sampling_ratio=sampling_ratio, aligned=aligned,
+                         clockwise=clockwise, angle_unit=angle_unit)
+    return ops.roi_align_rotated(x, rois, batch_indices, **a)
 
 
 def multi_scale_roi_align(
@@ -111,9 +121,11 @@ def multi_scale_roi_align(
     eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
 ) -> Tensor:
     """roi_ops MultiScaleRoIAlign; defaults equal torchvision ``MultiScaleRoIAlign``."""
-    return ops.multi_scale_roi_align(rois, batch_indices, list(maps), [float(s) for s in spatial_scales],
-                                     output_height, output_width, sampling_ratio, int(aligned),
-                                     float(canonical_scale), canonical_level, float(eps), int(eps_in_log))
+    a = check_attributes("MultiScaleRoIAlign", spatial_scales=list(spatial_scales), output_height=output_height,
+                         output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
+                         canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps,
+                         eps_in_log=eps_in_log)
+    return ops.multi_scale_roi_align(rois, batch_indices, list(maps), **a)
 
 
 def crop_and_resize(
@@ -127,7 +139,9 @@ def crop_and_resize(
     extrapolation_value: float = DEFAULTS.CropAndResize.extrapolation_value,
 ) -> Tensor:
     """roi_ops CropAndResize; equals ``tf.image.crop_and_resize`` on NCHW maps."""
-    return ops.crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, float(extrapolation_value))
+    a = check_attributes("CropAndResize", crop_height=crop_height, crop_width=crop_width, method=method,
+                         extrapolation_value=extrapolation_value)
+    return ops.crop_and_resize(x, boxes, box_indices, **a)
 
 
 __all__ = ["MultiScaleRoIAlign", "crop_and_resize", "custom_translation_table", "export", "multi_scale_roi_align",

@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 
 from .. import reference
-from .validation import check_batch_indices, check_float
+from .validation import (check_batch_indices, check_crop_inputs, check_float, check_maps, check_ps_channels,
+                         check_roi_inputs)
 
 
 def _array(t: Optional[Tensor]) -> Optional[np.ndarray]:
@@ -22,8 +23,12 @@ def _tensor(y: np.ndarray, like: Tensor) -> Tensor:
     return torch.from_numpy(np.ascontiguousarray(y)).to(device=like.device, dtype=like.dtype)
 
 
-def _run_box_op(op: str, fn: Callable, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], **attrs) -> Tensor:
+def _run_box_op(op: str, fn: Callable, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], *,
+                box_cols: int = 4, **attrs) -> Tensor:
     check_float(op, "X", x)
+    check_roi_inputs(op, x, rois, batch_indices, box_cols)
+    if op.startswith("PS"):
+        check_ps_channels(op, x, attrs["output_height"], attrs["output_width"])
     check_batch_indices(op, rois, batch_indices, x.shape[0])
     return _tensor(fn(_array(x), _array(rois), _array(batch_indices), **attrs), x)
 
@@ -52,7 +57,7 @@ def ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_sca
 
 def roi_align_rotated(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, aligned,
                       clockwise, angle_unit) -> Tensor:
-    return _run_box_op("RoIAlignRotated", reference.roi_align_rotated, x, rois, batch_indices,
+    return _run_box_op("RoIAlignRotated", reference.roi_align_rotated, x, rois, batch_indices, box_cols=5,
                        output_height=output_height, output_width=output_width, spatial_scale=spatial_scale,
                        sampling_ratio=sampling_ratio, aligned=aligned, clockwise=clockwise, angle_unit=angle_unit)
 
@@ -63,6 +68,8 @@ def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: S
     op = "MultiScaleRoIAlign"
     for i, m in enumerate(maps):
         check_float(op, f"X_{i}", m)
+    check_maps(op, maps, len(spatial_scales))
+    check_roi_inputs(op, maps[0], rois, batch_indices, 4, x_name="X_0")
     check_batch_indices(op, rois, batch_indices, maps[0].shape[0])
     y = reference.multi_scale_roi_align(
         _array(rois), _array(batch_indices), *[_array(m) for m in maps], spatial_scales=list(spatial_scales),
@@ -73,6 +80,7 @@ def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: S
 
 def crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value) -> Tensor:
     check_float("CropAndResize", "X", x)
+    check_crop_inputs("CropAndResize", x, boxes, box_indices)
     y = reference.crop_and_resize(_array(x), _array(boxes), _array(box_indices), crop_height=crop_height,
                                   crop_width=crop_width, method=method, extrapolation_value=extrapolation_value)
     return _tensor(y, x)

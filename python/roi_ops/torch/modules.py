@@ -9,6 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 from torch import Tensor, nn
 
+from ..attribute_checks import check_attributes
 from ..attributes import DEFAULTS
 from . import ops
 
@@ -54,9 +55,12 @@ class MultiScaleRoIAlign(nn.Module):
         scales = [_infer_scale(m.shape[-2:], max_hw) for m in maps]
         index = torch.cat([torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device) for i, b in enumerate(boxes)])
         rois = torch.cat([index, torch.cat(boxes)], dim=1)
-        return ops.multi_scale_roi_align(rois, None, maps, scales, self.output_size[0], self.output_size[1],
-                                         self.sampling_ratio, int(self.aligned), float(self.canonical_scale),
-                                         self.canonical_level, float(self.eps), int(self.eps_in_log))
+        a = check_attributes("MultiScaleRoIAlign", spatial_scales=scales, output_height=self.output_size[0],
+                             output_width=self.output_size[1],
+                             sampling_ratio=max(int(self.sampling_ratio), 0),  # torchvision: <= 0 is adaptive
+                             aligned=int(self.aligned), canonical_scale=self.canonical_scale,
+                             canonical_level=self.canonical_level, eps=self.eps, eps_in_log=int(self.eps_in_log))
+        return ops.multi_scale_roi_align(rois, None, maps, **a)
 
 
 def replace_torchvision_poolers(module: nn.Module) -> nn.Module:
