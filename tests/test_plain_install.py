@@ -14,21 +14,21 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EXTRAS = "onnxruntime_extensions,PIL,tqdm,matplotlib,torch,torchvision,onnxscript"
+EXTRAS = "onnxruntime_extensions,PIL,tqdm,matplotlib,torch,torchvision,onnxscript,ray"
 
 
 PLAIN_PYTHON = os.environ.get("ROI_OPS_PLAIN_PYTHON")
 
 
-def cli(tmp_path, *args, blocked: str = EXTRAS):
+def cli(tmp_path, *args, blocked: str = EXTRAS, module: str = "roi_ops.cli"):
     if PLAIN_PYTHON:  # the fresh venv: its own package and library, nothing of this checkout
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ROI_OPS_LIBRARY", "LD_PRELOAD")}
-        return subprocess.run([PLAIN_PYTHON, "-m", "roi_ops.cli", *args], cwd=tmp_path, env=env, capture_output=True,
+        return subprocess.run([PLAIN_PYTHON, "-m", module, *args], cwd=tmp_path, env=env, capture_output=True,
                               text=True, timeout=600)
     env = dict(os.environ, ROI_OPS_TEST_BLOCK=blocked,
                PYTHONPATH=os.pathsep.join([os.path.join(HERE, "plain_install")] +
                                           [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    return subprocess.run([sys.executable, "-m", "roi_ops.cli", *args], cwd=tmp_path, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=600)
 
 
@@ -47,6 +47,11 @@ def test_the_blocker_hides_the_extras(tmp_path):
 def test_subcommands_that_need_an_extra_name_it_in_one_line(tmp_path, args, needle):
     r = cli(tmp_path, *args)
     assert r.returncode == 1 and needle in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+
+
+def test_ray_detect_names_its_extra_in_one_line(tmp_path):
+    r = cli(tmp_path, str(tmp_path), module="roi_ops.ray_detect")
+    assert r.returncode == 1 and "pip install 'roi-ops[ray]'" in r.stderr and r.stderr.strip().count("\n") == 0
 
 
 def test_info_and_version_work_without_extras(tmp_path):

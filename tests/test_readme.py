@@ -23,6 +23,8 @@ NOT_RUN = {
                                                                        "tests/test_cuda_build.py builds with given headers",
     "Ort::Env env;": "C++: tests/test_cpp_host.py builds and runs a C++ host that loads the library this way",
     'name: "detector"': "Triton's config.pbtxt: tests/test_readme.py::test_triton_config_parses parses it",
+    "python -m roi_ops.ray_detect /shared/images -o detections.json --workers 16 --address auto":
+        "needs a multi-node Ray cluster: tests/test_ray_detect.py runs roi_ops.ray_detect on a local one",
 }
 
 

@@ -103,13 +103,23 @@ def make_session(
     intra_op_num_threads: int | None = None,
     options: "onnxruntime.SessionOptions | None" = None,
 ) -> "onnxruntime.InferenceSession":
-    """An ``onnxruntime.InferenceSession`` for ``model`` with the roi-ops ops available."""
+    """An ``onnxruntime.InferenceSession`` for ``model`` with the roi-ops ops available.
+
+    A roi_ops node with a misspelt op or attribute name is refused first, naming the closest
+    name (``graph.check_roi_ops_nodes``): onnxruntime would run a misspelt optional attribute
+    with its default, silently, as its C API cannot show a node's attribute names to the library."""
+    import onnx
     import onnxruntime as ort
 
+    from .graph import check_roi_ops_nodes
+
+    if isinstance(model, os.PathLike):
+        model = os.fspath(model)
+    proto = model if hasattr(model, "SerializeToString") else (
+        onnx.load_model_from_string(model) if isinstance(model, bytes) else onnx.load(model, load_external_data=False))
+    check_roi_ops_nodes(proto)
     if hasattr(model, "SerializeToString"):
         model = model.SerializeToString()
-    elif isinstance(model, os.PathLike):
-        model = os.fspath(model)
     so = options if options is not None else ort.SessionOptions()
     if intra_op_num_threads is not None:
         so.intra_op_num_threads = intra_op_num_threads

@@ -1,0 +1,101 @@
+"""Detector inference over a folder of images on Ray Data: the demo's end-to-end model (encoded
+image bytes → onnxruntime-extensions pre-processing → detector with roi_ops → NMS → detections)
+runs in a pool of Ray actors; each actor registers the roi_ops library and onnxruntime-extensions'
+once and keeps one session, and Ray Data spreads the files over them.
+
+One machine: Ray starts a local cluster. Many machines: install roi-ops[ray] on every node, start
+Ray there (``ray start --head`` on one, ``ray start --address=HEAD_IP:6379`` on the others), put
+the images where every node can read them (a shared file system, or an ``s3://`` / ``gs://`` path,
+which Ray Data reads directly), and run on any node with ``--address auto``; the actors then spread
+over the nodes' CPUs::
+
+    python -m roi_ops.ray_detect IMAGES -o detections.json --workers 8 --address auto
+
+Needs the ``ray`` extra: ``pip install 'roi-ops[ray]'``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+
+class Detector:
+    """A Ray Data actor: one onnxruntime session of the end-to-end model, the roi_ops and
+    onnxruntime-extensions libraries registered in it."""
+
+    def __init__(self, model: bytes, threads: int = 1):
+        import onnxruntime as ort
+
+        from .extensions import session_options_with_extensions
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(model, session_options_with_extensions(options, with_roi_ops=True),
+                                            providers=["CPUExecutionProvider"])
+
+    def __call__(self, batch: dict) -> dict:
+        detections = []
+        for data in batch["bytes"]:
+            _, found, _ = self.session.run(None, {"image_bytes": np.frombuffer(data, np.uint8)})
+            detections.append(json.dumps(found.astype(float).tolist()))  # [n, 6]: cx, cy, w, h, score, class
+        return {"path": batch["path"], "detections": np.array(detections, dtype=object)}
+
+
+def end_to_end_model(models_dir: str | None = None) -> bytes:
+    """The demo detector wrapped in onnxruntime-extensions' pre- and post-processing."""
+    import onnx
+
+    from ._library import package_folder
+    from .demo import DETECTOR
+    from .pipeline import add_pre_post_processing
+
+    folder = models_dir or package_folder("models") or "models"
+    return add_pre_post_processing(onnx.load(os.path.join(folder, f"{DETECTOR}.onnx"))).SerializeToString()
+
+
+def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size: int = 4,
+                  address: str | None = None, models_dir: str | None = None) -> dict[str, np.ndarray]:
+    """Detections [n, 6] (cx, cy, w, h in the image's pixels, score, class) of every file in
+    ``images``, by path. Starts (or joins, with ``address``) a Ray cluster if none is running."""
+    import ray
+
+    if not ray.is_initialized():
+        # A local cluster gets a CPU slot per actor thread plus one for reading files: Ray Data
+        # holds back the reads while the actors take every slot, and would wait forever.
+        local = {} if address else {"num_cpus": max(os.cpu_count() or 1, workers * threads + 1)}
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
+    dataset = ray.data.read_binary_files(images, include_paths=True, num_cpus=0.1)
+    rows = dataset.map_batches(Detector, fn_constructor_args=(end_to_end_model(models_dir), threads),
+                               batch_size=batch_size, concurrency=workers, num_cpus=threads).take_all()
+    return {r["path"]: np.array(json.loads(r["detections"]), np.float32).reshape(-1, 6) for r in rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ._extras import missing
+
+    parser = argparse.ArgumentParser(prog="python -m roi_ops.ray_detect", description=__doc__.split("\n\n")[0])
+    parser.add_argument("images", help="folder (or Ray Data path, e.g. s3://bucket/images) of PNG/JPEG files")
+    parser.add_argument("-o", "--output", default="detections.json", help="JSON file: path -> detections")
+    parser.add_argument("--workers", type=int, default=2, help="detector actors (one session each)")
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads per actor")
+    parser.add_argument("--address", help="Ray cluster to join ('auto': the one this node belongs to)")
+    args = parser.parse_args(argv)
+    absent = missing("ray", "onnxruntime_extensions")
+    if absent:
+        print(f"roi-ops: error: ray_detect needs {', '.join(absent)}: pip install 'roi-ops[ray]'", file=sys.stderr)
+        return 1
+    found = detect_folder(args.images, workers=args.workers, threads=args.threads, address=args.address)
+    with open(args.output, "w") as f:
+        json.dump({path: d.tolist() for path, d in found.items()}, f)
+    print(f"wrote detections of {len(found)} images to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
