@@ -30,7 +30,6 @@ def _signatures(op: str):
     yield f"reference.{name}", getattr(reference, name)
     if op == "MultiScaleRoIAlign":
         yield "reference.fpn_levels", reference.fpn_levels
-        yield "standard_models.multi_scale_roi_align_nodes", standard_models.multi_scale_roi_align_nodes
     if op == "PSRoIAlign":
         yield "standard_models.ps_roi_align_nodes", standard_models.ps_roi_align_nodes
     try:

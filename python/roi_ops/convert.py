@@ -204,11 +204,9 @@ def _to_standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[on
             sampling_ratio=int(a.get("sampling_ratio", 0)))
     if node.op_type == "MultiScaleRoIAlign":
         rois, bi = _batch_inputs(e, node, node.input[0], node.input[1] if len(node.input) > 1 else None)
-        keys = ("output_height", "output_width", "sampling_ratio", "aligned", "canonical_scale", "canonical_level",
-                "eps", "eps_in_log")
         return e.nodes + multi_scale_roi_align_nodes(
             rois, bi, list(node.input[2:]), node.output[0], prefix=prefix + "msra_",
-            spatial_scales=[float(s) for s in a["spatial_scales"]], **{k: a[k] for k in keys if k in a})
+            **{**a, "spatial_scales": [float(s) for s in a["spatial_scales"]]})
     raise ConversionError(f"{label}: {node.op_type} has no equivalent in standard ONNX ops that keeps the numbers "
                           f"(docs/spec.md); keep it as a roi_ops node and register the library")
 

@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from .attributes import DEFAULTS
+from .attributes import DEFAULTS, defaults
 
 _DTYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 
@@ -56,24 +56,14 @@ def split_batch_column(e: NodeEmitter, rois: str) -> tuple[str, str]:
     return boxes, batch
 
 
-def multi_scale_roi_align_nodes(
-    rois: str,
-    batch_indices: str,
-    maps: Sequence[str],
-    output: str,
-    *,
-    prefix: str,
-    spatial_scales: Sequence[float],
-    output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
-    output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
-    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
-    aligned: int = DEFAULTS.MultiScaleRoIAlign.aligned,
-    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
-    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
-    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
-    eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
-) -> list[onnx.NodeProto]:
-    """Nodes computing MultiScaleRoIAlign(rois [K,4], batch_indices, *maps) into `output`."""
+def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[str], output: str, *, prefix: str,
+                                **attributes) -> list[onnx.NodeProto]:
+    """Nodes computing MultiScaleRoIAlign(rois [K,4], batch_indices, *maps) into `output`;
+    ``attributes`` are the op's (``spatial_scales`` required, the rest default as the op's)."""
+    a = {**defaults("MultiScaleRoIAlign"), **attributes}
+    spatial_scales, canonical_scale, canonical_level = a["spatial_scales"], a["canonical_scale"], a["canonical_level"]
+    eps, eps_in_log, aligned, sampling_ratio = a["eps"], a["eps_in_log"], a["aligned"], a["sampling_ratio"]
+    output_height, output_width = a["output_height"], a["output_width"]
     e = NodeEmitter(prefix)
     k_min = round(-math.log2(spatial_scales[0]))
     k_max = round(-math.log2(spatial_scales[-1]))
@@ -109,18 +99,11 @@ def multi_scale_roi_align_nodes(
     return e.nodes
 
 
-def ps_roi_align_nodes(
-    x: str,
-    rois: str,
-    batch_indices: str,
-    output: str,
-    *,
-    prefix: str,
-    output_height: int = DEFAULTS.PSRoIAlign.output_height,
-    output_width: int = DEFAULTS.PSRoIAlign.output_width,
-    spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
-    sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
-) -> list[onnx.NodeProto]:
+def ps_roi_align_nodes(x: str, rois: str, batch_indices: str, output: str, *, prefix: str,
+                       output_height: int = DEFAULTS.PSRoIAlign.output_height,
+                       output_width: int = DEFAULTS.PSRoIAlign.output_width,
+                       spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
+                       sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio) -> list[onnx.NodeProto]:
     """Nodes computing PSRoIAlign: RoiAlign (half_pixel) of every channel at every bin, then a
     Gather that keeps channel (c*oh + ph)*ow + pw at bin (ph, pw)."""
     e = NodeEmitter(prefix)

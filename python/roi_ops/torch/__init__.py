@@ -16,88 +16,59 @@ from torch import Tensor
 
 from ..attribute_checks import check_attributes
 from ..attributes import DEFAULTS
+
+_ROTATED, _LEVELS = DEFAULTS.RoIAlignRotated, DEFAULTS.MultiScaleRoIAlign
 from . import ops
 from .export import custom_translation_table, export, register_torchscript_symbolics
 from .modules import MultiScaleRoIAlign, replace_torchvision_poolers
 
 
-def roi_align(
-    x: Tensor,
-    rois: Tensor,
-    batch_indices: Optional[Tensor] = None,
-    *,
-    output_height: int = DEFAULTS.RoIAlign.output_height,
-    output_width: int = DEFAULTS.RoIAlign.output_width,
-    spatial_scale: float = DEFAULTS.RoIAlign.spatial_scale,
-    sampling_ratio: int = DEFAULTS.RoIAlign.sampling_ratio,
-    mode: str = DEFAULTS.RoIAlign.mode,
-    aligned: int = DEFAULTS.RoIAlign.aligned,
-) -> Tensor:
+def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *,
+              output_height: int = DEFAULTS.RoIAlign.output_height, output_width: int = DEFAULTS.RoIAlign.output_width,
+              spatial_scale: float = DEFAULTS.RoIAlign.spatial_scale,
+              sampling_ratio: int = DEFAULTS.RoIAlign.sampling_ratio, mode: str = DEFAULTS.RoIAlign.mode,
+              aligned: int = DEFAULTS.RoIAlign.aligned) -> Tensor:
     """roi_ops RoIAlign; ``aligned=1`` equals torchvision ``roi_align(aligned=True)``."""
     a = check_attributes("RoIAlign", output_height=output_height, output_width=output_width,
                          spatial_scale=spatial_scale, sampling_ratio=sampling_ratio, mode=mode, aligned=aligned)
     return ops.roi_align(x, rois, batch_indices, **a)
 
 
-def roi_pool(
-    x: Tensor,
-    rois: Tensor,
-    batch_indices: Optional[Tensor] = None,
-    *,
-    output_height: int = DEFAULTS.RoIPool.output_height,
-    output_width: int = DEFAULTS.RoIPool.output_width,
-    spatial_scale: float = DEFAULTS.RoIPool.spatial_scale,
-) -> Tensor:
+def roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *,
+             output_height: int = DEFAULTS.RoIPool.output_height, output_width: int = DEFAULTS.RoIPool.output_width,
+             spatial_scale: float = DEFAULTS.RoIPool.spatial_scale) -> Tensor:
     """roi_ops RoIPool; equals torchvision ``roi_pool`` and ONNX ``MaxRoiPool``."""
     a = check_attributes("RoIPool", output_height=output_height, output_width=output_width,
                          spatial_scale=spatial_scale)
     return ops.roi_pool(x, rois, batch_indices, **a)
 
 
-def ps_roi_align(
-    x: Tensor,
-    rois: Tensor,
-    batch_indices: Optional[Tensor] = None,
-    *,
-    output_height: int = DEFAULTS.PSRoIAlign.output_height,
-    output_width: int = DEFAULTS.PSRoIAlign.output_width,
-    spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
-    sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio,
-) -> Tensor:
+def ps_roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *,
+                 output_height: int = DEFAULTS.PSRoIAlign.output_height,
+                 output_width: int = DEFAULTS.PSRoIAlign.output_width,
+                 spatial_scale: float = DEFAULTS.PSRoIAlign.spatial_scale,
+                 sampling_ratio: int = DEFAULTS.PSRoIAlign.sampling_ratio) -> Tensor:
     """roi_ops PSRoIAlign; equals torchvision ``ps_roi_align``."""
     a = check_attributes("PSRoIAlign", output_height=output_height, output_width=output_width,
                          spatial_scale=spatial_scale, sampling_ratio=sampling_ratio)
     return ops.ps_roi_align(x, rois, batch_indices, **a)
 
 
-def ps_roi_pool(
-    x: Tensor,
-    rois: Tensor,
-    batch_indices: Optional[Tensor] = None,
-    *,
-    output_height: int = DEFAULTS.PSRoIPool.output_height,
-    output_width: int = DEFAULTS.PSRoIPool.output_width,
-    spatial_scale: float = DEFAULTS.PSRoIPool.spatial_scale,
-) -> Tensor:
+def ps_roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *,
+                output_height: int = DEFAULTS.PSRoIPool.output_height,
+                output_width: int = DEFAULTS.PSRoIPool.output_width,
+                spatial_scale: float = DEFAULTS.PSRoIPool.spatial_scale) -> Tensor:
     """roi_ops PSRoIPool; equals torchvision ``ps_roi_pool``."""
     a = check_attributes("PSRoIPool", output_height=output_height, output_width=output_width,
                          spatial_scale=spatial_scale)
     return ops.ps_roi_pool(x, rois, batch_indices, **a)
 
 
-def roi_align_rotated(
-    x: Tensor,
-    rois: Tensor,
-    batch_indices: Optional[Tensor] = None,
-    *,
-    output_height: int = DEFAULTS.RoIAlignRotated.output_height,
-    output_width: int = DEFAULTS.RoIAlignRotated.output_width,
-    spatial_scale: float = DEFAULTS.RoIAlignRotated.spatial_scale,
-    sampling_ratio: int = DEFAULTS.RoIAlignRotated.sampling_ratio,
-    aligned: int = DEFAULTS.RoIAlignRotated.aligned,
-    clockwise: int = DEFAULTS.RoIAlignRotated.clockwise,
-    angle_unit: str = DEFAULTS.RoIAlignRotated.angle_unit,
-) -> Tensor:
+def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] = None, *,
+                      output_height: int = _ROTATED.output_height, output_width: int = _ROTATED.output_width,
+                      spatial_scale: float = _ROTATED.spatial_scale, sampling_ratio: int = _ROTATED.sampling_ratio,
+                      aligned: int = _ROTATED.aligned, clockwise: int = _ROTATED.clockwise,
+                      angle_unit: str = _ROTATED.angle_unit) -> Tensor:
     """roi_ops RoIAlignRotated; defaults equal detectron2 ``ROIAlignRotated``."""
     a = check_attributes("RoIAlignRotated", output_height=output_height, output_width=output_width,
                          spatial_scale=spatial_scale, sampling_ratio=sampling_ratio, aligned=aligned,
@@ -105,21 +76,12 @@ def roi_align_rotated(
     return ops.roi_align_rotated(x, rois, batch_indices, **a)
 
 
-def multi_scale_roi_align(
-    rois: Tensor,
-    batch_indices: Optional[Tensor],
-    maps: Sequence[Tensor],
-    *,
-    spatial_scales: Sequence[float],
-    output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
-    output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
-    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
-    aligned: int = DEFAULTS.MultiScaleRoIAlign.aligned,
-    canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
-    canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
-    eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
-    eps_in_log: int = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
-) -> Tensor:
+def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor], *,
+                          spatial_scales: Sequence[float], output_height: int = _LEVELS.output_height,
+                          output_width: int = _LEVELS.output_width, sampling_ratio: int = _LEVELS.sampling_ratio,
+                          aligned: int = _LEVELS.aligned, canonical_scale: float = _LEVELS.canonical_scale,
+                          canonical_level: int = _LEVELS.canonical_level, eps: float = _LEVELS.eps,
+                          eps_in_log: int = _LEVELS.eps_in_log) -> Tensor:
     """roi_ops MultiScaleRoIAlign; defaults equal torchvision ``MultiScaleRoIAlign``."""
     a = check_attributes("MultiScaleRoIAlign", spatial_scales=list(spatial_scales), output_height=output_height,
                          output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
@@ -128,16 +90,9 @@ def multi_scale_roi_align(
     return ops.multi_scale_roi_align(rois, batch_indices, list(maps), **a)
 
 
-def crop_and_resize(
-    x: Tensor,
-    boxes: Tensor,
-    box_indices: Tensor,
-    *,
-    crop_height: int,
-    crop_width: int,
-    method: str = DEFAULTS.CropAndResize.method,
-    extrapolation_value: float = DEFAULTS.CropAndResize.extrapolation_value,
-) -> Tensor:
+def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, *, crop_height: int, crop_width: int,
+                    method: str = DEFAULTS.CropAndResize.method,
+                    extrapolation_value: float = DEFAULTS.CropAndResize.extrapolation_value) -> Tensor:
     """roi_ops CropAndResize; equals ``tf.image.crop_and_resize`` on NCHW maps."""
     a = check_attributes("CropAndResize", crop_height=crop_height, crop_width=crop_width, method=method,
                          extrapolation_value=extrapolation_value)

@@ -27,18 +27,11 @@ class MultiScaleRoIAlign(nn.Module):
     level assignment and RoIAlign run in one roi_ops op. ``aligned``, ``eps`` and ``eps_in_log``
     give detectron2's and mmdetection's conventions (docs/spec.md)."""
 
-    def __init__(
-        self,
-        featmap_names: List[str],
-        output_size,
-        sampling_ratio: int,
-        *,
-        canonical_scale: int = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
-        canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
-        aligned: bool = DEFAULTS.MultiScaleRoIAlign.aligned,
-        eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
-        eps_in_log: bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
-    ):
+    def __init__(self, featmap_names: List[str], output_size, sampling_ratio: int, *,
+                 canonical_scale: int = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
+                 canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
+                 aligned: bool = DEFAULTS.MultiScaleRoIAlign.aligned, eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
+                 eps_in_log: bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log):
         super().__init__()
         self.featmap_names = list(featmap_names)
         self.output_size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
