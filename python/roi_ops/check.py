@@ -113,7 +113,6 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
             axes = [None] * len(names)
         return [size(d, names[i] if i < len(names) else "C", (fixed or {}).get(i)) for i, d in enumerate(axes)]
 
-    by_name = {v.name: v for v in inputs}
     feeds: dict[str, np.ndarray] = {}
     # Maps first: RoIs are placed inside the image the maps cover.
     for v in inputs:
@@ -146,7 +145,7 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
             continue
         maps = [feeds[m] if m in feeds else None for m in role.maps]
         n = maps[0].shape[0] if maps and maps[0] is not None else size(None, "N")
-        k_fixed = _k_from_partner(role, by_name, feeds)
+        k_fixed = _k_from_partner(role, feeds)
         if role.kind in ("batch_indices", "box_indices"):
             (k,) = shape_of(v, role, {0: k_fixed} if k_fixed is not None else None)
             feeds[v.name] = rng.integers(0, max(n, 1), k).astype(dtype)
@@ -168,13 +167,10 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
     return feeds
 
 
-def _k_from_partner(role, by_name, feeds) -> int | None:
+def _k_from_partner(role, feeds) -> int | None:
     """K of an input whose partner (rois <-> batch indices) already has values."""
     ins = list(role.node.input)
-    if role.node.op_type == "MultiScaleRoIAlign":
-        pair = ins[0:2]
-    else:
-        pair = ins[1:3]
+    pair = ins[0:2] if role.node.op_type == "MultiScaleRoIAlign" else ins[1:3]
     for name in pair:
         if name and name in feeds:
             return feeds[name].shape[0]
@@ -227,9 +223,7 @@ def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[Output
     from . import make_session
     from .evaluator import make_evaluator
 
-    from .graph import check_roi_ops_nodes
-
-    check_roi_ops_nodes(model)  # misspelt ops and attributes, with the closest name
+    # make_session refuses misspelt roi_ops ops and attributes first, naming the closest name.
     options = ort.SessionOptions()
     options.log_severity_level = 4  # fatal only: the exception carries the error
     library = make_session(model, options=options).run(None, feeds)

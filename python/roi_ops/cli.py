@@ -201,7 +201,7 @@ def cmd_check(args) -> int:
     except UserError:
         raise
     except Exception as e:  # noqa: BLE001 - onnxruntime and onnx errors name the problem
-        raise UserError(f"running {args.model}: {_last_line(e)}") from e
+        raise UserError(f"running {args.model}: {_one_line(e)}") from e
     for r in results:
         print(f"{r.name}: shape {list(r.shape)}, largest |library - reference| = {r.largest:.3g} "
               f"(tolerance {r.tolerance:.3g})" + (f", {r.nan_mismatches} NaN mismatches" if r.nan_mismatches else ""))
@@ -213,7 +213,7 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _last_line(e: Exception) -> str:
+def _one_line(e: Exception) -> str:
     """onnxruntime's message in one line, without its boilerplate (error code, 'Non-zero status
     code returned while running ...')."""
     import re

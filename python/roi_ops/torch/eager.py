@@ -24,10 +24,10 @@ def _tensor(y: np.ndarray, like: Tensor) -> Tensor:
 
 
 def _run_box_op(op: str, fn: Callable, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], *,
-                box_cols: int = 4, **attrs) -> Tensor:
+                box_cols: int = 4, position_sensitive: bool = False, **attrs) -> Tensor:
     check_float(op, "X", x)
     check_roi_inputs(op, x, rois, batch_indices, box_cols)
-    if op.startswith("PS"):
+    if position_sensitive:
         check_ps_channels(op, x, attrs["output_height"], attrs["output_width"])
     check_batch_indices(op, rois, batch_indices, x.shape[0])
     return _tensor(fn(_array(x), _array(rois), _array(batch_indices), **attrs), x)
@@ -46,12 +46,14 @@ def roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
 
 
 def ps_roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio) -> Tensor:
-    return _run_box_op("PSRoIAlign", reference.ps_roi_align, x, rois, batch_indices, output_height=output_height,
+    return _run_box_op("PSRoIAlign", reference.ps_roi_align, x, rois, batch_indices, position_sensitive=True,
+                       output_height=output_height,
                        output_width=output_width, spatial_scale=spatial_scale, sampling_ratio=sampling_ratio)
 
 
 def ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale) -> Tensor:
-    return _run_box_op("PSRoIPool", reference.ps_roi_pool, x, rois, batch_indices, output_height=output_height,
+    return _run_box_op("PSRoIPool", reference.ps_roi_pool, x, rois, batch_indices, position_sensitive=True,
+                       output_height=output_height,
                        output_width=output_width, spatial_scale=spatial_scale)
 
 
