@@ -77,12 +77,15 @@ def run_op(op: str, X, rois, batch_indices=None, *, threads: int = 1, provider: 
     return run_model(model, feeds, threads=threads, provider=provider)
 
 
-def run_multi_scale(maps, rois, batch_indices=None, *, threads: int = 1, **attrs) -> np.ndarray:
-    """Runs roi_ops.MultiScaleRoIAlign over `maps` (finest first)."""
+def run_multi_scale(maps, rois, batch_indices=None, *, threads: int = 1, rotated: bool = False,
+                    **attrs) -> np.ndarray:
+    """Runs roi_ops.MultiScaleRoIAlign (MultiScaleRoIAlignRotated if `rotated`) over `maps`
+    (finest first)."""
     t = ONNX_TYPE[np.dtype(maps[0].dtype)]
     names = [f"X_{i}" for i in range(len(maps))]
     bi = "batch_indices" if batch_indices is not None else None
-    node = builders.make_multi_scale_roi_align_node("rois", bi, names, "Y", **attrs)
+    make = builders.make_multi_scale_roi_align_rotated_node if rotated else builders.make_multi_scale_roi_align_node
+    node = make("rois", bi, names, "Y", **attrs)
     inputs = [helper.make_tensor_value_info("rois", t, None)]
     if bi:
         inputs.append(helper.make_tensor_value_info("batch_indices", TensorProto.INT64, None))

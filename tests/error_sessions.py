@@ -25,10 +25,9 @@ def session(op, attrs, x_type=F, rois_type=F, with_bi=True):
     return roi_ops.make_session(m)
 
 
-def multi_scale_session(attrs, maps=2, rois_type=F, with_bi=True):
+def multi_scale_session(attrs, maps=2, rois_type=F, with_bi=True, op="MultiScaleRoIAlign"):
     names = [f"X_{i}" for i in range(maps)]
-    node = helper.make_node("MultiScaleRoIAlign", ["rois", "bi" if with_bi else "", *names], ["Y"], domain="roi_ops",
-                            **attrs)
+    node = helper.make_node(op, ["rois", "bi" if with_bi else "", *names], ["Y"], domain="roi_ops", **attrs)
     ins = [helper.make_tensor_value_info("rois", rois_type, None)]
     if with_bi:
         ins.append(helper.make_tensor_value_info("bi", TensorProto.INT64, None))

@@ -21,7 +21,11 @@ CASES = [
     ("RoIAlign", {"aligned": 2}), ("PSRoIAlign", {"sampling_ratio": -1}),
     ("RoIAlignRotated", {"angle_unit": "gradians"}), ("RoIAlignRotated", {"clockwise": 3}),
     ("RoIAlignRotated", {"aligned": -1}),
-    ("MultiScaleRoIAlign", {}), ("MultiScaleRoIAlign", {"spatial_scales": [0.25, 0.0625]}),
+    ("MultiScaleRoIAlign", {}), ("MultiScaleRoIAlign", {"spatial_scales": [0.25, 0.25]}),
+    ("MultiScaleRoIAlign", {**SCALES, "mode": "maximum"}), ("MultiScaleRoIAlign", {**SCALES, "roi_scale_factor": 0.0}),
+    ("MultiScaleRoIAlignRotated", {}), ("MultiScaleRoIAlignRotated", {"spatial_scales": [0.125, 0.25]}),
+    ("MultiScaleRoIAlignRotated", {**SCALES, "angle_unit": "turns"}),
+    ("MultiScaleRoIAlignRotated", {**SCALES, "roi_scale_factor": -2.0}),
     ("MultiScaleRoIAlign", {"spatial_scales": [0.125, 0.25]}), ("MultiScaleRoIAlign", {"spatial_scales": [0.25, -0.125]}),
     ("MultiScaleRoIAlign", {"spatial_scales": [2.0 ** -i for i in range(9)]}),
     ("MultiScaleRoIAlign", {**SCALES, "canonical_scale": 0.0}), ("MultiScaleRoIAlign", {**SCALES, "eps": -1.0}),
@@ -34,6 +38,8 @@ CASES = [
 
 def _library_message(op, attrs) -> str:
     make = {"MultiScaleRoIAlign": lambda: multi_scale_session(attrs),
+            "MultiScaleRoIAlignRotated": lambda: multi_scale_session(attrs, maps=len(attrs.get("spatial_scales", [1])),
+                                                                     op=op),
             "CropAndResize": lambda: crop_session(attrs)}.get(op, lambda: session(op, attrs))
     with pytest.raises(Exception) as info:
         make()

@@ -21,7 +21,7 @@ from roi_ops.schemas import register_schemas
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "ops.md"
 SNAKE = {"RoIAlign": "roi_align", "RoIPool": "roi_pool", "PSRoIAlign": "ps_roi_align", "PSRoIPool": "ps_roi_pool",
          "RoIAlignRotated": "roi_align_rotated", "MultiScaleRoIAlign": "multi_scale_roi_align",
-         "CropAndResize": "crop_and_resize"}
+         "MultiScaleRoIAlignRotated": "multi_scale_roi_align_rotated", "CropAndResize": "crop_and_resize"}
 
 
 def _signatures(op: str):
@@ -120,12 +120,15 @@ CROPS = np.array([[0.1, 0.2, 0.8, 0.7], [0.0, 0.0, 1.0, 1.0]], np.float32)
 
 def _case(op: str):
     """(node inputs, feeds, required attributes) for a node of ``op``."""
-    if op == "MultiScaleRoIAlign":
+    if op.startswith("MultiScaleRoIAlign"):
         # Image 160 x 160; boxes of side ~30 and ~110 go to X_0, ~140 to X_1 (224 * 2^-1.x).
         maps = {"X_0": rng.standard_normal((2, 4, 40, 40)).astype(np.float32),
                 "X_1": rng.standard_normal((2, 4, 20, 20)).astype(np.float32)}
         rois = np.array([[0, 10, 10, 40, 40], [1, 5, 8, 150, 140], [0, 0, 0, 120, 100], [1, 20, 30, 160, 160]],
                         np.float32)
+        if op == "MultiScaleRoIAlignRotated":  # the same boxes as (cx, cy, w, h, angle)
+            rois = np.concatenate([rois[:, :1], (rois[:, 1:3] + rois[:, 3:5]) / 2, rois[:, 3:5] - rois[:, 1:3],
+                                   np.array([[20.0], [-35.0], [90.0], [0.0]], np.float32)], 1)
         return ["rois", "", "X_0", "X_1"], dict(rois=rois, **maps), {"spatial_scales": [0.25, 0.125]}
     if op == "CropAndResize":
         return ["X", "boxes", "box_indices"], dict(X=X, boxes=CROPS, box_indices=np.array([1, 0], np.int64)), \

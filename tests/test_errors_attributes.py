@@ -48,8 +48,10 @@ def test_bad_rotated_attributes(attr, value, needle):
 
 @pytest.mark.parametrize("attrs,needle", [
     ({}, "attribute 'spatial_scales' is required"),
-    ({"spatial_scales": [0.25, 0.0625]}, "must hold consecutive pyramid levels, finest first"),
-    ({"spatial_scales": [0.125, 0.25]}, "must hold consecutive pyramid levels, finest first"),
+    ({"spatial_scales": [0.25, 0.25]}, "must list pyramid levels finest first, each coarser than the one before"),
+    ({"spatial_scales": [0.125, 0.25]}, "must list pyramid levels finest first, each coarser than the one before"),
+    ({"spatial_scales": [0.25, 0.125], "mode": "maximum"}, "'mode' must be \"avg\", \"max\" or \"onnx_max\""),
+    ({"spatial_scales": [0.25, 0.125], "roi_scale_factor": 0.0}, "'roi_scale_factor' must be finite and > 0"),
     ({"spatial_scales": [0.25, -0.125]}, "must hold finite scales > 0"),
     ({"spatial_scales": [1, 2]}, "'spatial_scales' must be a list of floats"),
     ({"spatial_scales": [0.25, 0.125], "canonical_scale": 0.0}, "'canonical_scale' must be finite and > 0"),
@@ -59,6 +61,18 @@ def test_bad_rotated_attributes(attr, value, needle):
 ])
 def test_bad_multi_scale_attributes(attrs, needle):
     expect_error(lambda: multi_scale_session(attrs), "MultiScaleRoIAlign", needle)
+
+
+@pytest.mark.parametrize("attrs,needle", [
+    ({}, "attribute 'spatial_scales' is required"),
+    ({"spatial_scales": [0.125, 0.25]}, "must list pyramid levels finest first"),
+    ({"spatial_scales": [0.25], "angle_unit": "gradians"}, "'angle_unit' must be one of \"degrees\", \"radians\""),
+    ({"spatial_scales": [0.25], "clockwise": 2}, "'clockwise' must be 0 or 1"),
+    ({"spatial_scales": [0.25], "roi_scale_factor": float("nan")}, "'roi_scale_factor' must be finite and > 0"),
+])
+def test_bad_multi_scale_rotated_attributes(attrs, needle):
+    op = "MultiScaleRoIAlignRotated"
+    expect_error(lambda: multi_scale_session(attrs, maps=1, op=op), op, needle)
 
 
 @pytest.mark.parametrize("attrs,needle", [

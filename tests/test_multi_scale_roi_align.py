@@ -151,3 +151,55 @@ def test_more_than_eight_maps_is_an_error_naming_the_limit():
                                 [helper.make_tensor_value_info("Y", f, None)])
     with pytest.raises(Exception, match="MultiScaleRoIAlign.*'spatial_scales' has 9 scales.*at most 8 feature maps"):
         roi_ops.make_session(model)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("mode", ["avg", "max", "onnx_max"])
+@pytest.mark.parametrize("roi_scale_factor", [1.0, 1.5, 0.7])
+def test_modes_and_roi_scale_factor_match_reference(rng, dtype, mode, roi_scale_factor):
+    maps = pyramid(rng, dtype, FPN, image=(512, 640))
+    boxes, bidx = fpn_rois(rng, 40, 2, image=(512, 640), dtype=dtype)
+    attrs = dict(spatial_scales=FPN, output_height=7, output_width=5, sampling_ratio=2, mode=mode, aligned=1,
+                 roi_scale_factor=roi_scale_factor)
+    got = run_multi_scale(maps, boxes, bidx, **attrs)
+    want = reference.multi_scale_roi_align(boxes.astype(np.float64), bidx, *[m.astype(np.float64) for m in maps],
+                                           **attrs)
+    assert_close(got, want, dtype, scale=max(float(np.abs(m.astype(np.float64)).max()) for m in maps))
+
+
+@pytest.mark.parametrize("mode", ["avg", "max", "onnx_max"])
+def test_mode_and_roi_scale_factor_equal_levels_of_the_given_box_then_roi_align_of_the_rescaled_one(rng, mode):
+    """mmdetection's order: the level from the box as given, RoIAlign on the box scaled about its
+    centre. Oracle: the reference's level rule and the library's RoIAlign per level."""
+    f = 1.5  # exact in float32, the attribute's type; float64 maps: the composition rounds nothing
+    maps = pyramid(rng, np.float64, FPN)
+    boxes, bidx = fpn_rois(rng, 60, 2)
+    got = run_multi_scale(maps, boxes, bidx, spatial_scales=FPN, output_height=7, output_width=7, sampling_ratio=2,
+                          mode=mode, roi_scale_factor=f)
+    level = reference.fpn_levels(boxes, FPN)
+    centre, half = (boxes[:, :2] + boxes[:, 2:]) / 2, (boxes[:, 2:] - boxes[:, :2]) * f / 2
+    scaled = np.concatenate([centre - half, centre + half], 1)
+    # The level must come from the given box: for some RoIs the rescaled one would pick another map.
+    assert np.any(reference.fpn_levels(scaled, FPN) != level)
+    want = np.zeros_like(got)
+    for lvl, X in enumerate(maps):
+        idx = np.flatnonzero(level == lvl)
+        want[idx] = run_op("RoIAlign", X, scaled[idx], bidx[idx], output_height=7, output_width=7,
+                           spatial_scale=FPN[lvl], sampling_ratio=2, mode=mode)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_skipped_levels_index_the_maps_as_torchvision_does():
+    """spatial_scales [0.25, 0.0625] (torchvision's featmap_names ['feat1', 'feat3']): k_min = 2,
+    k_max = 4; level index 0 reads the first map, 1 the second (the 1/16 map), 2 has no map and
+    gives zeros (torchvision.ops.poolers: `result` starts as zeros and level 2 has no map)."""
+    scales = [0.25, 0.0625]
+    sides = np.array([10, 111.9, 112, 223.9, 224, 2900])
+    expected = np.array([0, 0, 1, 1, 2, 2])
+    boxes = np.stack([np.full_like(sides, 8.0), np.full_like(sides, 8.0), 8 + sides, 8 + sides], 1)
+    np.testing.assert_array_equal(reference.fpn_levels(boxes, scales), expected)
+    maps = [np.full((1, 2, 3000 >> 2, 3000 >> 2), 1.0), np.full((1, 2, 3000 >> 4, 3000 >> 4), 2.0)]
+    y = run_multi_scale(maps, boxes, np.zeros(len(boxes), np.int64), spatial_scales=scales, output_height=2,
+                        output_width=2, sampling_ratio=2)
+    want = np.array([1.0, 1.0, 2.0, 2.0, 0.0, 0.0])
+    np.testing.assert_array_equal(y, np.broadcast_to(want[:, None, None, None], y.shape))

@@ -53,6 +53,20 @@ CASES = {
         lambda: reference.multi_scale_roi_align((BOXES * 4).numpy(), BI.numpy(), *[m.numpy() for m in MAPS],
                                                 spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
                                                 output_width=3, sampling_ratio=2, canonical_scale=64)),
+    "multi_scale_roi_align_max_rescaled": (
+        lambda: rt.multi_scale_roi_align(BOXES * 4, BI, MAPS[::2], spatial_scales=[0.25, 0.0625], output_height=3,
+                                         output_width=3, mode="max", roi_scale_factor=1.5, canonical_scale=64),
+        lambda: reference.multi_scale_roi_align((BOXES * 4).numpy(), BI.numpy(), MAPS[0].numpy(), MAPS[2].numpy(),
+                                                spatial_scales=[0.25, 0.0625], output_height=3, output_width=3,
+                                                mode="max", roi_scale_factor=1.5, canonical_scale=64)),
+    "multi_scale_roi_align_rotated": (
+        lambda: rt.multi_scale_roi_align_rotated(ROT * 4, BI, MAPS, spatial_scales=[0.25, 0.125, 0.0625],
+                                                 output_height=3, output_width=3, canonical_scale=28,
+                                                 canonical_level=2, eps_in_log=1, roi_scale_factor=1.2),
+        lambda: reference.multi_scale_roi_align_rotated((ROT * 4).numpy(), BI.numpy(), *[m.numpy() for m in MAPS],
+                                                        spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
+                                                        output_width=3, canonical_scale=28, canonical_level=2,
+                                                        eps_in_log=1, roi_scale_factor=1.2)),
     "crop_and_resize": (lambda: rt.crop_and_resize(X, CROPS, CROP_IDX, crop_height=4, crop_width=5, method="bilinear"),
                         lambda: reference.crop_and_resize(X.numpy(), CROPS.numpy(), CROP_IDX.numpy(), crop_height=4,
                                                           crop_width=5)),
@@ -91,11 +105,23 @@ EXPORTS = {
                                                     output_height=3, output_width=3, sampling_ratio=2,
                                                     canonical_scale=64),
         (torch.cat([ROIS5[:, :1], ROIS5[:, 1:] * 4], 1), *MAPS)),
+    "multi_scale_roi_align_onnx_max": (
+        lambda r, b, x0, x1: rt.multi_scale_roi_align(r, b, [x0, x1], spatial_scales=[0.25, 0.0625], output_height=3,
+                                                      output_width=3, mode="onnx_max", roi_scale_factor=0.8,
+                                                      canonical_scale=64),
+        (BOXES * 4, BI, MAPS[0], MAPS[2])),
+    "multi_scale_roi_align_rotated": (
+        lambda r, b, x0, x1, x2: rt.multi_scale_roi_align_rotated(
+            r, b, [x0, x1, x2], spatial_scales=[0.25, 0.125, 0.0625], output_height=3, output_width=3,
+            canonical_scale=28, canonical_level=2, eps_in_log=1, angle_unit="degrees", clockwise=1,
+            roi_scale_factor=1.2),
+        (ROT * 4, BI, *MAPS)),
     "crop_and_resize": (lambda x, b, i: rt.crop_and_resize(x, b, i, crop_height=4, crop_width=5), (X, CROPS, CROP_IDX)),
 }
 OP_TYPES = {"roi_align": "RoIAlign", "roi_align_rois5": "RoIAlign", "roi_pool": "RoIPool",
             "ps_roi_align": "PSRoIAlign", "ps_roi_pool": "PSRoIPool", "roi_align_rotated": "RoIAlignRotated",
-            "multi_scale_roi_align": "MultiScaleRoIAlign", "crop_and_resize": "CropAndResize"}
+            "multi_scale_roi_align": "MultiScaleRoIAlign", "multi_scale_roi_align_onnx_max": "MultiScaleRoIAlign",
+            "multi_scale_roi_align_rotated": "MultiScaleRoIAlignRotated", "crop_and_resize": "CropAndResize"}
 
 
 def run_exported(model, args):

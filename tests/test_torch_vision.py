@@ -117,3 +117,24 @@ def test_export_keeps_the_number_of_rois_free_as_the_readme_shows(dynamo):
         y = session.run(None, {"input": x.numpy(), "rois": r.numpy()})[0]
         assert y.shape == (k, 8, 7, 7)
         np.testing.assert_allclose(y, pool(x, r).numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("featmap_names", [["feat1", "feat3"], ["feat1", "feat2", "feat3"], ["feat2"]])
+def test_multi_scale_module_skips_levels_as_torchvision_does(torchvision_ops, featmap_names):
+    """torchvision's own MultiScaleRoIAlign (its level code in Python) as the oracle: maps
+    'feat1' and 'feat3' are 1/4 and 1/16 of the image, so RoIs of level index 2 get zeros there."""
+    rng = np.random.default_rng(11)
+    # Images 512 x 512: feat1, feat2, feat3 are 1/4, 1/8 and 1/16 of them.
+    x = {f"feat{i}": torch.from_numpy(rng.standard_normal((2, 5, 256 >> i, 256 >> i)).astype(np.float32))
+         for i in (1, 2, 3)}
+    boxes = []
+    for _ in range(2):
+        b = torch.from_numpy(rng.uniform(0, 400, (12, 4)).astype(np.float32))
+        b[:, 2:] = b[:, :2] + torch.from_numpy(rng.uniform(4, 500, (12, 2)).astype(np.float32))
+        boxes.append(b)
+    sizes = [(512, 512), (512, 512)]
+    theirs = torchvision_ops.MultiScaleRoIAlign(featmap_names, 3, 2)(x, boxes, sizes)
+    ours = vision.MultiScaleRoIAlign(featmap_names, 3, 2)(x, boxes, sizes)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
+    if featmap_names == ["feat1", "feat3"]:
+        assert (theirs.flatten(1).abs().amax(1) == 0).any()  # some RoIs really fell on the missing level

@@ -7,6 +7,7 @@
 #include "../math/bilinear.h"
 #include "../math/roi_align.h"
 #include "../math/roi_align_rotated.h"
+#include "align_rotated_boxes.h"
 #include "channel_blocks.h"
 #include "isa.h"
 #include "roi_driver.h"
@@ -69,35 +70,38 @@ ROI_OPS_ISA_CLONES void rotated_roi(const double* plane, const MapShape& s, cons
 }  // namespace
 
 template <typename T>
-void roi_align_rotated(const T* x, const MapShape& shape, const RoiSet<T>& rois, const RotatedParams& params, T* y,
-                       const ParallelFor& parallel_for) {
+void align_rotated_boxes(const T* x, const MapShape& shape, const std::vector<math::RotatedBox<double>>& boxes,
+                         const std::vector<int64_t>& batch, const RotatedParams& params, T* y,
+                         const ParallelFor& parallel_for) {
   using A = compute_t<T>;
-  const int64_t bins = params.output_height * params.output_width;
-  const int64_t roi_block = shape.c * bins;
-  if (rois.count == 0 || roi_block == 0) return;
-  std::vector<Geometry> geometry(static_cast<std::size_t>(rois.count));
-  std::vector<int64_t> batch(geometry.size());
-  for (int64_t k = 0; k < rois.count; ++k) {
-    const auto b = math::read_rotated_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
-    batch[k] = b.batch;
-    if (!math::rotated_box_is_finite(b)) {  // docs/spec.md, "Common rules": a NaN block
-      fill_nan(y + k * roi_block, roi_block);
-      batch[k] = -1;
-      continue;
-    }
-    geometry[k] = math::rotated_geometry(b, params.spatial_scale, params.options, params.output_height,
-                                         params.output_width, params.sampling_ratio);
-  }
-  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
-    rotated_roi(plane, shape, geometry[k], params, block);
-  });
+  std::vector<Geometry> geometry(boxes.size());
+  for (std::size_t k = 0; k < boxes.size(); ++k)
+    if (batch[k] >= 0)
+      geometry[k] = math::rotated_geometry(boxes[k], params.spatial_scale, params.options, params.output_height,
+                                           params.output_width, params.sampling_ratio);
+  for_each_roi_block(x, shape, batch, params.output_height * params.output_width, y, parallel_for,
+                     [&](const A* plane, int64_t k, A* block) { rotated_roi(plane, shape, geometry[k], params, block); });
 }
 
-template void roi_align_rotated<float>(const float*, const MapShape&, const RoiSet<float>&, const RotatedParams&,
-                                       float*, const ParallelFor&);
-template void roi_align_rotated<double>(const double*, const MapShape&, const RoiSet<double>&, const RotatedParams&,
-                                        double*, const ParallelFor&);
-template void roi_align_rotated<Half>(const Half*, const MapShape&, const RoiSet<Half>&, const RotatedParams&, Half*,
-                                      const ParallelFor&);
+template <typename T>
+void roi_align_rotated(const T* x, const MapShape& shape, const RoiSet<T>& rois, const RotatedParams& params, T* y,
+                       const ParallelFor& parallel_for) {
+  const int64_t roi_block = shape.c * params.output_height * params.output_width;
+  if (rois.count == 0 || roi_block == 0) return;
+  std::vector<math::RotatedBox<double>> boxes;
+  std::vector<int64_t> batch;
+  read_rotated_boxes(rois, roi_block, y, boxes, batch);
+  align_rotated_boxes(x, shape, boxes, batch, params, y, parallel_for);
+}
+
+#define ROI_OPS_INSTANTIATE(T)                                                                                  \
+  template void align_rotated_boxes<T>(const T*, const MapShape&, const std::vector<math::RotatedBox<double>>&, \
+                                       const std::vector<int64_t>&, const RotatedParams&, T*, const ParallelFor&); \
+  template void roi_align_rotated<T>(const T*, const MapShape&, const RoiSet<T>&, const RotatedParams&, T*,     \
+                                     const ParallelFor&);
+ROI_OPS_INSTANTIATE(float)
+ROI_OPS_INSTANTIATE(double)
+ROI_OPS_INSTANTIATE(Half)
+#undef ROI_OPS_INSTANTIATE
 
 }  // namespace roi_ops::cpu

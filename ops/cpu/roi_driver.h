@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../math/roi_align_rotated.h"
 #include "../math/rois.h"
 #include "block_plan.h"
 #include "channel_blocks.h"
@@ -26,6 +27,22 @@ void read_boxes(const RoiSet<T>& rois, int64_t roi_block, T* y, std::vector<math
     boxes[k] = math::read_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
     batch[k] = boxes[k].batch;
     if (!math::box_is_finite(boxes[k])) {
+      fill_nan(y + k * roi_block, roi_block);
+      batch[k] = -1;
+    }
+  }
+}
+
+// As read_boxes, for rotated RoIs (cx, cy, w, h, angle).
+template <typename T>
+void read_rotated_boxes(const RoiSet<T>& rois, int64_t roi_block, T* y, std::vector<math::RotatedBox<double>>& boxes,
+                        std::vector<int64_t>& batch) {
+  boxes.resize(static_cast<std::size_t>(rois.count));
+  batch.resize(boxes.size());
+  for (int64_t k = 0; k < rois.count; ++k) {
+    boxes[k] = math::read_rotated_box<double>(rois.rois, rois.cols, rois.batch_indices, k, ReadAsDouble<T>{});
+    batch[k] = boxes[k].batch;
+    if (!math::rotated_box_is_finite(boxes[k])) {
       fill_nan(y + k * roi_block, roi_block);
       batch[k] = -1;
     }

@@ -42,6 +42,12 @@ void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<
                            const RoiSet<T>& rois, const MultiScaleParams& params, T* y,
                            const ParallelFor& parallel_for);
 
+// As multi_scale_roi_align, with rotated RoIs (rois.cols 6, or 5 with batch indices).
+template <typename T>
+void multi_scale_roi_align_rotated(const std::vector<const T*>& maps, const std::vector<MapShape>& shapes,
+                                   const RoiSet<T>& rois, const MultiScaleRotatedParams& params, T* y,
+                                   const ParallelFor& parallel_for);
+
 // boxes [count, 4] = normalised (y1, x1, y2, x2); box_indices already checked to lie in [0, N).
 template <typename T>
 void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const int64_t* box_indices, int64_t count,

@@ -9,6 +9,7 @@ using math::AlignParams;
 using math::CropParams;
 using math::MapShape;
 using math::MultiScaleParams;
+using math::MultiScaleRotatedParams;
 using math::PoolParams;
 using math::RoiSet;
 using math::RotatedParams;

@@ -4,9 +4,6 @@
 // output columns of one channel, so their reads fall on neighbouring columns of one plane.
 #include <cuda_fp16.h>
 
-#include <stdexcept>
-#include <string>
-
 #include "../math/bilinear.h"
 #include "../math/fpn_levels.h"
 #include "../math/ps_roi.h"
@@ -15,6 +12,7 @@
 #include "device_common.cuh"
 #include "launch.h"
 #include "launch_check.h"
+#include "pyramid.cuh"
 #include "storage.cuh"
 
 namespace roi_ops::cuda {
@@ -111,13 +109,6 @@ void launch_align(const char* op, const T* x, const math::MapShape& s, const mat
   check_launch(op);
 }
 
-template <typename T>
-struct Pyramid {
-  const T* maps[kMaxLevels];
-  math::MapShape shapes[kMaxLevels];
-  double scales[kMaxLevels];
-};
-
 // MultiScaleParams without its vector: what the kernel reads, passed by value.
 struct LevelParams {
   int64_t output_height, output_width, sampling_ratio;
@@ -125,7 +116,7 @@ struct LevelParams {
   math::FpnLevels levels;
 };
 
-template <typename T>
+template <int kMode, typename T>
 __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count, int64_t cols, const int64_t* bi,
                                    LevelParams p, T* y) {
   using A = acc_t<T>;
@@ -135,18 +126,24 @@ __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count,
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     const OutIndex o = split_index(i, s0.c, oh, ow);
     const int64_t n = batch_index(rois, cols, 4, bi, o.k, s0.n);
-    const auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
+    auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
     if (n < 0 || !math::box_is_finite(box)) {
       store(y + i, quiet_nan<A>());
       continue;
     }
     // The level in double, as on the CPU: a box near a level boundary must pick the same map.
     const int64_t l = math::fpn_level(box.x1, box.y1, box.x2, box.y2, p.levels);
+    if (l >= pyr.count) {  // a skipped pyramid level (docs/spec.md, "MultiScaleRoIAlign")
+      store(y + i, A(0));
+      continue;
+    }
+    math::scale_about_centre(&box.x1, &box.x2, p.levels.roi_scale_factor);
+    math::scale_about_centre(&box.y1, &box.y2, p.levels.roi_scale_factor);
     const math::MapShape s = pyr.shapes[l];
     const double scale = pyr.scales[l];
     const auto ay = math::align_axis(box.y1, box.y2, scale, p.aligned, oh, p.sampling_ratio);
     const auto ax = math::align_axis(box.x1, box.x2, scale, p.aligned, ow, p.sampling_ratio);
-    store(y + i, align_bin<0>(pyr.maps[l] + (n * s.c + o.c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
+    store(y + i, align_bin<kMode>(pyr.maps[l] + (n * s.c + o.c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
   }
 }
 
@@ -168,21 +165,27 @@ template <typename T>
 void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<math::MapShape>& shapes,
                            const math::RoiSet<T>& r, const math::MultiScaleParams& p, T* y, Stream stream) {
   using D = typename Storage<T>::type;
-  if (maps.size() > static_cast<size_t>(kMaxLevels))  // op_params.cc refuses such a node first
-    throw std::runtime_error("MultiScaleRoIAlign: at most " + std::to_string(kMaxLevels) + " feature maps");
+  const char* op = "MultiScaleRoIAlign";
+  const Pyramid<D> pyr = make_pyramid<D>(op, maps, shapes, p.spatial_scales);
   const int64_t total = r.count * shapes[0].c * p.output_height * p.output_width;
   if (total == 0) return;
-  Pyramid<D> pyr{};
-  for (size_t l = 0; l < maps.size(); ++l) {
-    pyr.maps[l] = reinterpret_cast<const D*>(maps[l]);
-    pyr.shapes[l] = shapes[l];
-    pyr.scales[l] = p.spatial_scales[l];
+  const auto* rd = reinterpret_cast<const D*>(r.rois);
+  auto* yd = reinterpret_cast<D*>(y);
+  const LevelParams lp{p.output_height, p.output_width, p.sampling_ratio, p.aligned, p.levels};
+  auto st = static_cast<cudaStream_t>(stream);
+  const unsigned grid = grid_for(total);
+  switch (p.mode) {
+    case AlignMode::kAvg:
+      multi_scale_kernel<0><<<grid, kThreads, 0, st>>>(pyr, rd, r.count, r.cols, r.batch_indices, lp, yd);
+      break;
+    case AlignMode::kMax:
+      multi_scale_kernel<1><<<grid, kThreads, 0, st>>>(pyr, rd, r.count, r.cols, r.batch_indices, lp, yd);
+      break;
+    case AlignMode::kOnnxMax:
+      multi_scale_kernel<2><<<grid, kThreads, 0, st>>>(pyr, rd, r.count, r.cols, r.batch_indices, lp, yd);
+      break;
   }
-  multi_scale_kernel<<<grid_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      pyr, reinterpret_cast<const D*>(r.rois), r.count, r.cols, r.batch_indices,
-      LevelParams{p.output_height, p.output_width, p.sampling_ratio, p.aligned, p.levels},
-      reinterpret_cast<D*>(y));
-  check_launch("MultiScaleRoIAlign");
+  check_launch(op);
 }
 
 #define ROI_OPS_INSTANTIATE(T)                                                                                     \

@@ -40,6 +40,10 @@ constexpr int kMaxLevels = static_cast<int>(math::kMaxFeatureMaps);
 template <typename T>
 void multi_scale_roi_align(const std::vector<const T*>& maps, const std::vector<math::MapShape>& shapes,
                            const math::RoiSet<T>& rois, const math::MultiScaleParams& p, T* y, Stream stream);
+template <typename T>
+void multi_scale_roi_align_rotated(const std::vector<const T*>& maps, const std::vector<math::MapShape>& shapes,
+                                   const math::RoiSet<T>& rois, const math::MultiScaleRotatedParams& p, T* y,
+                                   Stream stream);
 
 // box_indices are int32 or int64 (I), on the device.
 template <typename T, typename I>

@@ -52,7 +52,17 @@ struct MultiScaleParams {
   int64_t output_height = 1;
   int64_t output_width = 1;
   int64_t sampling_ratio = 0;
+  AlignMode mode = AlignMode::kAvg;
   bool aligned = false;
+  std::vector<double> spatial_scales;  // one per feature map, finest first
+  FpnLevels levels;
+};
+
+struct MultiScaleRotatedParams {
+  int64_t output_height = 1;
+  int64_t output_width = 1;
+  int64_t sampling_ratio = 0;
+  RotatedOptions options;
   std::vector<double> spatial_scales;  // one per feature map, finest first
   FpnLevels levels;
 };

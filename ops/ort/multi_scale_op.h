@@ -1,5 +1,5 @@
-// The onnxruntime custom-op shell of MultiScaleRoIAlign (docs/spec.md, "MultiScaleRoIAlign"):
-// inputs rois, optional batch_indices (an empty name when rois carry the index), then the
+// The onnxruntime custom-op shell of the multi-map ops, MultiScaleRoIAlign and
+// MultiScaleRoIAlignRotated (docs/spec.md): inputs rois, optional batch_indices (an empty name when rois carry the index), then the
 // variadic feature maps X_0 ... X_{L-1}, finest first.
 #pragma once
 
@@ -47,7 +47,7 @@ class MultiScaleKernel {
     const Shape rois_shape = rois.GetTensorTypeAndShapeInfo().GetShape();
     Shape bi_shape;
     if (has_bi) bi_shape = batch_indices.GetTensorTypeAndShapeInfo().GetShape();
-    RoiInputs in = check_roi_inputs(op, map_shapes[0], rois_shape, has_bi ? &bi_shape : nullptr, 4);
+    RoiInputs in = check_roi_inputs(op, map_shapes[0], rois_shape, has_bi ? &bi_shape : nullptr, Traits::kBoxCols);
     in.x_name = "X_0";
 
     const Shape y_shape{in.count, in.map.c, params_.output_height, params_.output_width};

@@ -14,6 +14,7 @@ math::AlignParams parse_ps_roi_align(const OrtKernelInfo* info);
 math::PoolParams parse_ps_roi_pool(const OrtKernelInfo* info);
 math::RotatedParams parse_roi_align_rotated(const OrtKernelInfo* info);
 math::MultiScaleParams parse_multi_scale_roi_align(const OrtKernelInfo* info);
+math::MultiScaleRotatedParams parse_multi_scale_roi_align_rotated(const OrtKernelInfo* info);
 math::CropParams parse_crop_and_resize(const OrtKernelInfo* info);
 
 }  // namespace roi_ops::ort

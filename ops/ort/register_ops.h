@@ -18,6 +18,7 @@ void register_ops(Ort::CustomOpDomain& domain) {
   add_all_types<RoiOp, PSRoIPoolTraits, Device>(domain);
   add_all_types<RoiOp, RoIAlignRotatedTraits, Device>(domain);
   add_all_types<MultiScaleOp, MultiScaleRoIAlignTraits, Device>(domain);
+  add_all_types<MultiScaleOp, MultiScaleRoIAlignRotatedTraits, Device>(domain);
   add_all_types<CropAndResizeOp, CropAndResizeTraits, Device>(domain);
 }
 

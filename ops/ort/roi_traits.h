@@ -78,15 +78,27 @@ struct RoIAlignRotatedTraits : BoxOpTraits<math::RotatedParams> {
   static void run_cuda(A&&... a) { cuda::roi_align_rotated(a...); }
 };
 
-// The multi-map op (multi_scale_op.h).
+// The multi-map ops (multi_scale_op.h).
 struct MultiScaleRoIAlignTraits {
   using Params = math::MultiScaleParams;
   static constexpr const char* kName = "MultiScaleRoIAlign";
+  static constexpr int64_t kBoxCols = 4;
   static Params parse(const OrtKernelInfo* info) { return parse_multi_scale_roi_align(info); }
   template <typename... A>
   static void run_cpu(A&&... a) { cpu::multi_scale_roi_align(a...); }
   template <typename... A>
   static void run_cuda(A&&... a) { cuda::multi_scale_roi_align(a...); }
+};
+
+struct MultiScaleRoIAlignRotatedTraits {
+  using Params = math::MultiScaleRotatedParams;
+  static constexpr const char* kName = "MultiScaleRoIAlignRotated";
+  static constexpr int64_t kBoxCols = 5;
+  static Params parse(const OrtKernelInfo* info) { return parse_multi_scale_roi_align_rotated(info); }
+  template <typename... A>
+  static void run_cpu(A&&... a) { cpu::multi_scale_roi_align_rotated(a...); }
+  template <typename... A>
+  static void run_cuda(A&&... a) { cuda::multi_scale_roi_align_rotated(a...); }
 };
 
 // Normalised (y1, x1, y2, x2) boxes with int32 or int64 box indices (crop_and_resize_op.h). The

@@ -13,7 +13,7 @@ from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT, STRING
 
 MAX_OUTPUT_SIDE = 65536  # ops/ort/attributes.h
 MAX_SAMPLING_RATIO = 1024
-MAX_FEATURE_MAPS = 8  # MultiScaleRoIAlign's limit on every device (ops/math/fpn_levels.h)
+MAX_FEATURE_MAPS = 8  # the multi-scale ops' limit on every device (ops/math/fpn_levels.h)
 CHOICES = {"mode": ("avg", "max", "onnx_max"), "angle_unit": ("degrees", "radians"), "method": ("bilinear", "nearest")}
 _KIND_NAMES = {INT: "an int", FLOAT: "a float", STRING: "a string", FLOATS: "a list of floats"}
 
@@ -53,7 +53,7 @@ def _check_value(op: str, name: str, v: Any) -> None:
     if name in ("output_height", "output_width", "crop_height", "crop_width"):
         if not 1 <= v <= MAX_OUTPUT_SIDE:
             _fail(op, f"'{name}' must be in [1, {MAX_OUTPUT_SIDE}]; got {v}")
-    elif name in ("spatial_scale", "canonical_scale"):
+    elif name in ("spatial_scale", "canonical_scale", "roi_scale_factor"):
         if not (math.isfinite(v) and v > 0):
             _fail(op, f"'{name}' must be finite and > 0; got {_g(v)}")
     elif name == "sampling_ratio":
@@ -84,14 +84,13 @@ def _check_pyramid(op: str, scales: list[float]) -> None:
         _fail(op, "'spatial_scales' is required: one scale per feature map, finest first "
                   "(e.g. [0.25, 0.125, 0.0625, 0.03125]); it is missing or empty")
     if len(scales) > MAX_FEATURE_MAPS:
-        _fail(op, f"'spatial_scales' has {len(scales)} scales; MultiScaleRoIAlign takes at most {MAX_FEATURE_MAPS} "
-                  "feature maps")
+        _fail(op, f"'spatial_scales' has {len(scales)} scales; {op} takes at most {MAX_FEATURE_MAPS} feature maps")
     if not all(math.isfinite(s) and s > 0 for s in scales):
         _fail(op, f"'spatial_scales' must hold finite scales > 0; got {_scales(scales)}")
     levels = [round(-math.log2(s)) for s in scales]
-    if levels != list(range(levels[0], levels[0] + len(levels))):
-        _fail(op, "'spatial_scales' must hold consecutive pyramid levels, finest first, each scale half the previous "
-                  f"one (e.g. [0.25, 0.125, 0.0625, 0.03125]); got {_scales(scales)}")
+    if any(b <= a for a, b in zip(levels, levels[1:])):
+        _fail(op, "'spatial_scales' must list pyramid levels finest first, each coarser than the one before "
+                  f"(e.g. [0.25, 0.125, 0.0625, 0.03125], or [0.25, 0.0625] with a level skipped); got {_scales(scales)}")
 
 
 def check_attributes(op_type: str, **attrs: Any) -> dict[str, Any]:

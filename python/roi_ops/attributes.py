@@ -37,17 +37,19 @@ _SCALE = dict(spatial_scale=(FLOAT, 1.0))
 _SAMPLING = dict(sampling_ratio=(INT, 0))  # 0: adaptive, ceil(roi size / output size)
 # The FPN level rule; the defaults are torchvision's MultiScaleRoIAlign.
 _LEVELS = dict(spatial_scales=(FLOATS, None), canonical_scale=(FLOAT, 224.0), canonical_level=(INT, 4),
-               eps=(FLOAT, 1e-6), eps_in_log=(INT, 0))
+               eps=(FLOAT, 1e-6), eps_in_log=(INT, 0), roi_scale_factor=(FLOAT, 1.0))
+_MODE = dict(mode=(STRING, "avg"))
+# detectron2's ROIAlignRotated defaults.
+_ROTATED = dict(aligned=(INT, 1), clockwise=(INT, 0), angle_unit=(STRING, "degrees"))
 
 ATTRIBUTES: dict[str, dict[str, Attribute]] = {
-    "RoIAlign": _table(**_OUTPUT, **_SCALE, **_SAMPLING, mode=(STRING, "avg"), aligned=(INT, 0)),
+    "RoIAlign": _table(**_OUTPUT, **_SCALE, **_SAMPLING, **_MODE, aligned=(INT, 0)),
     "RoIPool": _table(**_OUTPUT, **_SCALE),
     "PSRoIAlign": _table(**_OUTPUT, **_SCALE, **_SAMPLING),
     "PSRoIPool": _table(**_OUTPUT, **_SCALE),
-    # detectron2's ROIAlignRotated defaults.
-    "RoIAlignRotated": _table(**_OUTPUT, **_SCALE, **_SAMPLING, aligned=(INT, 1), clockwise=(INT, 0),
-                              angle_unit=(STRING, "degrees")),
-    "MultiScaleRoIAlign": _table(**_OUTPUT, **_SAMPLING, aligned=(INT, 0), **_LEVELS),
+    "RoIAlignRotated": _table(**_OUTPUT, **_SCALE, **_SAMPLING, **_ROTATED),
+    "MultiScaleRoIAlign": _table(**_OUTPUT, **_SAMPLING, **_MODE, aligned=(INT, 0), **_LEVELS),
+    "MultiScaleRoIAlignRotated": _table(**_OUTPUT, **_SAMPLING, **_ROTATED, **_LEVELS),
     "CropAndResize": _table(crop_height=(INT, None), crop_width=(INT, None), method=(STRING, "bilinear"),
                             extrapolation_value=(FLOAT, 0.0)),
 }

@@ -145,31 +145,72 @@ def make_multi_scale_roi_align_node(
     output_height: int = DEFAULTS.MultiScaleRoIAlign.output_height,
     output_width: int = DEFAULTS.MultiScaleRoIAlign.output_width,
     sampling_ratio: int = DEFAULTS.MultiScaleRoIAlign.sampling_ratio,
+    mode: str = DEFAULTS.MultiScaleRoIAlign.mode,
     aligned: int | bool = DEFAULTS.MultiScaleRoIAlign.aligned,
     canonical_scale: float = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
     canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
     eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
     eps_in_log: int | bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
+    roi_scale_factor: float = DEFAULTS.MultiScaleRoIAlign.roi_scale_factor,
     name: str | None = None,
 ) -> onnx.NodeProto:
     """A ``roi_ops.MultiScaleRoIAlign`` node: FPN level assignment fused with RoIAlign over the
-    feature maps ``maps`` (finest first, one per entry of ``spatial_scales``). The output keeps
-    the order of the input RoIs.
+    feature maps ``maps`` (finest first, one per entry of ``spatial_scales``; levels may be
+    skipped). The output keeps the order of the input RoIs.
 
     The defaults equal ``torchvision.ops.MultiScaleRoIAlign``. detectron2 ``ROIPooler``:
     ``eps=1e-8, eps_in_log=1, aligned=1``. mmdetection ``SingleRoIExtractor`` (finest_scale=56):
-    ``canonical_scale=56, canonical_level=k_min, eps_in_log=1, aligned=1``.
+    ``canonical_scale=56, canonical_level=k_min, eps_in_log=1, aligned=1``; its ``roi_scale_factor``
+    and mmcv's ``pool_mode="max"`` map to the attributes of the same meaning.
     """
-    attrs = check_attributes("MultiScaleRoIAlign", spatial_scales=list(spatial_scales), output_height=output_height,
-                             output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
-                             canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps,
-                             eps_in_log=eps_in_log)
+    return _multi_scale_node("MultiScaleRoIAlign", rois, batch_indices, maps, output, name,
+                             spatial_scales=spatial_scales, output_height=output_height, output_width=output_width,
+                             sampling_ratio=sampling_ratio, mode=mode, aligned=aligned, canonical_scale=canonical_scale,
+                             canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log,
+                             roi_scale_factor=roi_scale_factor)
+
+
+def make_multi_scale_roi_align_rotated_node(
+    rois: str,
+    batch_indices: str | None,
+    maps: Sequence[str],
+    output: str,
+    *,
+    spatial_scales: Sequence[float],
+    output_height: int = DEFAULTS.MultiScaleRoIAlignRotated.output_height,
+    output_width: int = DEFAULTS.MultiScaleRoIAlignRotated.output_width,
+    sampling_ratio: int = DEFAULTS.MultiScaleRoIAlignRotated.sampling_ratio,
+    aligned: int | bool = DEFAULTS.MultiScaleRoIAlignRotated.aligned,
+    clockwise: int | bool = DEFAULTS.MultiScaleRoIAlignRotated.clockwise,
+    angle_unit: str = DEFAULTS.MultiScaleRoIAlignRotated.angle_unit,
+    canonical_scale: float = DEFAULTS.MultiScaleRoIAlignRotated.canonical_scale,
+    canonical_level: int = DEFAULTS.MultiScaleRoIAlignRotated.canonical_level,
+    eps: float = DEFAULTS.MultiScaleRoIAlignRotated.eps,
+    eps_in_log: int | bool = DEFAULTS.MultiScaleRoIAlignRotated.eps_in_log,
+    roi_scale_factor: float = DEFAULTS.MultiScaleRoIAlignRotated.roi_scale_factor,
+    name: str | None = None,
+) -> onnx.NodeProto:
+    """A ``roi_ops.MultiScaleRoIAlignRotated`` node: FPN level assignment from sqrt(w * h) fused
+    with RoIAlignRotated; rois are (cx, cy, w, h, angle), [K,5] with ``batch_indices`` or [K,6].
+
+    mmrotate's ``RotatedSingleRoIExtractor`` (mmdeploy's ``MMCVMultiLevelRotatedRoiAlign``):
+    ``canonical_scale=finest_scale (56), canonical_level=k_min, eps_in_log=1, angle_unit="radians"``.
+    """
+    return _multi_scale_node("MultiScaleRoIAlignRotated", rois, batch_indices, maps, output, name,
+                             spatial_scales=spatial_scales, output_height=output_height, output_width=output_width,
+                             sampling_ratio=sampling_ratio, aligned=aligned, clockwise=clockwise,
+                             angle_unit=angle_unit, canonical_scale=canonical_scale, canonical_level=canonical_level,
+                             eps=eps, eps_in_log=eps_in_log, roi_scale_factor=roi_scale_factor)
+
+
+def _multi_scale_node(op_type: str, rois: str, batch_indices: str | None, maps: Sequence[str], output: str,
+                      name: str | None, *, spatial_scales: Sequence[float], **attributes) -> onnx.NodeProto:
+    attrs = check_attributes(op_type, spatial_scales=list(spatial_scales), **attributes)
     if len(maps) != len(attrs["spatial_scales"]):
-        raise ValueError(f"MultiScaleRoIAlign: {len(maps)} feature maps but {len(attrs['spatial_scales'])} "
+        raise ValueError(f"{op_type}: {len(maps)} feature maps but {len(attrs['spatial_scales'])} "
                          "spatial_scales; give one scale per map")
-    # The empty name marks the omitted batch_indices when rois [K,5] carry the batch index.
-    return helper.make_node("MultiScaleRoIAlign", [rois, batch_indices or "", *maps], [output], name=name,
-                            domain=DOMAIN, **attrs)
+    # The empty name marks the omitted batch_indices when rois carry the batch index.
+    return helper.make_node(op_type, [rois, batch_indices or "", *maps], [output], name=name, domain=DOMAIN, **attrs)
 
 
 def make_crop_and_resize_node(

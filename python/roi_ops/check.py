@@ -21,6 +21,7 @@ from .attributes import DEFAULTS
 DEFAULT_SIZES = {"N": 2, "C": 4, "H": 16, "W": 16, "K": 6}
 _BOX_OPS = {"RoIAlign": 4, "RoIPool": 4, "PSRoIAlign": 4, "PSRoIPool": 4, "RoIAlignRotated": 5}
 _PS_OPS = ("PSRoIAlign", "PSRoIPool")
+_MULTI_SCALE_OPS = {"MultiScaleRoIAlign": 4, "MultiScaleRoIAlignRotated": 5}  # rois, batch_indices?, X_0, ...
 
 # Tolerance of |library - reference| relative to the output's magnitude (at least 1), per dtype:
 # the library computes float32 and float16 with float32 weights and sums (tests/conftest.py).
@@ -57,9 +58,9 @@ def _roles(model: onnx.ModelProto) -> dict[str, _Role]:
             roles.setdefault(ins[1], _Role("rois", node, _BOX_OPS[node.op_type], not has_bi, [ins[0]]))
             if has_bi:
                 roles.setdefault(ins[2], _Role("batch_indices", node, maps=[ins[0]]))
-        elif node.op_type == "MultiScaleRoIAlign":
+        elif node.op_type in _MULTI_SCALE_OPS:
             has_bi = len(ins) > 1 and ins[1] != ""
-            roles.setdefault(ins[0], _Role("rois", node, 4, not has_bi, ins[2:]))
+            roles.setdefault(ins[0], _Role("rois", node, _MULTI_SCALE_OPS[node.op_type], not has_bi, ins[2:]))
             if has_bi:
                 roles.setdefault(ins[1], _Role("batch_indices", node, maps=ins[2:]))
             for m in ins[2:]:
@@ -123,13 +124,15 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
         if role.node.op_type in _PS_OPS:
             a = _attrs(role.node)
             fixed[1] = 2 * a.get("output_height", 1) * a.get("output_width", 1)
-        if role.node.op_type == "MultiScaleRoIAlign":
+        if role.node.op_type in _MULTI_SCALE_OPS:
             level = list(role.node.input[2:]).index(v.name)
             finest = role.node.input[2]
-            if level > 0 and finest in feeds:  # each coarser level halves the finest map's size
+            if level > 0 and finest in feeds:  # the finest map's size over the ratio of the scales
+                scales = _attrs(role.node)["spatial_scales"]
+                shift = round(np.log2(float(scales[0]) / float(scales[level])))
                 h, w = feeds[finest].shape[2:]
-                fixed.update({0: feeds[finest].shape[0], 1: feeds[finest].shape[1], 2: max(h >> level, 1),
-                              3: max(w >> level, 1)})
+                fixed.update({0: feeds[finest].shape[0], 1: feeds[finest].shape[1], 2: max(h >> shift, 1),
+                              3: max(w >> shift, 1)})
             elif level == 0:
                 fixed.update({2: 64, 3: 64})
         feeds[v.name] = rng.standard_normal(shape_of(v, role, fixed)).astype(_np_type(v))
@@ -170,7 +173,7 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
 def _k_from_partner(role, feeds) -> int | None:
     """K of an input whose partner (rois <-> batch indices) already has values."""
     ins = list(role.node.input)
-    pair = ins[0:2] if role.node.op_type == "MultiScaleRoIAlign" else ins[1:3]
+    pair = ins[0:2] if role.node.op_type in _MULTI_SCALE_OPS else ins[1:3]
     for name in pair:
         if name and name in feeds:
             return feeds[name].shape[0]
@@ -184,7 +187,7 @@ def _np_type(v) -> np.dtype:
 def _boxes(rng, k: int, role: _Role, maps) -> np.ndarray:
     """Boxes in image pixels inside the image the node's (finest) map covers."""
     a = _attrs(role.node)
-    if role.node.op_type == "MultiScaleRoIAlign":
+    if role.node.op_type in _MULTI_SCALE_OPS:
         scale = float(a["spatial_scales"][0])
     else:
         scale = float(a.get("spatial_scale", DEFAULTS.RoIAlign.spatial_scale))

@@ -8,7 +8,7 @@
   types and int / float / string attributes, so ``to_extensions_model`` rewrites each roi_ops
   node into that form: the batch index column of ``rois`` split off with standard ops,
   ``box_indices`` cast to int64, every attribute written out, ``spatial_scales`` as a string,
-  and one op per number of MultiScaleRoIAlign feature maps. This path serves float32 models;
+  and one op per number of feature maps of the multi-scale ops. This path serves float32 models;
   it is a fallback and a debugging aid, not a fast path.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ EXT_DOMAIN = "ai.onnx.contrib"
 PREFIX = "RoiOps"
 MAX_LEVELS = 6
 _BOX_OPS = ("RoIAlign", "RoIPool", "PSRoIAlign", "PSRoIPool", "RoIAlignRotated")
+_MULTI_SCALE_OPS = ("MultiScaleRoIAlign", "MultiScaleRoIAlignRotated")
 
 
 def _schema_attrs(op: str) -> dict:
@@ -62,13 +63,15 @@ def register_python_ops() -> None:
     crop_attrs = _schema_attrs("CropAndResize")
     declare("CropAndResize", [dt.dt_float, dt.dt_float, dt.dt_int64], crop_attrs,
             lambda x, boxes, idx, **a: reference.crop_and_resize(x, boxes, idx, **a).astype(np.float32))
-    msra_attrs = _schema_attrs("MultiScaleRoIAlign")
-    for levels in range(1, MAX_LEVELS + 1):
-        def msra(rois, bi, *maps, spatial_scales, **a):
-            scales = [float(s) for s in spatial_scales.split(",")]
-            return reference.multi_scale_roi_align(rois, bi, *maps, spatial_scales=scales, **a).astype(np.float32)
+    for op in _MULTI_SCALE_OPS:
+        fn = reference.BY_OP_TYPE[op]
 
-        declare(f"MultiScaleRoIAlign{levels}", [dt.dt_float, dt.dt_int64] + [dt.dt_float] * levels, msra_attrs, msra)
+        def msra(rois, bi, *maps, spatial_scales, _fn=fn, **a):
+            scales = [float(s) for s in spatial_scales.split(",")]
+            return _fn(rois, bi, *maps, spatial_scales=scales, **a).astype(np.float32)
+
+        for levels in range(1, MAX_LEVELS + 1):
+            declare(f"{op}{levels}", [dt.dt_float, dt.dt_int64] + [dt.dt_float] * levels, _schema_attrs(op), msra)
     _registered = True
 
 
@@ -91,13 +94,12 @@ def _rewrite(node: onnx.NodeProto, prefix: str) -> list[onnx.NodeProto]:
     if node.op_type == "CropAndResize":
         idx = e.op("Cast", [inputs[2]], to=onnx.TensorProto.INT64)
         ins, op = [inputs[0], inputs[1], idx], "CropAndResize"
-    elif node.op_type == "MultiScaleRoIAlign":
+    elif node.op_type in _MULTI_SCALE_OPS:
         maps = list(node.input[2:])
         if len(maps) > MAX_LEVELS:
-            raise ValueError(f"MultiScaleRoIAlign with {len(maps)} maps: the Python fallback handles up to "
-                             f"{MAX_LEVELS}")
+            raise ValueError(f"{node.op_type} with {len(maps)} maps: the Python fallback handles up to {MAX_LEVELS}")
         rois, bi = (inputs[0], inputs[1]) if inputs[1] else split_batch_column(e, inputs[0])
-        ins, op = [rois, bi, *maps], f"MultiScaleRoIAlign{len(maps)}"
+        ins, op = [rois, bi, *maps], f"{node.op_type}{len(maps)}"
     else:
         rois, bi = (inputs[1], inputs[2]) if inputs[2] else split_batch_column(e, inputs[1])
         ins, op = [inputs[0], rois, bi], node.op_type

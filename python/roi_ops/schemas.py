@@ -92,6 +92,26 @@ def _roi_schema(name: str, box: str, infer) -> OpSchema:
 
 
 BOXES = "[K,4] (x1, y1, x2, y2) with batch_indices, or [K,5] with the batch index first"
+ROTATED_BOXES = "[K,5] (cx, cy, w, h, angle) with batch_indices, or [K,6] with the batch index first"
+
+
+def _multi_scale_schema(name: str, box: str) -> OpSchema:
+    schema = OpSchema(
+        name, DOMAIN, OPSET_VERSION, doc=f"{name} (docs/spec.md).",
+        inputs=[
+            OpSchema.FormalParameter("rois", "T", box),
+            OpSchema.FormalParameter("batch_indices", "tensor(int64)", "[K]; an empty name when rois carry the index",
+                                     param_option=OpSchema.FormalParameterOption.Optional),
+            OpSchema.FormalParameter("X", "T", "feature maps, finest first",
+                                     param_option=OpSchema.FormalParameterOption.Variadic, is_homogeneous=True,
+                                     min_arity=1),
+        ],
+        outputs=[OpSchema.FormalParameter("Y", "T", "[K, C, output_height, output_width]")],
+        type_constraints=[("T", FLOAT_TYPES, "float types")],
+        attributes=_attributes(name),
+    )
+    schema.set_type_and_shape_inference_function(lambda ctx: _infer(ctx, x=2, rois=0))
+    return schema
 
 
 def all_schemas() -> list[OpSchema]:
@@ -101,24 +121,8 @@ def all_schemas() -> list[OpSchema]:
         _roi_schema("RoIPool", BOXES, boxed(False)),
         _roi_schema("PSRoIAlign", BOXES, boxed(True)),
         _roi_schema("PSRoIPool", BOXES, boxed(True)),
-        _roi_schema("RoIAlignRotated", "[K,5] (cx, cy, w, h, angle) with batch_indices, or [K,6] with the batch "
-                    "index first", boxed(False)),
+        _roi_schema("RoIAlignRotated", ROTATED_BOXES, boxed(False)),
     ]
-    msra = OpSchema(
-        "MultiScaleRoIAlign", DOMAIN, OPSET_VERSION, doc="MultiScaleRoIAlign (docs/spec.md).",
-        inputs=[
-            OpSchema.FormalParameter("rois", "T", BOXES),
-            OpSchema.FormalParameter("batch_indices", "tensor(int64)", "[K]; an empty name when rois carry the index",
-                                     param_option=OpSchema.FormalParameterOption.Optional),
-            OpSchema.FormalParameter("X", "T", "feature maps, finest first",
-                                     param_option=OpSchema.FormalParameterOption.Variadic, is_homogeneous=True,
-                                     min_arity=1),
-        ],
-        outputs=[OpSchema.FormalParameter("Y", "T", "[K, C, output_height, output_width]")],
-        type_constraints=[("T", FLOAT_TYPES, "float types")],
-        attributes=_attributes("MultiScaleRoIAlign"),
-    )
-    msra.set_type_and_shape_inference_function(lambda ctx: _infer(ctx, x=2, rois=0))
     crop = OpSchema(
         "CropAndResize", DOMAIN, OPSET_VERSION, doc="CropAndResize (docs/spec.md), tf.image.crop_and_resize on NCHW.",
         inputs=[
@@ -132,7 +136,8 @@ def all_schemas() -> list[OpSchema]:
     )
     crop.set_type_and_shape_inference_function(
         lambda ctx: _infer(ctx, x=0, rois=1, size=("crop_height", "crop_width")))
-    return schemas + [msra, crop]
+    return schemas + [_multi_scale_schema("MultiScaleRoIAlign", BOXES),
+                      _multi_scale_schema("MultiScaleRoIAlignRotated", ROTATED_BOXES), crop]
 
 
 _registered = False

@@ -59,8 +59,14 @@ def split_batch_column(e: NodeEmitter, rois: str) -> tuple[str, str]:
 def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[str], output: str, *, prefix: str,
                                 **attributes) -> list[onnx.NodeProto]:
     """Nodes computing MultiScaleRoIAlign(rois [K,4], batch_indices, *maps) into `output`;
-    ``attributes`` are the op's (``spatial_scales`` required, the rest default as the op's)."""
+    ``attributes`` are the op's (``spatial_scales`` required, the rest default as the op's).
+    ``mode="max"`` has no standard form (ONNX RoiAlign's max is ``onnx_max``): ValueError. A RoI
+    whose level has no map (skipped levels) keeps the zeros the output starts from."""
     a = {**defaults("MultiScaleRoIAlign"), **attributes}
+    mode = a["mode"].decode() if isinstance(a["mode"], bytes) else a["mode"]
+    if mode == "max":
+        raise ValueError("MultiScaleRoIAlign mode 'max' (the max of bilinear samples) has no standard-op form; "
+                         "ONNX RoiAlign's max computes 'onnx_max'")
     spatial_scales, canonical_scale, canonical_level = a["spatial_scales"], a["canonical_scale"], a["canonical_level"]
     eps, eps_in_log, aligned, sampling_ratio = a["eps"], a["eps_in_log"], a["aligned"], a["sampling_ratio"]
     output_height, output_width = a["output_height"], a["output_width"]
@@ -87,13 +93,21 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     c_dim = e.op("Shape", [maps[0]], start=1, end=2)
     y_shape = e.op("Concat", [k_dim, c_dim, e.const([output_height, output_width], np.int64)], axis=0)
     zeros = e.op("CastLike", [e.op("ConstantOfShape", [y_shape]), rois])  # float32 zeros, then rois' type
-    mode = "half_pixel" if aligned else "output_half_pixel"
+    pooled = rois
+    if a["roi_scale_factor"] != 1.0:  # about the centre, after the level is chosen
+        half, f = e.real(0.5, rois), e.real(a["roi_scale_factor"], rois)
+        cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+        hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+        pooled = e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
+                                 e.op("Add", [cy, hh])], axis=1)
+    coordinates = "half_pixel" if aligned else "output_half_pixel"
     for lvl, x in enumerate(maps):
         nz = e.op("NonZero", [e.op("Equal", [level, e.const(lvl, np.int64)])])  # [1, n]
         idx = e.op("Reshape", [nz, flat])
-        y = e.op("RoiAlign", [x, e.op("Gather", [rois, idx], axis=0), e.op("Gather", [batch_indices, idx], axis=0)],
-                 mode="avg", output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio,
-                 spatial_scale=float(spatial_scales[lvl]), coordinate_transformation_mode=mode)
+        y = e.op("RoiAlign", [x, e.op("Gather", [pooled, idx], axis=0), e.op("Gather", [batch_indices, idx], axis=0)],
+                 mode="max" if mode == "onnx_max" else "avg", output_height=output_height, output_width=output_width,
+                 sampling_ratio=sampling_ratio, spatial_scale=float(spatial_scales[lvl]),
+                 coordinate_transformation_mode=coordinates)
         last = lvl + 1 == len(maps)
         zeros = e.op("ScatterND", [zeros, e.op("Transpose", [nz], perm=[1, 0]), y], output if last else None)
     return e.nodes

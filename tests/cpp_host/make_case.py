@@ -43,6 +43,10 @@ def case(seed: int = 7, *, as_inputs: bool = False):
         builders.make_multi_scale_roi_align_node("boxes", "bi", ["M0", "M1", "M2"], "multi_scale_roi_align",
                                                  spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
                                                  output_width=3, sampling_ratio=2, canonical_scale=32),
+        builders.make_multi_scale_roi_align_rotated_node("rotated", "bi", ["M0", "M1", "M2"],
+                                                         "multi_scale_roi_align_rotated",
+                                                         spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
+                                                         output_width=3, sampling_ratio=2, canonical_scale=32),
         builders.make_crop_and_resize_node("X", "crops", "crop_idx", "crop_and_resize", crop_height=4, crop_width=5),
     ]
     expected = [
@@ -53,6 +57,8 @@ def case(seed: int = 7, *, as_inputs: bool = False):
         reference.roi_align_rotated(X, rotated, bi, sampling_ratio=2, **common),
         reference.multi_scale_roi_align(boxes, bi, *maps, spatial_scales=[0.25, 0.125, 0.0625], output_height=3,
                                         output_width=3, sampling_ratio=2, canonical_scale=32),
+        reference.multi_scale_roi_align_rotated(rotated, bi, *maps, spatial_scales=[0.25, 0.125, 0.0625],
+                                                output_height=3, output_width=3, sampling_ratio=2, canonical_scale=32),
         reference.crop_and_resize(X, crops, crop_idx, crop_height=4, crop_width=5),
     ]
     outputs = [helper.make_tensor_value_info(n.output[0], F, None) for n in nodes]

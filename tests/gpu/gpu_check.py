@@ -30,7 +30,7 @@ class Params(ctypes.Structure):
                 ("clockwise", ctypes.c_int64), ("radians", ctypes.c_int64), ("nearest", ctypes.c_int64),
                 ("extrapolation_value", ctypes.c_double), ("spatial_scales", ctypes.c_double * 8),
                 ("canonical_scale", ctypes.c_double), ("canonical_level", ctypes.c_int64), ("eps", ctypes.c_double),
-                ("eps_in_log", ctypes.c_int64)]
+                ("eps_in_log", ctypes.c_int64), ("roi_scale_factor", ctypes.c_double)]
 
 
 def make_params(**kw) -> Params:
@@ -39,7 +39,7 @@ def make_params(**kw) -> Params:
                clockwise=kw.get("clockwise", 0), radians=kw.get("radians", 0), nearest=kw.get("nearest", 0),
                extrapolation_value=kw.get("ext", 0.0), canonical_scale=kw.get("canonical_scale", 224.0),
                canonical_level=kw.get("canonical_level", 4), eps=kw.get("eps", 1e-6),
-               eps_in_log=kw.get("eps_in_log", 0))
+               eps_in_log=kw.get("eps_in_log", 0), roi_scale_factor=kw.get("roi_scale_factor", 1.0))
     for i, s in enumerate(kw.get("scales", [])):
         p.spatial_scales[i] = s
     return p
@@ -119,14 +119,22 @@ def random_case(rng, op, dtype, layout):
         cxcy = (boxes[:, :2] + boxes[:, 2:]) / 2
         rb = np.concatenate([cxcy, np.abs(boxes[:, 2:] - boxes[:, :2]), rng.uniform(-180, 180, (k, 1))], 1)
         boxes = rb
-    if op == "MultiScaleRoIAlign":
+    if op.startswith("MultiScaleRoIAlign"):
         levels = int(rng.integers(1, 5))
-        scales = [2.0 ** -(2 + i) for i in range(levels)]
+        # Consecutive levels, or (one time in three) every other level: RoIs past the last map get zeros.
+        step = 2 if rng.integers(0, 3) == 0 else 1
+        scales = [2.0 ** -(2 + step * i) for i in range(levels)]
         maps = [rng.standard_normal((n, c, max(int(64 * 4 * s), 1), max(int(80 * 4 * s), 1))).astype(dtype) for s in scales]
         params = make_params(oh=oh, ow=ow, sr=int(rng.choice([0, 2])), aligned=int(rng.integers(0, 2)), scales=scales,
-                             canonical_scale=float(rng.choice([224, 56])), canonical_level=4)
+                             canonical_scale=float(rng.choice([224, 56])), canonical_level=4,
+                             mode=int(rng.integers(0, 3)), roi_scale_factor=float(rng.choice([1.0, 0.8, 1.5])),
+                             clockwise=int(rng.integers(0, 2)), radians=int(rng.integers(0, 2)))
         xy = rng.uniform(0, 256, (k, 2))
         boxes = np.concatenate([xy, xy + np.exp(rng.uniform(0, 6, (k, 2)))], 1)
+        if op == "MultiScaleRoIAlignRotated":
+            boxes = np.concatenate([(boxes[:, :2] + boxes[:, 2:]) / 2, boxes[:, 2:] - boxes[:, :2],
+                                    rng.uniform(-180, 180, (k, 1))], 1)
+            boxes[0, 2] = np.nan  # non-finite: NaN block on both
     if op == "CropAndResize":
         boxes = rng.uniform(-0.3, 1.3, (k, 4))
         params = make_params(oh=oh, ow=ow, nearest=int(rng.integers(0, 2)), ext=float(rng.choice([0.0, -1.5])))
@@ -138,7 +146,8 @@ def random_case(rng, op, dtype, layout):
     return maps, np.ascontiguousarray(rois), idx, params, (k, c // (oh * ow) if ps else c, oh, ow)
 
 
-OPS = ["RoIAlign", "RoIPool", "PSRoIAlign", "PSRoIPool", "RoIAlignRotated", "MultiScaleRoIAlign", "CropAndResize"]
+OPS = ["RoIAlign", "RoIPool", "PSRoIAlign", "PSRoIPool", "RoIAlignRotated", "MultiScaleRoIAlign",
+       "MultiScaleRoIAlignRotated", "CropAndResize"]
 TOL = {np.float32: 1e-5, np.float64: 1e-12, np.float16: 2e-3}
 
 

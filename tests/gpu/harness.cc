@@ -25,7 +25,20 @@ struct Params {  // mirrors gpu_check.py's ctypes structure
   int64_t canonical_level;
   double eps;
   int64_t eps_in_log;
+  double roi_scale_factor;
 };
+
+math::FpnLevels fpn_levels(const Params& p, int64_t levels) {
+  math::FpnLevels f;
+  f.canonical_scale = p.canonical_scale;
+  f.canonical_level = p.canonical_level;
+  f.eps = p.eps;
+  f.eps_in_log = p.eps_in_log != 0;
+  f.k_min = static_cast<int64_t>(std::lround(-std::log2(p.spatial_scales[0])));
+  f.k_max = static_cast<int64_t>(std::lround(-std::log2(p.spatial_scales[levels - 1])));
+  f.roi_scale_factor = p.roi_scale_factor;
+  return f;
+}
 
 const cpu::ParallelFor kSerial = [](std::size_t n, const cpu::TaskBody& body) {
   for (std::size_t i = 0; i < n; ++i) body(i);
@@ -65,24 +78,35 @@ void run(const std::string& op, bool cuda, const void* const* maps, const int64_
     rp.options = {p.aligned != 0, p.clockwise != 0, p.radians != 0};
     cuda ? cuda::roi_align_rotated(x, shape(0), set, rp, out, stream)
          : cpu::roi_align_rotated(x, shape(0), set, rp, out, kSerial);
-  } else if (op == "MultiScaleRoIAlign") {
-    math::MultiScaleParams mp;
-    mp.output_height = p.output_height;
-    mp.output_width = p.output_width;
-    mp.sampling_ratio = p.sampling_ratio;
-    mp.aligned = p.aligned != 0;
-    mp.spatial_scales.assign(p.spatial_scales, p.spatial_scales + levels);
-    mp.levels = {p.canonical_scale, p.canonical_level, p.eps, p.eps_in_log != 0, 0, 0};
-    mp.levels.k_min = static_cast<int64_t>(std::lround(-std::log2(p.spatial_scales[0])));
-    mp.levels.k_max = static_cast<int64_t>(std::lround(-std::log2(p.spatial_scales[levels - 1])));
+  } else if (op == "MultiScaleRoIAlign" || op == "MultiScaleRoIAlignRotated") {
     std::vector<const T*> ms;
     std::vector<math::MapShape> ss;
     for (int64_t l = 0; l < levels; ++l) {
       ms.push_back(static_cast<const T*>(maps[l]));
       ss.push_back(shape(l));
     }
-    cuda ? cuda::multi_scale_roi_align(ms, ss, set, mp, out, stream)
-         : cpu::multi_scale_roi_align(ms, ss, set, mp, out, kSerial);
+    if (op == "MultiScaleRoIAlign") {
+      math::MultiScaleParams mp;
+      mp.output_height = p.output_height;
+      mp.output_width = p.output_width;
+      mp.sampling_ratio = p.sampling_ratio;
+      mp.mode = static_cast<math::AlignMode>(p.mode);
+      mp.aligned = p.aligned != 0;
+      mp.spatial_scales.assign(p.spatial_scales, p.spatial_scales + levels);
+      mp.levels = fpn_levels(p, levels);
+      cuda ? cuda::multi_scale_roi_align(ms, ss, set, mp, out, stream)
+           : cpu::multi_scale_roi_align(ms, ss, set, mp, out, kSerial);
+    } else {
+      math::MultiScaleRotatedParams mp;
+      mp.output_height = p.output_height;
+      mp.output_width = p.output_width;
+      mp.sampling_ratio = p.sampling_ratio;
+      mp.options = {p.aligned != 0, p.clockwise != 0, p.radians != 0};
+      mp.spatial_scales.assign(p.spatial_scales, p.spatial_scales + levels);
+      mp.levels = fpn_levels(p, levels);
+      cuda ? cuda::multi_scale_roi_align_rotated(ms, ss, set, mp, out, stream)
+           : cpu::multi_scale_roi_align_rotated(ms, ss, set, mp, out, kSerial);
+    }
   } else if (op == "CropAndResize") {
     math::CropParams cp{p.output_height, p.output_width, p.nearest != 0, p.extrapolation_value};
     const T* boxes = static_cast<const T*>(rois);

@@ -18,6 +18,7 @@ from ..attribute_checks import check_attributes
 from ..attributes import DEFAULTS
 
 _ROTATED, _LEVELS = DEFAULTS.RoIAlignRotated, DEFAULTS.MultiScaleRoIAlign
+_ROTATED_LEVELS = DEFAULTS.MultiScaleRoIAlignRotated
 from . import ops
 from .export import custom_translation_table, export, register_torchscript_symbolics
 from .modules import MultiScaleRoIAlign, replace_torchvision_poolers
@@ -79,15 +80,36 @@ def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor] =
 def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor], *,
                           spatial_scales: Sequence[float], output_height: int = _LEVELS.output_height,
                           output_width: int = _LEVELS.output_width, sampling_ratio: int = _LEVELS.sampling_ratio,
-                          aligned: int = _LEVELS.aligned, canonical_scale: float = _LEVELS.canonical_scale,
+                          mode: str = _LEVELS.mode, aligned: int = _LEVELS.aligned,
+                          canonical_scale: float = _LEVELS.canonical_scale,
                           canonical_level: int = _LEVELS.canonical_level, eps: float = _LEVELS.eps,
-                          eps_in_log: int = _LEVELS.eps_in_log) -> Tensor:
+                          eps_in_log: int = _LEVELS.eps_in_log,
+                          roi_scale_factor: float = _LEVELS.roi_scale_factor) -> Tensor:
     """roi_ops MultiScaleRoIAlign; defaults equal torchvision ``MultiScaleRoIAlign``."""
     a = check_attributes("MultiScaleRoIAlign", spatial_scales=list(spatial_scales), output_height=output_height,
-                         output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
+                         output_width=output_width, sampling_ratio=sampling_ratio, mode=mode, aligned=aligned,
                          canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps,
-                         eps_in_log=eps_in_log)
+                         eps_in_log=eps_in_log, roi_scale_factor=roi_scale_factor)
     return ops.multi_scale_roi_align(rois, batch_indices, list(maps), **a)
+
+
+def multi_scale_roi_align_rotated(
+        rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor], *, spatial_scales: Sequence[float],
+        output_height: int = _ROTATED_LEVELS.output_height, output_width: int = _ROTATED_LEVELS.output_width,
+        sampling_ratio: int = _ROTATED_LEVELS.sampling_ratio, aligned: int = _ROTATED_LEVELS.aligned,
+        clockwise: int = _ROTATED_LEVELS.clockwise, angle_unit: str = _ROTATED_LEVELS.angle_unit,
+        canonical_scale: float = _ROTATED_LEVELS.canonical_scale,
+        canonical_level: int = _ROTATED_LEVELS.canonical_level, eps: float = _ROTATED_LEVELS.eps,
+        eps_in_log: int = _ROTATED_LEVELS.eps_in_log, roi_scale_factor: float = _ROTATED_LEVELS.roi_scale_factor
+) -> Tensor:
+    """roi_ops MultiScaleRoIAlignRotated: rotated RoIs (cx, cy, w, h, angle) pooled on their FPN
+    level (mmrotate's RotatedSingleRoIExtractor with the attributes of docs/spec.md)."""
+    a = check_attributes("MultiScaleRoIAlignRotated", spatial_scales=list(spatial_scales),
+                         output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio,
+                         aligned=aligned, clockwise=clockwise, angle_unit=angle_unit, canonical_scale=canonical_scale,
+                         canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log,
+                         roi_scale_factor=roi_scale_factor)
+    return ops.multi_scale_roi_align_rotated(rois, batch_indices, list(maps), **a)
 
 
 def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, *, crop_height: int, crop_width: int,
@@ -100,5 +122,6 @@ def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, *, crop_heigh
 
 
 __all__ = ["MultiScaleRoIAlign", "crop_and_resize", "custom_translation_table", "export", "multi_scale_roi_align",
+           "multi_scale_roi_align_rotated",
            "ps_roi_align", "ps_roi_pool", "register_torchscript_symbolics", "replace_torchvision_poolers",
            "roi_align", "roi_align_rotated", "roi_pool"]

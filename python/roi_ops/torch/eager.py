@@ -65,18 +65,34 @@ def roi_align_rotated(x, rois, batch_indices, output_height, output_width, spati
 
 
 def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor], spatial_scales,
-                          output_height, output_width, sampling_ratio, aligned, canonical_scale, canonical_level, eps,
-                          eps_in_log) -> Tensor:
-    op = "MultiScaleRoIAlign"
+                          output_height, output_width, sampling_ratio, mode, aligned, canonical_scale, canonical_level,
+                          eps, eps_in_log, roi_scale_factor) -> Tensor:
+    return _run_multi_scale_op(
+        "MultiScaleRoIAlign", reference.multi_scale_roi_align, rois, batch_indices, maps, 4,
+        spatial_scales=list(spatial_scales), output_height=output_height, output_width=output_width,
+        sampling_ratio=sampling_ratio, mode=mode, aligned=aligned, canonical_scale=canonical_scale,
+        canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log, roi_scale_factor=roi_scale_factor)
+
+
+def multi_scale_roi_align_rotated(rois: Tensor, batch_indices: Optional[Tensor], maps: Sequence[Tensor],
+                                  spatial_scales, output_height, output_width, sampling_ratio, aligned, clockwise,
+                                  angle_unit, canonical_scale, canonical_level, eps, eps_in_log,
+                                  roi_scale_factor) -> Tensor:
+    return _run_multi_scale_op(
+        "MultiScaleRoIAlignRotated", reference.multi_scale_roi_align_rotated, rois, batch_indices, maps, 5,
+        spatial_scales=list(spatial_scales), output_height=output_height, output_width=output_width,
+        sampling_ratio=sampling_ratio, aligned=aligned, clockwise=clockwise, angle_unit=angle_unit,
+        canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log,
+        roi_scale_factor=roi_scale_factor)
+
+
+def _run_multi_scale_op(op: str, fn, rois, batch_indices, maps, box_cols: int, **attrs) -> Tensor:
     for i, m in enumerate(maps):
         check_float(op, f"X_{i}", m)
-    check_maps(op, maps, len(spatial_scales))
-    check_roi_inputs(op, maps[0], rois, batch_indices, 4, x_name="X_0")
+    check_maps(op, maps, len(attrs["spatial_scales"]))
+    check_roi_inputs(op, maps[0], rois, batch_indices, box_cols, x_name="X_0")
     check_batch_indices(op, rois, batch_indices, maps[0].shape[0])
-    y = reference.multi_scale_roi_align(
-        _array(rois), _array(batch_indices), *[_array(m) for m in maps], spatial_scales=list(spatial_scales),
-        output_height=output_height, output_width=output_width, sampling_ratio=sampling_ratio, aligned=aligned,
-        canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log)
+    y = fn(_array(rois), _array(batch_indices), *[_array(m) for m in maps], **attrs)
     return _tensor(y, maps[0])
 
 

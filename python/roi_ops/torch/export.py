@@ -53,14 +53,27 @@ def _roi_align_rotated(x, rois, batch_indices, output_height: int, output_width:
 
 
 def _multi_scale_roi_align(rois, batch_indices, maps, spatial_scales: list, output_height: int, output_width: int,
-                           sampling_ratio: int, aligned: int, canonical_scale: float, canonical_level: int,
-                           eps: float, eps_in_log: int):
+                           sampling_ratio: int, mode: str, aligned: int, canonical_scale: float, canonical_level: int,
+                           eps: float, eps_in_log: int, roi_scale_factor: float):
     # The maps go by keyword: torch's exporter binds a variadic input given positionally after
     # other inputs to *all* positional arguments (torch 2.13, _building.py).
     return R.MultiScaleRoIAlign(rois, batch_indices, X=tuple(maps), spatial_scales=list(spatial_scales),
                                 output_height=output_height, output_width=output_width,
-                                sampling_ratio=sampling_ratio, aligned=aligned, canonical_scale=canonical_scale,
-                                canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log)
+                                sampling_ratio=sampling_ratio, mode=mode, aligned=aligned,
+                                canonical_scale=canonical_scale, canonical_level=canonical_level, eps=eps,
+                                eps_in_log=eps_in_log, roi_scale_factor=roi_scale_factor)
+
+
+def _multi_scale_roi_align_rotated(rois, batch_indices, maps, spatial_scales: list, output_height: int,
+                                   output_width: int, sampling_ratio: int, aligned: int, clockwise: int,
+                                   angle_unit: str, canonical_scale: float, canonical_level: int, eps: float,
+                                   eps_in_log: int, roi_scale_factor: float):
+    return R.MultiScaleRoIAlignRotated(rois, batch_indices, X=tuple(maps), spatial_scales=list(spatial_scales),
+                                       output_height=output_height, output_width=output_width,
+                                       sampling_ratio=sampling_ratio, aligned=aligned, clockwise=clockwise,
+                                       angle_unit=angle_unit, canonical_scale=canonical_scale,
+                                       canonical_level=canonical_level, eps=eps, eps_in_log=eps_in_log,
+                                       roi_scale_factor=roi_scale_factor)
 
 
 def _crop_and_resize(x, boxes, box_indices, crop_height: int, crop_width: int, method: str,
@@ -97,7 +110,8 @@ def _tv_ps_roi_pool(x, rois, spatial_scale: float, pooled_height: int, pooled_wi
 
 _OURS = {"roi_align": _roi_align, "roi_pool": _roi_pool, "ps_roi_align": _ps_roi_align,
          "ps_roi_pool": _ps_roi_pool, "roi_align_rotated": _roi_align_rotated,
-         "multi_scale_roi_align": _multi_scale_roi_align, "crop_and_resize": _crop_and_resize}
+         "multi_scale_roi_align": _multi_scale_roi_align,
+         "multi_scale_roi_align_rotated": _multi_scale_roi_align_rotated, "crop_and_resize": _crop_and_resize}
 _TORCHVISION = {"roi_align": _tv_roi_align, "roi_pool": _tv_roi_pool, "ps_roi_align": _tv_ps_roi_align,
                 "ps_roi_pool": _tv_ps_roi_pool}
 
@@ -164,13 +178,24 @@ def _register_torchscript(opset: int) -> None:
                     spatial_scale_f=scale, sampling_ratio_i=sr, aligned_i=aligned, clockwise_i=clockwise,
                     angle_unit_s=unit)
 
-    @sh.parse_args("v", "v", "v", "fs", "i", "i", "i", "i", "f", "i", "f", "i")
-    def multi_scale_roi_align(g, rois, bi, maps, scales, oh, ow, sr, aligned, s0, lvl0, eps, eps_in_log):
+    def pyramid_inputs(g, rois, bi, maps):
         bi_in = bi if not sh._is_none(bi) else g.op("prim::Constant").setType(torch._C.OptionalType.ofTensor())
-        inputs = [rois, bi_in] + sh._unpack_list(maps)
-        return g.op(op + "MultiScaleRoIAlign", *inputs, spatial_scales_f=scales, output_height_i=oh,
-                    output_width_i=ow, sampling_ratio_i=sr, aligned_i=aligned, canonical_scale_f=s0,
-                    canonical_level_i=lvl0, eps_f=eps, eps_in_log_i=eps_in_log)
+        return [rois, bi_in] + sh._unpack_list(maps)
+
+    @sh.parse_args("v", "v", "v", "fs", "i", "i", "i", "s", "i", "f", "i", "f", "i", "f")
+    def multi_scale_roi_align(g, rois, bi, maps, scales, oh, ow, sr, mode, aligned, s0, lvl0, eps, eps_in_log, f):
+        return g.op(op + "MultiScaleRoIAlign", *pyramid_inputs(g, rois, bi, maps), spatial_scales_f=scales,
+                    output_height_i=oh, output_width_i=ow, sampling_ratio_i=sr, mode_s=mode, aligned_i=aligned,
+                    canonical_scale_f=s0, canonical_level_i=lvl0, eps_f=eps, eps_in_log_i=eps_in_log,
+                    roi_scale_factor_f=f)
+
+    @sh.parse_args("v", "v", "v", "fs", "i", "i", "i", "i", "i", "s", "f", "i", "f", "i", "f")
+    def multi_scale_roi_align_rotated(g, rois, bi, maps, scales, oh, ow, sr, aligned, clockwise, unit, s0, lvl0, eps,
+                                      eps_in_log, f):
+        return g.op(op + "MultiScaleRoIAlignRotated", *pyramid_inputs(g, rois, bi, maps), spatial_scales_f=scales,
+                    output_height_i=oh, output_width_i=ow, sampling_ratio_i=sr, aligned_i=aligned,
+                    clockwise_i=clockwise, angle_unit_s=unit, canonical_scale_f=s0, canonical_level_i=lvl0, eps_f=eps,
+                    eps_in_log_i=eps_in_log, roi_scale_factor_f=f)
 
     @sh.parse_args("v", "v", "v", "i", "i", "s", "f")
     def crop_and_resize(g, x, boxes, idx, ch, cw, method, ext):
@@ -179,7 +204,9 @@ def _register_torchscript(opset: int) -> None:
 
     for name, fn in [("roi_align", roi_align), ("roi_pool", roi_pool), ("ps_roi_align", ps_roi_align),
                      ("ps_roi_pool", ps_roi_pool), ("roi_align_rotated", roi_align_rotated),
-                     ("multi_scale_roi_align", multi_scale_roi_align), ("crop_and_resize", crop_and_resize)]:
+                     ("multi_scale_roi_align", multi_scale_roi_align),
+                     ("multi_scale_roi_align_rotated", multi_scale_roi_align_rotated),
+                     ("crop_and_resize", crop_and_resize)]:
         register_custom_op_symbolic(f"roi_ops::{name}", fn, opset)
 
 

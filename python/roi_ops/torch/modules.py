@@ -24,14 +24,16 @@ def _infer_scale(feature_hw: Sequence[int], image_hw: Sequence[int]) -> float:
 
 class MultiScaleRoIAlign(nn.Module):
     """Drop-in for ``torchvision.ops.MultiScaleRoIAlign`` (same constructor and forward); the
-    level assignment and RoIAlign run in one roi_ops op. ``aligned``, ``eps`` and ``eps_in_log``
-    give detectron2's and mmdetection's conventions (docs/spec.md)."""
+    level assignment and RoIAlign run in one roi_ops op. ``aligned``, ``eps``, ``eps_in_log``,
+    ``mode`` and ``roi_scale_factor`` give detectron2's and mmdetection's conventions (docs/spec.md)."""
 
     def __init__(self, featmap_names: List[str], output_size, sampling_ratio: int, *,
                  canonical_scale: int = DEFAULTS.MultiScaleRoIAlign.canonical_scale,
                  canonical_level: int = DEFAULTS.MultiScaleRoIAlign.canonical_level,
                  aligned: bool = DEFAULTS.MultiScaleRoIAlign.aligned, eps: float = DEFAULTS.MultiScaleRoIAlign.eps,
-                 eps_in_log: bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log):
+                 eps_in_log: bool = DEFAULTS.MultiScaleRoIAlign.eps_in_log,
+                 mode: str = DEFAULTS.MultiScaleRoIAlign.mode,
+                 roi_scale_factor: float = DEFAULTS.MultiScaleRoIAlign.roi_scale_factor):
         super().__init__()
         self.featmap_names = list(featmap_names)
         self.output_size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
@@ -41,6 +43,8 @@ class MultiScaleRoIAlign(nn.Module):
         self.aligned = aligned
         self.eps = eps
         self.eps_in_log = eps_in_log
+        self.mode = mode
+        self.roi_scale_factor = roi_scale_factor
 
     def forward(self, x: Dict[str, Tensor], boxes: List[Tensor], image_shapes: List[Tuple[int, int]]) -> Tensor:
         maps = [x[name] for name in self.featmap_names]
@@ -52,7 +56,8 @@ class MultiScaleRoIAlign(nn.Module):
                              output_width=self.output_size[1],
                              sampling_ratio=max(int(self.sampling_ratio), 0),  # torchvision: <= 0 is adaptive
                              aligned=int(self.aligned), canonical_scale=self.canonical_scale,
-                             canonical_level=self.canonical_level, eps=self.eps, eps_in_log=int(self.eps_in_log))
+                             canonical_level=self.canonical_level, eps=self.eps, eps_in_log=int(self.eps_in_log),
+                             mode=self.mode, roi_scale_factor=self.roi_scale_factor)
         return ops.multi_scale_roi_align(rois, None, maps, **a)
 
 

@@ -79,15 +79,31 @@ def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampli
 @torch.library.custom_op(f"{LIB}::multi_scale_roi_align", mutates_args=())
 def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: List[Tensor],
                           spatial_scales: List[float], output_height: int, output_width: int, sampling_ratio: int,
-                          aligned: int, canonical_scale: float, canonical_level: int, eps: float,
-                          eps_in_log: int) -> Tensor:
+                          mode: str, aligned: int, canonical_scale: float, canonical_level: int, eps: float,
+                          eps_in_log: int, roi_scale_factor: float) -> Tensor:
     return F.multi_scale_roi_align(rois, batch_indices, maps, spatial_scales, output_height, output_width,
-                                   sampling_ratio, aligned, canonical_scale, canonical_level, eps, eps_in_log)
+                                   sampling_ratio, mode, aligned, canonical_scale, canonical_level, eps, eps_in_log,
+                                   roi_scale_factor)
 
 
 @multi_scale_roi_align.register_fake
-def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, sampling_ratio, aligned,
-      canonical_scale, canonical_level, eps, eps_in_log):
+def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
+    return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
+
+
+@torch.library.custom_op(f"{LIB}::multi_scale_roi_align_rotated", mutates_args=())
+def multi_scale_roi_align_rotated(rois: Tensor, batch_indices: Optional[Tensor], maps: List[Tensor],
+                                  spatial_scales: List[float], output_height: int, output_width: int,
+                                  sampling_ratio: int, aligned: int, clockwise: int, angle_unit: str,
+                                  canonical_scale: float, canonical_level: int, eps: float, eps_in_log: int,
+                                  roi_scale_factor: float) -> Tensor:
+    return F.multi_scale_roi_align_rotated(rois, batch_indices, maps, spatial_scales, output_height, output_width,
+                                           sampling_ratio, aligned, clockwise, angle_unit, canonical_scale,
+                                           canonical_level, eps, eps_in_log, roi_scale_factor)
+
+
+@multi_scale_roi_align_rotated.register_fake
+def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
     return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
 
 
