@@ -154,12 +154,16 @@ def cmd_convert(args) -> int:
         print(f"roi-ops: warning: {w.message}", file=sys.stderr)
     target = args.model if args.in_place else args.output
     if args.to == "roi_ops":
-        if not (report.fused or report.converted or report.not_fused):
-            print(f"nothing to convert: {args.model} has no RoiAlign, MaxRoiPool or exporter pooler nodes")
+        if not (report.fused or report.converted or report.not_fused or report.foreign):
+            print(f"nothing to convert: {args.model} has no RoiAlign, MaxRoiPool, exporter pooler or other "
+                  f"toolchains' RoI nodes")
+        foreign = f", converted {len(report.foreign)} other toolchains' node(s)" if report.foreign else ""
         print(f"fused {len(report.fused)} multi-level pooler(s), converted {len(report.converted)} node(s), "
-              f"left {len(report.not_fused)} pooler(s) unfused; nodes {len(model.graph.node)} -> "
+              f"left {len(report.not_fused)} pooler(s) unfused{foreign}; nodes {len(model.graph.node)} -> "
               f"{len(out.graph.node)}")
         if args.verbose:
+            for line in report.foreign:
+                print(f"  converted {line}")
             for line in report.fused:
                 print(f"  fused {line}")
             for line in report.not_fused:

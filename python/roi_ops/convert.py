@@ -24,6 +24,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
+from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
 from .graph import check, drop_unused_import, node_label, opset_version, replace_nodes
@@ -73,9 +74,11 @@ def _standard_max_roi_pool(node: onnx.NodeProto) -> onnx.NodeProto:
 
 @dataclass
 class ConversionReport:
-    """What ``to_roi_ops`` did: nodes converted one for one, poolers fused (with their pattern),
-    poolers left alone (with the reason), and warnings about changed numbers."""
+    """What ``to_roi_ops`` did: nodes converted one for one, other toolchains' nodes converted
+    (``roi_ops.foreign``), poolers fused (with their pattern), poolers left alone (with the
+    reason), and warnings about changed numbers."""
     converted: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
     fused: list[str] = field(default_factory=list)
     not_fused: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -83,7 +86,10 @@ class ConversionReport:
 
 def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool = True, aligned: bool = False,
                fold_aligned_shift: bool = False, report: ConversionReport | None = None) -> onnx.ModelProto:
-    """Standard ``RoiAlign`` / ``MaxRoiPool`` nodes replaced by roi_ops nodes with the same numbers.
+    """Standard ``RoiAlign`` / ``MaxRoiPool`` nodes, and other toolchains' RoI nodes (mmcv,
+    mmdeploy, TensorRT, OpenVINO, onnxruntime's contrib CropAndResize; docs/foreign.md), replaced
+    by roi_ops nodes with the same numbers. A foreign node that cannot be converted raises
+    ``ConversionError`` with one line per such node, and nothing is converted.
 
     ``fuse`` (default) first replaces each multi-level pooler that an exporter unrolled
     (torchvision, detectron2, mmdeploy; docs/fusion.md) by one ``MultiScaleRoIAlign`` node.
@@ -100,6 +106,11 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     # onnxruntime writes every custom domain registered in the process into the models it
     # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
     drop_unused_import(source)
+    source, foreign, refused = convert_foreign(source)
+    if refused:
+        raise ConversionError(f"cannot convert {len(refused)} node(s), so nothing was converted:\n"
+                              + "\n".join(f"  {line}" for line in refused))
+    report.foreign += foreign
     if fuse:
         fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift)
         report.fused += fusion.fused
@@ -203,6 +214,9 @@ def _to_standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[on
             output_width=int(a.get("output_width", 1)), spatial_scale=float(a.get("spatial_scale", 1.0)),
             sampling_ratio=int(a.get("sampling_ratio", 0)))
     if node.op_type == "MultiScaleRoIAlign":
+        if _text(a.get("mode", "avg")) == "max":
+            raise ConversionError(f"{label}: mode 'max' (the max of bilinear samples) has no standard equivalent; "
+                                  f"ONNX RoiAlign's max computes roi_ops 'onnx_max'")
         rois, bi = _batch_inputs(e, node, node.input[0], node.input[1] if len(node.input) > 1 else None)
         return e.nodes + multi_scale_roi_align_nodes(
             rois, bi, list(node.input[2:]), node.output[0], prefix=prefix + "msra_",

@@ -43,7 +43,9 @@ def _copy_dim(dst: TensorShapeProto.Dimension, src: TensorShapeProto.Dimension) 
         dst.dim_param = src.dim_param
 
 
-def _shape(t: TypeProto):
+def _shape(t: TypeProto | None):
+    if t is None:  # an input whose type inference has not resolved
+        return None
     tt = t.tensor_type
     return list(tt.shape.dim) if tt.HasField("shape") else None
 
@@ -53,6 +55,8 @@ def _infer(ctx, *, x: int, rois: int, size=("output_height", "output_width"), pe
     """Y [K, C_out, oh, ow] of X's element type: K from rois, C_out from X (divided by the bins
     for the position-sensitive ops), oh/ow from the attributes."""
     x_type = ctx.get_input_type(x)
+    if x_type is None:  # nothing known about X: the output's type stays open
+        return
     out = TypeProto()
     out.tensor_type.elem_type = x_type.tensor_type.elem_type
     oh = _int_attr(ctx, size[0], default_size)
