@@ -347,3 +347,22 @@ def test_tensorrt_crop_and_resize_equals_the_plugin_kernel():
         None, {"X": x, "r": crops, "i": np.repeat(np.arange(2, dtype=np.int32), 4)})[0]
     assert got.shape == (2, 4, 3, 4, 6)
     np.testing.assert_allclose(got.reshape(8, 3, 4, 6), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("ctm", ["half_pixel", "output_half_pixel"])
+@pytest.mark.parametrize("sampling_ratio", [0, 2])
+def test_converted_roi_align_equals_openvinos_roi_align(ctm, sampling_ratio):
+    """OpenVINO's CPU ROIAlign (opset 9) runs the standard ONNX RoiAlign model; the converted
+    roi_ops.RoIAlign gives its numbers."""
+    ov = _openvino()
+    x = RNG.standard_normal((2, 4, 20, 26)).astype(np.float32)
+    b = boxes(16, 2, image=(80, 104), lo=2, hi=90)
+    feeds = {"X": x, "rois": b[:, 1:].copy(), "bi": b[:, 0].astype(np.int64)}
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], mode="avg", output_height=3, output_width=4,
+                            spatial_scale=0.25, sampling_ratio=sampling_ratio, coordinate_transformation_mode=ctm)
+    model = foreign_model(node, [vi("X", F, list(x.shape)), vi("rois", F, [16, 4]), vi("bi", TensorProto.INT64, [16])],
+                          opset=16)
+    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU")
+    want = compiled(feeds)[compiled.outputs[0]]
+    _, (got,) = converted_run(model, feeds)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

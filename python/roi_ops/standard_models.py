@@ -67,21 +67,44 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     if mode == "max":
         raise ValueError("MultiScaleRoIAlign mode 'max' (the max of bilinear samples) has no standard-op form; "
                          "ONNX RoiAlign's max computes 'onnx_max'")
-    spatial_scales, canonical_scale, canonical_level = a["spatial_scales"], a["canonical_scale"], a["canonical_level"]
-    eps, eps_in_log, aligned, sampling_ratio = a["eps"], a["eps_in_log"], a["aligned"], a["sampling_ratio"]
-    output_height, output_width = a["output_height"], a["output_width"]
     e = NodeEmitter(prefix)
-    k_min = round(-math.log2(spatial_scales[0]))
-    k_max = round(-math.log2(spatial_scales[-1]))
     x1, y1, x2, y2 = (e.name(s) for s in ("x1", "y1", "x2", "y2"))
     e.nodes.append(helper.make_node("Split", [rois, e.const([1, 1, 1, 1], np.int64)], [x1, y1, x2, y2], axis=1,
                                     name=e.name("split")))
+    pooled = rois
+    if a["roi_scale_factor"] != 1.0:  # about the centre, after the level is chosen
+        half, f = e.real(0.5, rois), e.real(a["roi_scale_factor"], rois)
+        cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+        hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+        pooled = e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
+                                 e.op("Add", [cy, hh])], axis=1)
+    coordinates = "half_pixel" if a["aligned"] else "output_half_pixel"
+
+    def pool(x, level_rois, level_bi, scale):
+        return e.op("RoiAlign", [x, level_rois, level_bi], mode="max" if mode == "onnx_max" else "avg",
+                    output_height=a["output_height"], output_width=a["output_width"],
+                    sampling_ratio=a["sampling_ratio"], spatial_scale=float(scale),
+                    coordinate_transformation_mode=coordinates)
+
     area = e.op("Mul", [e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])])
+    per_level_nodes(e, area, rois, pooled, batch_indices, maps, output, pool, a)
+    return e.nodes
+
+
+def per_level_nodes(e: NodeEmitter, area: str, rois: str, pooled: str, batch_indices: str, maps: Sequence[str],
+                    output: str, pool, a: dict) -> None:
+    """The exporters' form of an FPN pooler, appended to ``e``: the level of each RoI from its
+    ``area`` [K,1] (docs/spec.md, "MultiScaleRoIAlign"), then per map: select its RoIs (NonZero,
+    Gather) from ``pooled``, ``pool(map, rois, batch_indices, scale)``, scatter the result into a
+    zero output (ScatterND). ``a`` holds the level attributes and output_height/width."""
+    spatial_scales = a["spatial_scales"]
+    k_min = round(-math.log2(spatial_scales[0]))
+    k_max = round(-math.log2(spatial_scales[-1]))
     positive = e.op("Greater", [area, e.real(0.0, rois)])
     size = e.op("Sqrt", [e.op("Where", [positive, area, e.real(1.0, rois)])])
-    ratio = e.op("Div", [size, e.real(canonical_scale, rois)])
-    ln2, lvl0, eps_c = e.real(math.log(2.0), rois), e.real(canonical_level, rois), e.real(eps, rois)
-    if eps_in_log:
+    ratio = e.op("Div", [size, e.real(a["canonical_scale"], rois)])
+    ln2, lvl0, eps_c = e.real(math.log(2.0), rois), e.real(a["canonical_level"], rois), e.real(a["eps"], rois)
+    if a["eps_in_log"]:
         k_real = e.op("Add", [lvl0, e.op("Div", [e.op("Log", [e.op("Add", [ratio, eps_c])]), ln2])])
     else:
         k_real = e.op("Add", [e.op("Add", [lvl0, e.op("Div", [e.op("Log", [ratio]), ln2])]), eps_c])
@@ -91,26 +114,15 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     level = e.op("Reshape", [e.op("Cast", [e.op("Sub", [k, k_min_c])], to=TensorProto.INT64), flat])
     k_dim = e.op("Shape", [rois], start=0, end=1)
     c_dim = e.op("Shape", [maps[0]], start=1, end=2)
-    y_shape = e.op("Concat", [k_dim, c_dim, e.const([output_height, output_width], np.int64)], axis=0)
+    y_shape = e.op("Concat", [k_dim, c_dim, e.const([a["output_height"], a["output_width"]], np.int64)], axis=0)
     zeros = e.op("CastLike", [e.op("ConstantOfShape", [y_shape]), rois])  # float32 zeros, then rois' type
-    pooled = rois
-    if a["roi_scale_factor"] != 1.0:  # about the centre, after the level is chosen
-        half, f = e.real(0.5, rois), e.real(a["roi_scale_factor"], rois)
-        cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
-        hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
-        pooled = e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
-                                 e.op("Add", [cy, hh])], axis=1)
-    coordinates = "half_pixel" if aligned else "output_half_pixel"
     for lvl, x in enumerate(maps):
         nz = e.op("NonZero", [e.op("Equal", [level, e.const(lvl, np.int64)])])  # [1, n]
         idx = e.op("Reshape", [nz, flat])
-        y = e.op("RoiAlign", [x, e.op("Gather", [pooled, idx], axis=0), e.op("Gather", [batch_indices, idx], axis=0)],
-                 mode="max" if mode == "onnx_max" else "avg", output_height=output_height, output_width=output_width,
-                 sampling_ratio=sampling_ratio, spatial_scale=float(spatial_scales[lvl]),
-                 coordinate_transformation_mode=coordinates)
+        y = pool(x, e.op("Gather", [pooled, idx], axis=0), e.op("Gather", [batch_indices, idx], axis=0),
+                 spatial_scales[lvl])
         last = lvl + 1 == len(maps)
         zeros = e.op("ScatterND", [zeros, e.op("Transpose", [nz], perm=[1, 0]), y], output if last else None)
-    return e.nodes
 
 
 def ps_roi_align_nodes(x: str, rois: str, batch_indices: str, output: str, *, prefix: str,

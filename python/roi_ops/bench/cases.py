@@ -11,6 +11,8 @@ inside the image):
       RoIAlign vs RoiAlign-16 (avg, output_half_pixel); RoIPool vs MaxRoiPool-1.
   M1 MultiScaleRoIAlign  W1's RoIs over FPN maps [1,256,200,272] ... [1,256,25,34], 7x7, vs the
                          standard-op graph exporters produce (per level NonZero/Gather/RoiAlign/ScatterND)
+  M2 MultiScaleRoIAlignRotated  M1's maps, W1's RoIs with random angles (mmrotate's levels: finest
+                         scale 56), vs the same per-level graph pooling with roi_ops.RoIAlignRotated
   P1 PSRoIAlign    X [1,21*49,38,63], 300 RoIs, 7x7, vs the standard-op model (RoiAlign + Gather)
   P2 PSRoIPool     same input, vs P1's standard-op model (no standard op pools by mean; a proxy)
   R1 RoIAlignRotated  W1's map and RoIs with random angles vs RoiAlign on the unrotated boxes (proxy)
@@ -32,7 +34,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from .. import builders
-from ..standard_models import multi_scale_roi_align_model, ps_roi_align_model
+from ..standard_models import NodeEmitter, multi_scale_roi_align_model, per_level_nodes, ps_roi_align_model
 
 FPN = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
 ONNX_TYPE = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float16): TensorProto.FLOAT16}
@@ -129,6 +131,8 @@ def op_set_cases(quick: bool = False):
                "standard-op graph", multi_scale_roi_align_model(FPN, output_height=7, output_width=7,
                                                                  sampling_ratio=2), feeds)
 
+    yield _multi_scale_rotated_case(rng, maps, boxes, bi)
+
     X = rng.standard_normal((1, 21 * 49 // (7 if quick else 1), 38, 63)).astype(np.float32)
     r = _boxes(rng, 300 // k, 608, 1008)
     feeds = {"X": X, "rois": r, "batch_indices": np.zeros(len(r), np.int64)}
@@ -159,6 +163,37 @@ def op_set_cases(quick: bool = False):
     yield Case("C1 crops 14x14", "CropAndResize", "float32", _model(node, feeds, np.float32), feeds,
                "RoiAlign 14x14, 1 sample", _model(_roi_align_node(14, 1 / 4, 1), base_feeds, np.float32),
                base_feeds, same_numbers=False)
+
+
+MMROTATE = dict(output_height=7, output_width=7, sampling_ratio=2, spatial_scales=FPN, canonical_scale=56.0,
+                canonical_level=2, eps=1e-6, eps_in_log=1, angle_unit="radians")
+
+
+def _multi_scale_rotated_case(rng, maps, boxes, bi):
+    """M2: MultiScaleRoIAlignRotated vs the per-level graph an exporter would write around
+    roi_ops.RoIAlignRotated (levels with standard ops, NonZero/Gather/ScatterND per map)."""
+    wh = boxes[:, 2:] - boxes[:, :2]
+    rois = np.concatenate([boxes[:, :2] + wh / 2, wh, rng.uniform(-np.pi, np.pi, (len(boxes), 1))], 1)
+    names = [f"X_{i}" for i in range(len(maps))]
+    feeds = {"rois": rois.astype(np.float32), "batch_indices": bi, **dict(zip(names, maps))}
+    node = builders.make_multi_scale_roi_align_rotated_node("rois", "batch_indices", names, "Y", **MMROTATE)
+    e = NodeEmitter("m2_")
+    cols = [e.name(c) for c in ("cx", "cy", "w", "h", "angle")]
+    e.nodes.append(helper.make_node("Split", ["rois", e.const([1] * 5, np.int64)], cols, axis=1, name=e.name("split")))
+    pool_attrs = {k: MMROTATE[k] for k in ("output_height", "output_width", "sampling_ratio", "angle_unit")}
+
+    def pool(x, level_rois, level_bi, scale):
+        out = e.name(f"pooled_{len(e.nodes)}")
+        e.nodes.append(builders.make_roi_align_rotated_node(x, level_rois, level_bi, out, spatial_scale=scale,
+                                                            **pool_attrs))
+        return out
+
+    per_level_nodes(e, e.op("Mul", [cols[2], cols[3]]), "rois", "rois", "batch_indices", names, "Y", pool,
+                    {**MMROTATE, "spatial_scales": FPN})
+    model = _model(node, feeds, np.float32)
+    baseline = builders.make_model(e.nodes, model.graph.input, model.graph.output, opset=16)
+    return Case("M2 rotated FPN head", "MultiScaleRoIAlignRotated", "float32", _model(node, feeds, np.float32), feeds,
+                "per-level RoIAlignRotated graph", baseline, feeds, baseline_needs_plugin=True)
 
 
 def detector_cases(models_dir: str):
