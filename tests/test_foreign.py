@@ -366,3 +366,25 @@ def test_converted_roi_align_equals_openvinos_roi_align(ctm, sampling_ratio):
     want = compiled(feeds)[compiled.outputs[0]]
     _, (got,) = converted_run(model, feeds)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_contrib_crop_and_resize_folds_the_transposes_that_cancel_around_it():
+    """X (NCHW) -> Transpose to NHWC -> Transpose to NCHW -> CropAndResize -> Transpose to NHWC ->
+    Transpose to NCHW -> Relu: both pairs go, the numbers stay."""
+    x = RNG.standard_normal((1, 3, 12, 14)).astype(np.float32)
+    crops = np.array([[0.1, 0.2, 0.8, 0.9], [0.0, 0.0, 1.0, 0.5]], np.float32)
+    nodes = [helper.make_node("Transpose", ["X"], ["x_nhwc"], perm=[0, 2, 3, 1]),
+             helper.make_node("Transpose", ["x_nhwc"], ["x_nchw"], perm=[0, 3, 1, 2]),
+             helper.make_node("CropAndResize", ["x_nchw", "rois", "idx", "size"], ["c_nchw"], domain="com.microsoft"),
+             helper.make_node("Transpose", ["c_nchw"], ["c_nhwc"], perm=[0, 2, 3, 1]),
+             helper.make_node("Transpose", ["c_nhwc"], ["c_back"], perm=[0, 3, 1, 2]),
+             helper.make_node("Relu", ["c_back"], ["Y"])]
+    graph = helper.make_graph(nodes, "tf2onnx", [vi("X"), vi("rois"), vi("idx", TensorProto.INT32)], [vi("Y")],
+                              initializer=[numpy_helper.from_array(np.array([4, 5], np.int32), "size")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)], ir_version=10)
+    feeds = {"X": x, "rois": crops, "idx": np.zeros(2, np.int32)}
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    out, (got,) = converted_run(model, feeds)
+    assert [n.op_type for n in out.graph.node] == ["CropAndResize", "Relu"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
