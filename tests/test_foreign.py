@@ -236,6 +236,10 @@ def test_tensorrt_roi_align_equals_onnx_roi_align(mode, onnx_mode, ctm, onnx_ctm
 
 # --- OpenVINO: the peer runs here --------------------------------------------------------------
 
+# OpenVINO's CPU plugin computes in bfloat16 where the CPU has it unless told otherwise.
+F32 = {"INFERENCE_PRECISION_HINT": "f32"}
+
+
 def _openvino():
     try:
         import openvino as ov
@@ -260,7 +264,7 @@ def test_openvino_roi_feature_extractor_equals_openvino(aligned, sampling_ratio)
     model = foreign_model(node, [vi("rois", F, [30, 4])] + [vi(n, F, list(f.shape)) for n, f in zip(names, fs)],
                           [vi("feats_out"), vi("rois_out")], domain="org.openvinotoolkit")
     feeds = {"rois": rois, **dict(zip(names, fs))}
-    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU")
+    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU", F32)
     result = compiled(feeds)
     want_feats, want_rois = (result[o] for o in compiled.outputs)
     out, (got_feats, got_rois) = converted_run(model, feeds)
@@ -362,7 +366,7 @@ def test_converted_roi_align_equals_openvinos_roi_align(ctm, sampling_ratio):
                             spatial_scale=0.25, sampling_ratio=sampling_ratio, coordinate_transformation_mode=ctm)
     model = foreign_model(node, [vi("X", F, list(x.shape)), vi("rois", F, [16, 4]), vi("bi", TensorProto.INT64, [16])],
                           opset=16)
-    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU")
+    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU", F32)
     want = compiled(feeds)[compiled.outputs[0]]
     _, (got,) = converted_run(model, feeds)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

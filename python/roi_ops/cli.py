@@ -133,6 +133,7 @@ def cmd_convert(args) -> int:
     import onnx
 
     from .convert import ConversionError, ConversionReport, to_roi_ops, to_standard
+    from .functions import FunctionReport, attach_functions
 
     if not args.output and not args.in_place:
         raise UserError("give an output file (-o OUT) or --in-place")
@@ -153,6 +154,11 @@ def cmd_convert(args) -> int:
     for w in caught:
         print(f"roi-ops: warning: {w.message}", file=sys.stderr)
     target = args.model if args.in_place else args.output
+    bodies = FunctionReport()
+    if args.with_functions:
+        if args.to != "roi_ops":
+            raise UserError("--with-functions attaches bodies to roi_ops nodes; it goes with --to roi_ops")
+        out = attach_functions(out, report=bodies)
     if args.to == "roi_ops":
         if not (report.fused or report.converted or report.not_fused or report.foreign):
             print(f"nothing to convert: {args.model} has no RoiAlign, MaxRoiPool, exporter pooler or other "
@@ -170,6 +176,13 @@ def cmd_convert(args) -> int:
                 print(f"  not fused {line}")
             for line in report.converted:
                 print(f"  converted {line}")
+        if args.with_functions:
+            print(f"attached {len(bodies.attached)} function body(ies); {len(bodies.without)} roi_ops node(s) "
+                  f"without one (they run only where the library is registered)")
+            for line in bodies.attached:
+                print(f"  body {line}")
+            for line in bodies.without:
+                print(f"  no body for {line}")
     else:
         count = sum(n.domain == "roi_ops" for n in model.graph.node)
         print(f"converted {count} roi_ops node(s) to standard ops; nodes {len(model.graph.node)} -> "
@@ -277,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     conv.add_argument("--fold-aligned-shift", action="store_true",
                       help="fuse poolers whose RoIs are shifted by -0.5/spatial_scale (mmdeploy's aligned=True below "
                            "opset 16) as aligned=1 (changes the numbers for RoIs under one feature cell)")
+    conv.add_argument("--with-functions", action="store_true",
+                      help="attach standard-op function bodies to the roi_ops nodes, so the model also runs where "
+                           "the library is not registered (onnxruntime inlines them); lists nodes left without one")
     conv.add_argument("-v", "--verbose", action="store_true",
                       help="list each pooler fused or left alone (with the reason) and each node converted")
     chk = sub.add_parser("check", help="run a model through the library and the NumPy reference; exit 1 when an "

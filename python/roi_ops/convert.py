@@ -173,7 +173,10 @@ def _batch_inputs(e: NodeEmitter, node: onnx.NodeProto, rois: str, bi: str | Non
     return (rois, bi) if bi else split_batch_column(e, rois)
 
 
-def _to_standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.NodeProto]:
+def standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.NodeProto]:
+    """Standard nodes (intermediate names prefixed by ``prefix``) computing what the roi_ops
+    ``node`` computes, at standard opset ``opset``: what ``to_standard`` puts in its place and
+    ``roi_ops.functions`` uses as its body. ``ConversionError`` names the node when it has none."""
     a = _attrs(node)
     label = node_label(node)
     e = NodeEmitter(prefix)
@@ -232,7 +235,7 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
     counter = itertools.count()
 
     def replace(n):
-        return _to_standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
+        return standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
 
     out = replace_nodes(model, lambda n: n.domain == DOMAIN, replace)
     drop_unused_import(out)

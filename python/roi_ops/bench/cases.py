@@ -17,6 +17,9 @@ inside the image):
   P2 PSRoIPool     same input, vs P1's standard-op model (no standard op pools by mean; a proxy)
   R1 RoIAlignRotated  W1's map and RoIs with random angles vs RoiAlign on the unrotated boxes (proxy)
   C1 CropAndResize    W1's map and RoIs, 14x14 bilinear, vs RoiAlign 14x14 with one sample per bin (proxy)
+  F1, F2 fallback  W1's RoIAlign and M1's MultiScaleRoIAlign models with function bodies
+                   (roi_ops.functions), run by onnxruntime without the library (the body inlined)
+                   vs with it (the kernel): what the library buys over the fallback
   D1 detector      models/faster_rcnn_detector.onnx vs its .standard.onnx form, on the demo image
   T1 torchvision   torchvision's Faster R-CNN R50-FPN export at 800x800 after `roi-ops convert` vs as
                    exported: the whole model and its pooler block (torchvision_cases.py)
@@ -196,6 +199,18 @@ def _multi_scale_rotated_case(rng, maps, boxes, bi):
                 "per-level RoIAlignRotated graph", baseline, feeds, baseline_needs_plugin=True)
 
 
+def function_body_cases(quick: bool = False):
+    """F1, F2: the kernel vs the model's own function body in onnxruntime without the library."""
+    from ..functions import attach_functions
+
+    w1 = next(roi_align_pool_cases(np.float32, quick))
+    m1 = next(op_set_cases(quick))
+    for name, case in (("F1 W1 fallback", w1), ("F2 M1 fallback", m1)):
+        with_bodies = attach_functions(case.model)
+        yield Case(name, case.op, "float32", with_bodies, case.feeds, "its function body, no library", with_bodies,
+                   case.feeds)
+
+
 def detector_cases(models_dir: str):
     """D1: the demo's detector with the plugin vs its standard-op form (pre-processed demo image)."""
     plugin = os.path.join(models_dir, "faster_rcnn_detector.onnx")
@@ -219,6 +234,7 @@ def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir:
         yield from roi_align_pool_cases(np.dtype(dtype).type, quick)
     if "float32" in dtypes:
         yield from op_set_cases(quick)
+        yield from function_body_cases(quick)
         if models_dir:
             yield from detector_cases(models_dir)
         if torchvision_size:

@@ -280,11 +280,16 @@ def _torchvision_symbolics(opset: int):
                 register_custom_op_symbolic(f"torchvision::{name}", previous[name], opset)
 
 
-def export(model: torch.nn.Module, args: tuple, *, dynamo: bool = True, opset: int = 18, **kwargs: Any
-           ) -> onnx.ModelProto:
+def export(model: torch.nn.Module, args: tuple, *, dynamo: bool = True, opset: int = 18,
+           with_functions: bool = False, **kwargs: Any) -> onnx.ModelProto:
     """``torch.onnx.export`` with the roi_ops translations; returns the ONNX model (which imports
-    the roi_ops domain). Nothing of it outlives the call: later exports write torchvision's ops as
-    before."""
+    the roi_ops domain). ``with_functions`` attaches standard-op bodies to the roi_ops nodes
+    (``roi_ops.functions``), so the model also runs where the library is not registered. Nothing
+    of it outlives the call: later exports write torchvision's ops as before."""
+    if with_functions:
+        from ..functions import attach_functions
+
+        return attach_functions(export(model, args, dynamo=dynamo, opset=opset, **kwargs))
     if dynamo:
         program = torch.onnx.export(model, args, dynamo=True, opset_version=opset,
                                     custom_translation_table=custom_translation_table(), **kwargs)

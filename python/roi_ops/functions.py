@@ -1,0 +1,96 @@
+"""Function bodies: roi_ops nodes that carry a standard-op definition (docs/spec.md, "Function
+bodies"), so a model runs where the library is not registered.
+
+``attach_functions(model)`` adds one model-local ``FunctionProto`` (domain ``roi_ops``, the op's
+name) per distinct node form (op, attributes, which inputs are given), told apart by the
+``overload`` field that ONNX IR 10 gives functions and nodes. onnxruntime runs the library's
+kernel when the library is registered and inlines the body otherwise; ``onnx.reference`` runs the
+body. The bodies are ``roi_ops.convert.to_standard``'s graphs, so they give the op's numbers
+exactly where a standard op computes the same thing (``RoiAlign``, ``MaxRoiPool``) and within
+float32 rounding for the graphs built of several ops. A node form without such a body gets none,
+and the report says which node and why.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import onnx
+from onnx import helper
+
+from ._library import DOMAIN
+from .convert import ConversionError, standard_nodes
+from .graph import check, node_label, opset_version
+
+# Formal input names of each op's function, in the node's input order.
+_FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignRotated": ["rois", "batch_indices"],
+           "CropAndResize": ["X", "boxes", "box_indices"]}
+_BOX = ["X", "rois", "batch_indices"]
+DEFAULT_OPSET = 17  # for a model that imports no standard opset
+
+
+@dataclass
+class FunctionReport:
+    """What ``attach_functions`` did: bodies attached (one line per function) and nodes left
+    without one (node and reason)."""
+    attached: list[str] = field(default_factory=list)
+    without: list[str] = field(default_factory=list)
+
+
+def _formal_inputs(node: onnx.NodeProto) -> list[str]:
+    names = list(_FORMAL.get(node.op_type, _BOX))
+    while len(names) < len(node.input):  # the feature maps of the multi-scale ops
+        names.append(f"X_{len(names) - 2}")
+    return names[:len(node.input)]
+
+
+def _key(node: onnx.NodeProto) -> str:
+    text = repr((node.op_type, sorted((a.name, a.SerializeToString()) for a in node.attribute),
+                 [bool(i) for i in node.input]))
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
+    """The body of ``node``'s form at standard opset ``opset``; ``ConversionError`` (naming the
+    node and why) when it has none."""
+    formal = _formal_inputs(node)
+    template = helper.make_node(node.op_type, [f if given else "" for f, given in zip(formal, node.input)], ["Y"],
+                                domain=DOMAIN, name=node.name)
+    template.attribute.extend(node.attribute)
+    body = standard_nodes(template, opset, "body_")
+    return helper.make_function(DOMAIN, node.op_type, formal, ["Y"], body, [helper.make_opsetid("", opset)],
+                                attributes=[a.name for a in node.attribute], overload=_key(node))
+
+
+def attach_functions(model: onnx.ModelProto, *, report: FunctionReport | None = None) -> onnx.ModelProto:
+    """A copy of ``model`` whose roi_ops nodes (main graph) carry standard-op function bodies.
+    Nodes without a body keep running only where the library is registered; ``report`` lists
+    them with the reason."""
+    report = report if report is not None else FunctionReport()
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    try:
+        opset = opset_version(out)
+    except ValueError:  # only roi_ops nodes: the bodies bring the standard opset
+        opset = DEFAULT_OPSET
+        out.opset_import.append(helper.make_opsetid("", opset))
+    existing = {(f.domain, f.name, f.overload) for f in out.functions}
+    for node in out.graph.node:
+        if node.domain != DOMAIN:
+            continue
+        try:
+            fn = function_for(node, opset)
+        except (ConversionError, ValueError) as e:
+            reason = str(e).split(": ", 1)[-1] if str(e).startswith(node_label(node)) else str(e)
+            report.without.append(f"{node_label(node)}: {reason}")
+            continue
+        node.overload = fn.overload
+        if (fn.domain, fn.name, fn.overload) not in existing:
+            existing.add((fn.domain, fn.name, fn.overload))
+            out.functions.append(fn)
+            report.attached.append(f"{fn.name} ({fn.overload}): {len(fn.node)} standard nodes, first used by "
+                                   f"{node_label(node)}")
+    if out.ir_version < 10:  # function overloads exist from IR version 10
+        out.ir_version = 10
+    check(out, allow_shapeless_io=True)
+    return out

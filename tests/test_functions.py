@@ -1,0 +1,240 @@
+"""Function bodies (roi_ops.functions, docs/spec.md "Function bodies"): for every op form with a
+body, (a) onnxruntime without the library inlines it and matches the NumPy reference, (b) with the
+library registered onnxruntime runs the library's kernel, not the body (its profile shows the
+roi_ops node and none of the body's ops), (c) OpenVINO runs it (after onnx's inliner: OpenVINO
+2026.4 does not expand model-local functions) and (d) onnx.reference.ReferenceEvaluator runs it;
+the demo's detector with bodies gives the library's detections in onnxruntime and OpenVINO."""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import onnx.inliner
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+from onnx.reference import ReferenceEvaluator
+
+import roi_ops
+from roi_ops import builders, reference
+from roi_ops.functions import FunctionReport, attach_functions
+
+F = TensorProto.FLOAT
+HERE = os.path.dirname(os.path.abspath(__file__))
+RNG = np.random.default_rng(17)
+X = RNG.standard_normal((2, 18, 20, 24)).astype(np.float32)  # 18 = 2 * 3 * 3 for PSRoIAlign
+B = np.concatenate([RNG.uniform(0, 60, (12, 2)), RNG.uniform(0, 60, (12, 2))], 1).astype(np.float32)
+BOXES = np.concatenate([np.minimum(B[:, :2], B[:, 2:]), np.maximum(B[:, :2], B[:, 2:]) + 2], 1)
+BI = RNG.integers(0, 2, 12).astype(np.int64)
+ROIS5 = np.concatenate([BI[:, None].astype(np.float32), BOXES], 1)
+MAPS = [RNG.standard_normal((2, 6, 64 >> i, 80 >> i)).astype(np.float32) for i in range(3)]
+FPN_BOXES = np.concatenate([RNG.uniform(0, 200, (20, 2)), RNG.uniform(0, 200, (20, 2))], 1).astype(np.float32)
+FPN_BOXES = np.concatenate([np.minimum(FPN_BOXES[:, :2], FPN_BOXES[:, 2:]),
+                            np.maximum(FPN_BOXES[:, :2], FPN_BOXES[:, 2:]) + 4], 1)
+FPN_BI = RNG.integers(0, 2, 20).astype(np.int64)
+COMMON = dict(output_height=3, output_width=3, spatial_scale=0.25)
+MS = dict(output_height=3, output_width=3, sampling_ratio=2, canonical_scale=64)
+
+
+def vi(name, elem=F):
+    return helper.make_tensor_value_info(name, elem, None)
+
+
+def box_case(op, make, attrs, layout):
+    rois, bi = (ROIS5, None) if layout == 5 else (BOXES, BI)
+    node = make("X", "rois", "bi" if bi is not None else None, "Y", **attrs)
+    inputs = [vi("X"), vi("rois")] + ([vi("bi", TensorProto.INT64)] if bi is not None else [])
+    feeds = {"X": X, "rois": rois, **({"bi": bi} if bi is not None else {})}
+    want = reference.BY_OP_TYPE[op](X, rois, bi, **attrs)
+    return builders.make_model([node], inputs, [vi("Y")]), feeds, want, _openvino_numbers(
+        lambda **a: reference.BY_OP_TYPE[op](X, rois, bi, **a), attrs, want)
+
+
+def multi_scale_case(attrs, layout, scales=(0.25, 0.125, 0.0625)):
+    maps = MAPS if len(scales) == 3 else [MAPS[0], MAPS[2]]
+    names = [f"M{i}" for i in range(len(maps))]
+    rois, bi = (np.concatenate([FPN_BI[:, None].astype(np.float32), FPN_BOXES], 1), None) if layout == 5 else \
+        (FPN_BOXES, FPN_BI)
+    node = builders.make_multi_scale_roi_align_node("rois", "bi" if bi is not None else None, names, "Y",
+                                                    spatial_scales=list(scales), **attrs)
+    inputs = [vi("rois")] + ([vi("bi", TensorProto.INT64)] if bi is not None else []) + [vi(n) for n in names]
+    feeds = {"rois": rois, **({"bi": bi} if bi is not None else {}), **dict(zip(names, maps))}
+    want = reference.multi_scale_roi_align(rois, bi, *maps, spatial_scales=list(scales), **attrs)
+    return builders.make_model([node], inputs, [vi("Y")]), feeds, want, _openvino_numbers(
+        lambda **a: reference.multi_scale_roi_align(rois, bi, *maps, spatial_scales=list(scales), **a), attrs, want)
+
+
+def _openvino_numbers(op, attrs, want):
+    """What OpenVINO computes for the body. Its ONNX RoiAlign max (the onnx_max bodies) is not
+    onnxruntime's: OpenVINO 2026.4 takes the largest bilinear sample and 0 (its running max starts
+    at 0), so those bodies give max(true max, 0) there; measured, see test_openvino_runs_the_inlined_body."""
+    if attrs.get("mode") != "onnx_max":
+        return want
+    return np.maximum(op(**{**attrs, "mode": "max"}), 0)
+
+
+CASES = {
+    "RoIAlign avg": lambda: box_case("RoIAlign", builders.make_roi_align_node, dict(sampling_ratio=2, **COMMON), 4),
+    "RoIAlign avg aligned rois5": lambda: box_case("RoIAlign", builders.make_roi_align_node,
+                                                   dict(aligned=1, **COMMON), 5),
+    "RoIAlign onnx_max": lambda: box_case("RoIAlign", builders.make_roi_align_node,
+                                          dict(mode="onnx_max", sampling_ratio=2, **COMMON), 4),
+    "RoIPool": lambda: box_case("RoIPool", builders.make_roi_pool_node, COMMON, 5),
+    "RoIPool with batch_indices": lambda: box_case("RoIPool", builders.make_roi_pool_node, COMMON, 4),
+    "PSRoIAlign": lambda: box_case("PSRoIAlign", builders.make_ps_roi_align_node, dict(sampling_ratio=2, **COMMON), 4),
+    "MultiScaleRoIAlign": lambda: multi_scale_case(MS, 4),
+    "MultiScaleRoIAlign onnx_max rescaled rois5": lambda: multi_scale_case(
+        dict(mode="onnx_max", roi_scale_factor=1.5, aligned=1, **MS), 5),
+    "MultiScaleRoIAlign skipped level": lambda: multi_scale_case(MS, 4, scales=(0.25, 0.0625)),
+}
+
+
+def plain_session(model):
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_body_runs_without_the_library_and_in_the_reference_evaluator(case):
+    model, feeds, want, _ = CASES[case]()
+    report = FunctionReport()
+    with_bodies = attach_functions(model, report=report)
+    assert len(report.attached) == 1 and not report.without
+    np.testing.assert_allclose(plain_session(with_bodies).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)  # (a)
+    if any(n.op_type == "MaxRoiPool" for n in with_bodies.functions[0].node):
+        # onnx 1.23's evaluator implements no MaxRoiPool, so RoIPool's body cannot run there (a gap
+        # of the evaluator, checked so that it shows when onnx fills it).
+        from onnx.reference.op_run import RuntimeImplementationError
+
+        with pytest.raises(RuntimeImplementationError, match="MaxRoiPool"):
+            ReferenceEvaluator(with_bodies)
+        return
+    evaluated = ReferenceEvaluator(with_bodies).run(None, feeds)[0]  # (d): the body, no roi_ops ops given
+    np.testing.assert_allclose(evaluated, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_with_the_library_onnxruntime_runs_the_kernel_not_the_body(case, tmp_path):
+    model, feeds, want, _ = CASES[case]()
+    with_bodies = attach_functions(model)
+    so = roi_ops.session_options()
+    so.enable_profiling = True
+    so.profile_file_prefix = str(tmp_path / "profile")
+    session = ort.InferenceSession(with_bodies.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    got = session.run(None, feeds)[0]
+    profile = session.end_profiling()
+    ops = {e["args"]["op_name"] for e in json.load(open(profile)) if "op_name" in e.get("args", {})}
+    op_type = model.graph.node[0].op_type
+    body_ops = {n.op_type for n in with_bodies.functions[0].node}
+    assert op_type in ops and not (ops & body_ops - {op_type}), (ops, body_ops)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+# OpenVINO's CPU plugin computes in bfloat16 where the CPU has it unless told otherwise.
+F32 = {"INFERENCE_PRECISION_HINT": "f32"}
+
+
+def _openvino():
+    try:
+        import openvino as ov
+    except ImportError:
+        pytest.skip("needs openvino (pip install 'roi-ops[test]')")
+    return ov
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_openvino_runs_the_inlined_body(case):
+    ov = _openvino()
+    model, feeds, _, want = CASES[case]()
+    inlined = onnx.inliner.inline_local_functions(attach_functions(model))
+    assert not inlined.functions and all(n.domain != "roi_ops" for n in inlined.graph.node)
+    for v in inlined.graph.input:  # OpenVINO wants static input shapes here
+        shape = feeds[v.name].shape
+        v.type.tensor_type.ClearField("shape")
+        for d in shape:
+            v.type.tensor_type.shape.dim.add().dim_value = d
+    compiled = ov.Core().compile_model(ov.Core().read_model(inlined.SerializeToString(), b""), "CPU", F32)
+    got = compiled(feeds)[compiled.outputs[0]]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_nodes_without_a_body_are_named_with_the_reason():
+    node = builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", name="rotated_head")
+    model = builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")])
+    report = FunctionReport()
+    out = attach_functions(model, report=report)
+    assert not out.functions and not report.attached
+    assert report.without == ["RoIAlignRotated node 'rotated_head': RoIAlignRotated has no equivalent in standard "
+                              "ONNX ops that keeps the numbers (docs/spec.md); keep it as a roi_ops node and "
+                              "register the library"]
+    node = builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="true_max")
+    report = FunctionReport()
+    attach_functions(builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")]),
+                     report=report)
+    assert report.without[0].startswith("RoIAlign node 'true_max': mode 'max' (the max of bilinear samples) has no "
+                                        "standard equivalent")
+
+
+def test_one_body_per_distinct_form():
+    nodes = [builders.make_roi_align_node("X", "rois", "bi", f"Y{i}", output_height=oh, output_width=2)
+             for i, oh in enumerate([2, 2, 3])]
+    model = builders.make_model(nodes, [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)],
+                                [vi(f"Y{i}") for i in range(3)])
+    out = attach_functions(model)
+    assert len(out.functions) == 2
+    assert out.graph.node[0].overload == out.graph.node[1].overload != out.graph.node[2].overload
+
+
+def _detector_feeds():
+    sys.path.insert(0, os.path.join(HERE, ".."))
+    from roi_ops.bench.cases import detector_cases
+
+    case = next(detector_cases(os.path.join(HERE, "..", "models")))
+    return case.model, case.feeds
+
+
+def test_demo_detector_with_bodies_gives_the_librarys_detections_without_it():
+    model, feeds = _detector_feeds()
+    with_bodies = attach_functions(model)
+    want = roi_ops.make_session(model).run(None, feeds)
+    got = plain_session(with_bodies).run(None, feeds)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+    ov = _openvino()
+    inlined = onnx.inliner.inline_local_functions(with_bodies)
+    compiled = ov.Core().compile_model(ov.Core().read_model(inlined.SerializeToString(), b""), "CPU", F32)
+    result = compiled(feeds)
+    for out, w in zip(compiled.outputs, want):
+        np.testing.assert_allclose(result[out], w, rtol=1e-3, atol=1e-3)
+
+
+def test_cli_convert_with_functions(tmp_path):
+    model, feeds, want, _ = CASES["MultiScaleRoIAlign"]()
+    onnx.save(model, tmp_path / "m.onnx")
+    r = subprocess.run([sys.executable, "-m", "roi_ops.cli", "convert", str(tmp_path / "m.onnx"), "-o",
+                        str(tmp_path / "f.onnx"), "--with-functions"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "attached 1 function body(ies); 0 roi_ops node(s) without one" in r.stdout
+    np.testing.assert_allclose(plain_session(onnx.load(tmp_path / "f.onnx")).run(None, feeds)[0], want, rtol=1e-5,
+                               atol=1e-5)
+    assert not glob.glob(str(tmp_path / "*.json"))
+
+
+def test_torch_export_with_functions_runs_without_the_library():
+    torch = pytest.importorskip("torch", reason="needs torch (pip install 'roi-ops[test]')")
+    import roi_ops.torch as rt
+
+    class Head(torch.nn.Module):
+        def forward(self, x, rois):
+            return rt.roi_align(x, rois, output_height=3, output_width=3, spatial_scale=0.25, sampling_ratio=2)
+
+    x, rois = torch.from_numpy(X), torch.from_numpy(ROIS5)
+    model = rt.export(Head().eval(), (x, rois), with_functions=True)
+    assert [f.name for f in model.functions] == ["RoIAlign"]
+    feeds = {i.name: a.numpy() for i, a in zip(model.graph.input, (x, rois))}
+    want = reference.roi_align(X, ROIS5, output_height=3, output_width=3, spatial_scale=0.25, sampling_ratio=2)
+    np.testing.assert_allclose(plain_session(model).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
