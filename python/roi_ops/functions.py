@@ -5,10 +5,10 @@ bodies"), so a model runs where the library is not registered.
 name) per distinct node form (op, attributes, which inputs are given), told apart by the
 ``overload`` field that ONNX IR 10 gives functions and nodes. onnxruntime runs the library's
 kernel when the library is registered and inlines the body otherwise; ``onnx.reference`` runs the
-body. The bodies are ``roi_ops.convert.to_standard``'s graphs, so they give the op's numbers
-exactly where a standard op computes the same thing (``RoiAlign``, ``MaxRoiPool``) and within
-float32 rounding for the graphs built of several ops. A node form without such a body gets none,
-and the report says which node and why.
+body. The bodies are ``roi_ops.convert.to_standard``'s graphs where it has one, so they give the
+op's numbers exactly where a standard op computes the same thing (``RoiAlign``, ``MaxRoiPool``),
+and otherwise ``GridSample`` graphs (``roi_ops.sampled_bodies``) within float32 rounding. A node
+form without such a body gets none, and the report says which node and why.
 """
 from __future__ import annotations
 
@@ -21,12 +21,23 @@ from onnx import helper
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
 from .graph import check, node_label, opset_version
+from .sampled_bodies import NoBody, crop_and_resize_nodes, roi_align_max_nodes, roi_align_rotated_nodes
 
 # Formal input names of each op's function, in the node's input order.
 _FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignRotated": ["rois", "batch_indices"],
            "CropAndResize": ["X", "boxes", "box_indices"]}
 _BOX = ["X", "rois", "batch_indices"]
 DEFAULT_OPSET = 17  # for a model that imports no standard opset
+# Forms to_standard has no graph for, sampled with GridSample (roi_ops.sampled_bodies).
+SAMPLED = {"RoIAlign": roi_align_max_nodes, "RoIAlignRotated": roi_align_rotated_nodes,
+           "CropAndResize": crop_and_resize_nodes}
+
+
+def _mode(node: onnx.NodeProto) -> str:
+    for a in node.attribute:
+        if a.name == "mode":
+            return a.s.decode()
+    return "avg"
 
 
 @dataclass
@@ -57,7 +68,18 @@ def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
     template = helper.make_node(node.op_type, [f if given else "" for f, given in zip(formal, node.input)], ["Y"],
                                 domain=DOMAIN, name=node.name)
     template.attribute.extend(node.attribute)
-    body = standard_nodes(template, opset, "body_")
+    try:
+        body = standard_nodes(template, opset, "body_")
+    except ConversionError:
+        sampled = SAMPLED.get(node.op_type)
+        if sampled is None or (node.op_type == "RoIAlign" and _mode(node) != "max"):
+            raise
+        if opset < 16:
+            raise NoBody(f"{node_label(node)}: its body samples with GridSample, which needs standard opset 16 or "
+                         f"later; the model imports {opset}") from None
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        inputs = list(template.input) + [""] * 3
+        body = sampled(inputs[0], inputs[1], inputs[2] or None, "Y", prefix="body_", opset=opset, **attrs)
     return helper.make_function(DOMAIN, node.op_type, formal, ["Y"], body, [helper.make_opsetid("", opset)],
                                 attributes=[a.name for a in node.attribute], overload=_key(node))
 

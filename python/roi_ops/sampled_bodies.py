@@ -1,0 +1,180 @@
+"""Function bodies that sample the map with ``GridSample`` (roi_ops.functions): the op forms no
+single standard op computes, built from the sample positions of docs/spec.md.
+
+``GridSample`` with ``align_corners=1`` and ``padding_mode="border"`` reads a map at real (y, x)
+positions with bilinear weights, clamping positions into [0, H-1] x [0, W-1]; masking the samples
+outside [-1, H] x [-1, W] to 0 makes that the spec's "Bilinear sample" exactly. Every image's map
+is sampled at every RoI's points and each RoI then keeps its own image's values (N times the
+sampling work, nothing the size of a map per RoI). Positions are computed in the RoIs' float type,
+so the bodies match the reference within float32 rounding, not bit for bit.
+
+Forms: RoIAlign ``mode="max"`` with ``sampling_ratio > 0``; RoIAlignRotated with
+``sampling_ratio > 0``; CropAndResize ``method="bilinear"``. (An adaptive sampling ratio varies
+per RoI and has no fixed-size grid.)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import onnx
+from onnx import TensorProto
+
+from .attributes import defaults
+from .standard_models import NodeEmitter, split_batch_column
+
+
+class NoBody(ValueError):
+    """This form has no sampled body (the message says why)."""
+
+
+def _reduce(e: NodeEmitter, op: str, x: str, axes: list[int], opset: int) -> str:
+    if opset >= 18:
+        return e.op(op, [x, e.const(axes, np.int64)], keepdims=0)
+    return e.op(op, [x], axes=axes, keepdims=0)
+
+
+def _column(e: NodeEmitter, x: str, i: int) -> str:
+    """Column i of [K, n] as [K, 1]."""
+    return e.op("Gather", [x, e.const([i], np.int64)], axis=1)
+
+
+def _sample(e: NodeEmitter, x: str, batch: str, ys: str, xs: str, opset: int) -> str:
+    """Bilinear values [K, C, P] of x [N,C,H,W] at positions ys, xs [K, P] on image batch[k],
+    positions clamped into the map (GridSample border padding)."""
+    shape = e.op("Shape", [x])
+    h = e.op("CastLike", [e.op("Gather", [shape, e.const([2], np.int64)]), ys])
+    w = e.op("CastLike", [e.op("Gather", [shape, e.const([3], np.int64)]), ys])
+    one, two = e.real(1.0, ys), e.real(2.0, ys)
+    # align_corners=1: -1 is pixel 0 and 1 is pixel size-1 (a map of size 1 reads pixel 0 anyway).
+    gx = e.op("Sub", [e.op("Div", [e.op("Mul", [xs, two]), e.op("Max", [e.op("Sub", [w, one]), one])]), one])
+    gy = e.op("Sub", [e.op("Div", [e.op("Mul", [ys, two]), e.op("Max", [e.op("Sub", [h, one]), one])]), one])
+    grid = e.op("Concat", [e.op("Reshape", [gx, e.const([1, -1, 1, 1], np.int64)]),
+                           e.op("Reshape", [gy, e.const([1, -1, 1, 1], np.int64)])], axis=3)  # [1, K*P, 1, 2]
+    n = e.op("Gather", [shape, e.const([0], np.int64)])
+    grid = e.op("Expand", [grid, e.op("Concat", [n, e.const([1, 1, 1], np.int64)], axis=0)])
+    values = e.op("GridSample", [x, e.op("CastLike", [grid, x])], align_corners=1, padding_mode="border",
+                  mode="linear" if opset >= 20 else "bilinear")  # [N, C, K*P, 1]
+    k = e.op("Shape", [ys], start=0, end=1)
+    p = e.op("Shape", [ys], start=1, end=2)
+    c = e.op("Gather", [shape, e.const([1], np.int64)])
+    values = e.op("Reshape", [values, e.op("Concat", [n, c, k, p], axis=0)])  # [N, C, K, P]
+    values = e.op("Reshape", [e.op("Transpose", [values], perm=[0, 2, 1, 3]),
+                              e.op("Concat", [e.const([-1], np.int64), c, p], axis=0)])  # [N*K, C, P]
+    k_scalar = e.op("Squeeze", [k])
+    own = e.op("Add", [e.op("Mul", [batch, k_scalar]), e.op("Range", [e.const(0, np.int64), k_scalar,
+                                                                      e.const(1, np.int64)])])
+    return e.op("Gather", [values, own], axis=0)  # [K, C, P]
+
+
+def _inside(e: NodeEmitter, ys: str, xs: str, x: str, lo: float, hi_offset: float) -> str:
+    """[K, 1, P] bool: lo <= y <= H + hi_offset and lo <= x <= W + hi_offset."""
+    shape = e.op("Shape", [x])
+    h = e.op("CastLike", [e.op("Gather", [shape, e.const([2], np.int64)]), ys])
+    w = e.op("CastLike", [e.op("Gather", [shape, e.const([3], np.int64)]), ys])
+    lo_c, off = e.real(lo, ys), e.real(hi_offset, ys)
+    conds = [e.op("GreaterOrEqual", [ys, lo_c]), e.op("LessOrEqual", [ys, e.op("Add", [h, off])]),
+             e.op("GreaterOrEqual", [xs, lo_c]), e.op("LessOrEqual", [xs, e.op("Add", [w, off])])]
+    both = e.op("And", [e.op("And", [conds[0], conds[1]]), e.op("And", [conds[2], conds[3]])])
+    return e.op("Unsqueeze", [both, e.const([1], np.int64)])
+
+
+def _grid(e: NodeEmitter, start: str, extent: str, out: int, g: int) -> str:
+    """Sample positions [K, out*g] along one axis: start + (p + (i + 0.5)/g) * extent/out."""
+    frac = np.array([p + (i + 0.5) / g for p in range(out) for i in range(g)], np.float32)
+    bin_size = e.op("Div", [extent, e.real(float(out), extent)])
+    return e.op("Add", [start, e.op("Mul", [bin_size, e.op("CastLike", [e.const(frac, np.float32), extent])])])
+
+
+def _pairs(e: NodeEmitter, ys: str, xs: str) -> tuple[str, str]:
+    """All (y, x) pairs of ys [K, A] and xs [K, B] as [K, A*B] each, y-major."""
+    y = e.op("Unsqueeze", [ys, e.const([2], np.int64)])  # [K, A, 1]
+    x = e.op("Unsqueeze", [xs, e.const([1], np.int64)])  # [K, 1, B]
+    flat = e.const([0, -1], np.int64)
+    zero = e.op("Mul", [y, e.op("Mul", [x, e.real(0.0, ys)])])  # [K, A, B] zeros for broadcasting
+    return e.op("Reshape", [e.op("Add", [y, zero]), flat]), e.op("Reshape", [e.op("Add", [x, zero]), flat])
+
+
+def _bins(e: NodeEmitter, v: str, oh: int, g: int, ow: int, reduce: str, opset: int) -> str:
+    """[K, C, oh*g*ow*g] samples -> [K, C, oh, ow] by ``reduce`` over each bin's g*g samples."""
+    v = e.op("Reshape", [v, e.const([0, 0, oh, g, ow, g], np.int64)])
+    return _reduce(e, reduce, v, [3, 5], opset)
+
+
+def roi_align_max_nodes(x: str, rois: str, batch_indices: str | None, output: str, *, prefix: str, opset: int,
+                        **attributes) -> list[onnx.NodeProto]:
+    a = {**defaults("RoIAlign"), **attributes}
+    g = int(a["sampling_ratio"])
+    if g <= 0:
+        raise NoBody("mode 'max' with sampling_ratio 0 (adaptive): the number of samples per bin depends on the RoI, "
+                     "which no fixed-size standard-op grid expresses")
+    e = NodeEmitter(prefix)
+    boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
+    s, off = e.real(float(a["spatial_scale"]), boxes), e.real(0.5 if a["aligned"] else 0.0, boxes)
+    x1, y1, x2, y2 = (e.op("Sub", [e.op("Mul", [_column(e, boxes, i), s]), off]) for i in range(4))
+    w, h = e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])
+    if not a["aligned"]:
+        w, h = e.op("Max", [w, e.real(1.0, boxes)]), e.op("Max", [h, e.real(1.0, boxes)])
+    oh, ow = int(a["output_height"]), int(a["output_width"])
+    ys, xs = _pairs(e, _grid(e, y1, h, oh, g), _grid(e, x1, w, ow, g))
+    v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs, opset),
+                       e.real(0.0, x)])
+    e.op("Identity", [_bins(e, v, oh, g, ow, "ReduceMax", opset)], output)
+    return e.nodes
+
+
+def roi_align_rotated_nodes(x: str, rois: str, batch_indices: str | None, output: str, *, prefix: str, opset: int,
+                            **attributes) -> list[onnx.NodeProto]:
+    a = {**defaults("RoIAlignRotated"), **attributes}
+    g = int(a["sampling_ratio"])
+    if g <= 0:
+        raise NoBody("sampling_ratio 0 (adaptive): the number of samples per bin depends on the RoI, which no "
+                     "fixed-size standard-op grid expresses")
+    e = NodeEmitter(prefix)
+    boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
+    s, off = e.real(float(a["spatial_scale"]), boxes), e.real(0.5 if a["aligned"] else 0.0, boxes)
+    cx, cy = (e.op("Sub", [e.op("Mul", [_column(e, boxes, i), s]), off]) for i in range(2))
+    w, h = (e.op("Mul", [_column(e, boxes, i), s]) for i in (2, 3))
+    if not a["aligned"]:
+        w, h = e.op("Max", [w, e.real(1.0, boxes)]), e.op("Max", [h, e.real(1.0, boxes)])
+    unit = a["angle_unit"].decode() if isinstance(a["angle_unit"], bytes) else a["angle_unit"]
+    theta = e.op("Mul", [_column(e, boxes, 4), e.real((math.pi / 180 if unit == "degrees" else 1.0)
+                                                       * (-1.0 if a["clockwise"] else 1.0), boxes)])
+    cos, sin = e.op("Cos", [theta]), e.op("Sin", [theta])
+    half = e.real(-0.5, boxes)
+    oh, ow = int(a["output_height"]), int(a["output_width"])
+    yy, xx = _pairs(e, _grid(e, e.op("Mul", [h, half]), h, oh, g), _grid(e, e.op("Mul", [w, half]), w, ow, g))
+    ys = e.op("Add", [e.op("Sub", [e.op("Mul", [yy, cos]), e.op("Mul", [xx, sin])]), cy])
+    xs = e.op("Add", [e.op("Add", [e.op("Mul", [yy, sin]), e.op("Mul", [xx, cos])]), cx])
+    v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs, opset), e.real(0.0, x)])
+    e.op("Identity", [_bins(e, v, oh, g, ow, "ReduceMean", opset)], output)
+    return e.nodes
+
+
+def crop_and_resize_nodes(x: str, boxes: str, box_indices: str, output: str, *, prefix: str, opset: int,
+                          **attributes) -> list[onnx.NodeProto]:
+    a = {**defaults("CropAndResize"), **attributes}
+    method = a["method"].decode() if isinstance(a["method"], bytes) else a["method"]
+    if method != "bilinear":
+        raise NoBody("method 'nearest' has no sampled body yet (GridSample's nearest rounds halves to even, "
+                     "TensorFlow's away from zero)")
+    e = NodeEmitter(prefix)
+    batch = e.op("Cast", [box_indices], to=TensorProto.INT64)
+    shape = e.op("Shape", [x])
+    hm1 = e.op("Sub", [e.op("CastLike", [e.op("Gather", [shape, e.const([2], np.int64)]), boxes]), e.real(1.0, boxes)])
+    wm1 = e.op("Sub", [e.op("CastLike", [e.op("Gather", [shape, e.const([3], np.int64)]), boxes]), e.real(1.0, boxes)])
+    y1, x1, y2, x2 = (_column(e, boxes, i) for i in range(4))
+    ch, cw = int(a["crop_height"]), int(a["crop_width"])
+
+    def axis(lo, hi, size_m1, n):
+        if n == 1:
+            return e.op("Mul", [e.op("Mul", [e.op("Add", [lo, hi]), e.real(0.5, boxes)]), size_m1])
+        step = e.op("Div", [e.op("Mul", [e.op("Sub", [hi, lo]), size_m1]), e.real(float(n - 1), boxes)])
+        index = e.op("CastLike", [e.const(np.arange(n, dtype=np.float32), np.float32), boxes])
+        return e.op("Add", [e.op("Mul", [lo, size_m1]), e.op("Mul", [index, step])])
+
+    ys, xs = _pairs(e, axis(y1, y2, hm1, ch), axis(x1, x2, wm1, cw))
+    v = e.op("Where", [_inside(e, ys, xs, x, 0.0, -1.0), _sample(e, x, batch, ys, xs, opset),
+                       e.real(float(a["extrapolation_value"]), x)])
+    e.op("Reshape", [v, e.const([0, 0, ch, cw], np.int64)], output)
+    return e.nodes
