@@ -63,18 +63,23 @@ def box_case(op, make, attrs, layout, opset=17):
         lambda **a: reference.BY_OP_TYPE[op](X, rois, bi, **a), attrs, want)
 
 
-def multi_scale_case(attrs, layout, scales=(0.25, 0.125, 0.0625)):
+def multi_scale_case(attrs, layout, scales=(0.25, 0.125, 0.0625), rotated=False, opset=17):
     maps = MAPS if len(scales) == 3 else [MAPS[0], MAPS[2]]
     names = [f"M{i}" for i in range(len(maps))]
-    rois, bi = (np.concatenate([FPN_BI[:, None].astype(np.float32), FPN_BOXES], 1), None) if layout == 5 else \
-        (FPN_BOXES, FPN_BI)
-    node = builders.make_multi_scale_roi_align_node("rois", "bi" if bi is not None else None, names, "Y",
-                                                    spatial_scales=list(scales), **attrs)
+    boxes = FPN_BOXES
+    if rotated:
+        boxes = np.concatenate([(boxes[:, :2] + boxes[:, 2:]) / 2, boxes[:, 2:] - boxes[:, :2],
+                                RNG.uniform(-3, 3, (len(boxes), 1)).astype(np.float32)], 1)
+    rois, bi = (np.concatenate([FPN_BI[:, None].astype(np.float32), boxes], 1), None) if layout == 5 else \
+        (boxes, FPN_BI)
+    make = builders.make_multi_scale_roi_align_rotated_node if rotated else builders.make_multi_scale_roi_align_node
+    fn = reference.multi_scale_roi_align_rotated if rotated else reference.multi_scale_roi_align
+    node = make("rois", "bi" if bi is not None else None, names, "Y", spatial_scales=list(scales), **attrs)
     inputs = [vi("rois")] + ([vi("bi", TensorProto.INT64)] if bi is not None else []) + [vi(n) for n in names]
     feeds = {"rois": rois, **({"bi": bi} if bi is not None else {}), **dict(zip(names, maps))}
-    want = reference.multi_scale_roi_align(rois, bi, *maps, spatial_scales=list(scales), **attrs)
-    return builders.make_model([node], inputs, [vi("Y")]), feeds, want, _openvino_numbers(
-        lambda **a: reference.multi_scale_roi_align(rois, bi, *maps, spatial_scales=list(scales), **a), attrs, want)
+    want = fn(rois, bi, *maps, spatial_scales=list(scales), **attrs)
+    return builders.make_model([node], inputs, [vi("Y")], opset=opset), feeds, want, _openvino_numbers(
+        lambda **a: fn(rois, bi, *maps, spatial_scales=list(scales), **a), attrs, want)
 
 
 def _openvino_numbers(op, attrs, want):
@@ -125,6 +130,19 @@ for _opset in (17, 20):
         f"CropAndResize, opset {_opset}": lambda o=_opset: crop_case(
             dict(crop_height=5, crop_width=6, extrapolation_value=-2.0), o),
         f"CropAndResize one row, opset {_opset}": lambda o=_opset: crop_case(dict(crop_height=1, crop_width=4), o),
+        f"CropAndResize nearest, opset {_opset}": lambda o=_opset: crop_case(
+            dict(crop_height=7, crop_width=5, method="nearest", extrapolation_value=3.0), o),
+        f"MultiScaleRoIAlign max, opset {_opset}": lambda o=_opset: multi_scale_case(
+            dict(MS, mode="max", aligned=1), 4, opset=o),
+        f"MultiScaleRoIAlign max rescaled skipped rois5, opset {_opset}": lambda o=_opset: multi_scale_case(
+            dict(MS, mode="max", roi_scale_factor=1.5), 5, scales=(0.25, 0.0625), opset=o),
+        f"MultiScaleRoIAlignRotated, opset {_opset}": lambda o=_opset: multi_scale_case(
+            dict(output_height=3, output_width=3, sampling_ratio=2, canonical_scale=28, canonical_level=2,
+                 eps_in_log=1, angle_unit="radians", roi_scale_factor=1.2), 4, rotated=True, opset=o),
+        f"MultiScaleRoIAlignRotated rois6 clockwise, opset {_opset}": lambda o=_opset: multi_scale_case(
+            dict(output_height=2, output_width=4, sampling_ratio=1, clockwise=1, angle_unit="radians",
+                 canonical_scale=28, canonical_level=2),  # every level gets RoIs: onnx.reference's GridSample
+            5, rotated=True, opset=o),                       # fails on an empty grid (onnx 1.23)
     })
 
 

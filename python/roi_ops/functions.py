@@ -21,7 +21,8 @@ from onnx import helper
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
 from .graph import check, node_label, opset_version
-from .sampled_bodies import NoBody, crop_and_resize_nodes, roi_align_max_nodes, roi_align_rotated_nodes
+from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
+                             roi_align_max_nodes, roi_align_rotated_nodes)
 
 # Formal input names of each op's function, in the node's input order.
 _FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignRotated": ["rois", "batch_indices"],
@@ -30,7 +31,8 @@ _BOX = ["X", "rois", "batch_indices"]
 DEFAULT_OPSET = 17  # for a model that imports no standard opset
 # Forms to_standard has no graph for, sampled with GridSample (roi_ops.sampled_bodies).
 SAMPLED = {"RoIAlign": roi_align_max_nodes, "RoIAlignRotated": roi_align_rotated_nodes,
-           "CropAndResize": crop_and_resize_nodes}
+           "CropAndResize": crop_and_resize_nodes, "MultiScaleRoIAlign": multi_scale_max_nodes,
+           "MultiScaleRoIAlignRotated": multi_scale_rotated_nodes}
 
 
 def _mode(node: onnx.NodeProto) -> str:
@@ -72,14 +74,18 @@ def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
         body = standard_nodes(template, opset, "body_")
     except ConversionError:
         sampled = SAMPLED.get(node.op_type)
-        if sampled is None or (node.op_type == "RoIAlign" and _mode(node) != "max"):
+        if sampled is None or (node.op_type in ("RoIAlign", "MultiScaleRoIAlign") and _mode(node) != "max"):
             raise
         if opset < 16:
             raise NoBody(f"{node_label(node)}: its body samples with GridSample, which needs standard opset 16 or "
                          f"later; the model imports {opset}") from None
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         inputs = list(template.input) + [""] * 3
-        body = sampled(inputs[0], inputs[1], inputs[2] or None, "Y", prefix="body_", opset=opset, **attrs)
+        if node.op_type.startswith("MultiScale"):
+            body = sampled(inputs[0], inputs[1] or None, list(template.input[2:]), "Y", prefix="body_", opset=opset,
+                           **attrs)
+        else:
+            body = sampled(inputs[0], inputs[1], inputs[2] or None, "Y", prefix="body_", opset=opset, **attrs)
     return helper.make_function(DOMAIN, node.op_type, formal, ["Y"], body, [helper.make_opsetid("", opset)],
                                 attributes=[a.name for a in node.attribute], overload=_key(node))
 

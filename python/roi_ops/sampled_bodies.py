@@ -8,9 +8,9 @@ is sampled at every RoI's points and each RoI then keeps its own image's values 
 sampling work, nothing the size of a map per RoI). Positions are computed in the RoIs' float type,
 so the bodies match the reference within float32 rounding, not bit for bit.
 
-Forms: RoIAlign ``mode="max"`` with ``sampling_ratio > 0``; RoIAlignRotated with
-``sampling_ratio > 0``; CropAndResize ``method="bilinear"``. (An adaptive sampling ratio varies
-per RoI and has no fixed-size grid.)
+Forms: RoIAlign ``mode="max"``, RoIAlignRotated, MultiScaleRoIAlign ``mode="max"`` and
+MultiScaleRoIAlignRotated, each with ``sampling_ratio > 0`` (an adaptive ratio varies per RoI and
+has no fixed-size grid); CropAndResize.
 """
 from __future__ import annotations
 
@@ -86,11 +86,11 @@ def _grid(e: NodeEmitter, start: str, extent: str, out: int, g: int) -> str:
     return e.op("Add", [start, e.op("Mul", [bin_size, e.op("CastLike", [e.const(frac, np.float32), extent])])])
 
 
-def _pairs(e: NodeEmitter, ys: str, xs: str) -> tuple[str, str]:
-    """All (y, x) pairs of ys [K, A] and xs [K, B] as [K, A*B] each, y-major."""
+def _pairs(e: NodeEmitter, ys: str, xs: str, count: int) -> tuple[str, str]:
+    """All (y, x) pairs of ys [K, A] and xs [K, B] as [K, A*B] each (count = A*B), y-major."""
     y = e.op("Unsqueeze", [ys, e.const([2], np.int64)])  # [K, A, 1]
     x = e.op("Unsqueeze", [xs, e.const([1], np.int64)])  # [K, 1, B]
-    flat = e.const([0, -1], np.int64)
+    flat = e.const([-1, count], np.int64)  # not [0, -1]: K may be 0 (a level without RoIs)
     zero = e.op("Mul", [y, e.op("Mul", [x, e.real(0.0, ys)])])  # [K, A, B] zeros for broadcasting
     return e.op("Reshape", [e.op("Add", [y, zero]), flat]), e.op("Reshape", [e.op("Add", [x, zero]), flat])
 
@@ -116,7 +116,7 @@ def roi_align_max_nodes(x: str, rois: str, batch_indices: str | None, output: st
     if not a["aligned"]:
         w, h = e.op("Max", [w, e.real(1.0, boxes)]), e.op("Max", [h, e.real(1.0, boxes)])
     oh, ow = int(a["output_height"]), int(a["output_width"])
-    ys, xs = _pairs(e, _grid(e, y1, h, oh, g), _grid(e, x1, w, ow, g))
+    ys, xs = _pairs(e, _grid(e, y1, h, oh, g), _grid(e, x1, w, ow, g), oh * g * ow * g)
     v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs, opset),
                        e.real(0.0, x)])
     e.op("Identity", [_bins(e, v, oh, g, ow, "ReduceMax", opset)], output)
@@ -143,7 +143,8 @@ def roi_align_rotated_nodes(x: str, rois: str, batch_indices: str | None, output
     cos, sin = e.op("Cos", [theta]), e.op("Sin", [theta])
     half = e.real(-0.5, boxes)
     oh, ow = int(a["output_height"]), int(a["output_width"])
-    yy, xx = _pairs(e, _grid(e, e.op("Mul", [h, half]), h, oh, g), _grid(e, e.op("Mul", [w, half]), w, ow, g))
+    yy, xx = _pairs(e, _grid(e, e.op("Mul", [h, half]), h, oh, g), _grid(e, e.op("Mul", [w, half]), w, ow, g),
+                    oh * g * ow * g)
     ys = e.op("Add", [e.op("Sub", [e.op("Mul", [yy, cos]), e.op("Mul", [xx, sin])]), cy])
     xs = e.op("Add", [e.op("Add", [e.op("Mul", [yy, sin]), e.op("Mul", [xx, cos])]), cx])
     v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs, opset), e.real(0.0, x)])
@@ -155,9 +156,6 @@ def crop_and_resize_nodes(x: str, boxes: str, box_indices: str, output: str, *, 
                           **attributes) -> list[onnx.NodeProto]:
     a = {**defaults("CropAndResize"), **attributes}
     method = a["method"].decode() if isinstance(a["method"], bytes) else a["method"]
-    if method != "bilinear":
-        raise NoBody("method 'nearest' has no sampled body yet (GridSample's nearest rounds halves to even, "
-                     "TensorFlow's away from zero)")
     e = NodeEmitter(prefix)
     batch = e.op("Cast", [box_indices], to=TensorProto.INT64)
     shape = e.op("Shape", [x])
@@ -173,8 +171,68 @@ def crop_and_resize_nodes(x: str, boxes: str, box_indices: str, output: str, *, 
         index = e.op("CastLike", [e.const(np.arange(n, dtype=np.float32), np.float32), boxes])
         return e.op("Add", [e.op("Mul", [lo, size_m1]), e.op("Mul", [index, step])])
 
-    ys, xs = _pairs(e, axis(y1, y2, hm1, ch), axis(x1, x2, wm1, cw))
-    v = e.op("Where", [_inside(e, ys, xs, x, 0.0, -1.0), _sample(e, x, batch, ys, xs, opset),
+    ys, xs = _pairs(e, axis(y1, y2, hm1, ch), axis(x1, x2, wm1, cw), ch * cw)
+    inside = _inside(e, ys, xs, x, 0.0, -1.0)
+    if method == "nearest":  # TensorFlow rounds half away from zero; inside the map, floor(v + 0.5)
+        # (GridSample's nearest would round halves to even), then reads that pixel bilinearly.
+        ys, xs = (e.op("Floor", [e.op("Add", [v, e.real(0.5, boxes)])]) for v in (ys, xs))
+    v = e.op("Where", [inside, _sample(e, x, batch, ys, xs, opset),
                        e.real(float(a["extrapolation_value"]), x)])
     e.op("Reshape", [v, e.const([0, 0, ch, cw], np.int64)], output)
+    return e.nodes
+
+
+def multi_scale_max_nodes(rois: str, batch_indices: str | None, maps: list[str], output: str, *, prefix: str,
+                          opset: int, **attributes) -> list[onnx.NodeProto]:
+    """MultiScaleRoIAlign with ``mode="max"`` and a fixed sampling ratio: the exporters' per-level
+    form (standard_models.per_level_nodes) pooling each level with the sampled true max."""
+    a = {**defaults("MultiScaleRoIAlign"), **attributes}
+    e = NodeEmitter(prefix)
+    boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
+    x1, y1, x2, y2 = (_column(e, boxes, i) for i in range(4))
+    pooled = boxes
+    if a["roi_scale_factor"] != 1.0:  # about the centre, after the level is chosen
+        half, f = e.real(0.5, boxes), e.real(a["roi_scale_factor"], boxes)
+        cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+        hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+        pooled = e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
+                                 e.op("Add", [cy, hh])], axis=1)
+    level_attrs = {k: a[k] for k in ("output_height", "output_width", "sampling_ratio", "aligned")}
+    return _per_level(e, e.op("Mul", [e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])]), boxes, pooled, batch, maps,
+                      output, a, opset, lambda x, r, b, out, p, scale: roi_align_max_nodes(
+                          x, r, b, out, prefix=p, opset=opset, mode="max", spatial_scale=scale, **level_attrs))
+
+
+def multi_scale_rotated_nodes(rois: str, batch_indices: str | None, maps: list[str], output: str, *, prefix: str,
+                              opset: int, **attributes) -> list[onnx.NodeProto]:
+    """MultiScaleRoIAlignRotated with a fixed sampling ratio: levels from w * h, then the sampled
+    RoIAlignRotated per level."""
+    a = {**defaults("MultiScaleRoIAlignRotated"), **attributes}
+    e = NodeEmitter(prefix)
+    boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
+    area = e.op("Mul", [_column(e, boxes, 2), _column(e, boxes, 3)])
+    pooled = boxes
+    if a["roi_scale_factor"] != 1.0:  # w and h, after the level is chosen
+        f = float(a["roi_scale_factor"])
+        pooled = e.op("Mul", [boxes, e.op("CastLike", [e.const([1, 1, f, f, 1], np.float32), boxes])])
+    level_attrs = {k: a[k] for k in ("output_height", "output_width", "sampling_ratio", "aligned", "clockwise",
+                                     "angle_unit")}
+    return _per_level(e, area, boxes, pooled, batch, maps, output, a, opset, lambda x, r, b, out, p, scale:
+                      roi_align_rotated_nodes(x, r, b, out, prefix=p, opset=opset, spatial_scale=scale,
+                                              **level_attrs))
+
+
+def _per_level(e, area, boxes, pooled, batch, maps, output, a, opset, body) -> list[onnx.NodeProto]:
+    from .standard_models import per_level_nodes
+
+    if int(a["sampling_ratio"]) <= 0:
+        raise NoBody("sampling_ratio 0 (adaptive): the number of samples per bin depends on the RoI, which no "
+                     "fixed-size standard-op grid expresses")
+
+    def pool(x, level_rois, level_bi, scale):
+        out = e.name(f"level_{len(e.nodes)}")
+        e.nodes.extend(body(x, level_rois, level_bi, out, e.name(f"l{len(e.nodes)}_"), float(scale)))
+        return out
+
+    per_level_nodes(e, area, boxes, pooled, batch, maps, output, pool, a)
     return e.nodes
