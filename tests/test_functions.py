@@ -52,15 +52,18 @@ CROPS = np.concatenate([RNG.uniform(-0.2, 0.6, (9, 2)), RNG.uniform(0.5, 1.2, (9
 CROP_IDX = RNG.integers(0, 2, 9).astype(np.int32)
 
 
-def box_case(op, make, attrs, layout, opset=17):
+def box_case(op, make, attrs, layout, opset=17, x=X):
     rotated = op == "RoIAlignRotated"
     rois, bi = ((ROTATED6 if rotated else ROIS5), None) if layout == 5 else ((ROTATED if rotated else BOXES), BI)
+    if x is not X:  # the second layout also gets a RoI with a NaN and one with an infinite coordinate
+        rois = rois.copy()
+        rois[3, 2], rois[5, 3] = np.nan, np.inf
     node = make("X", "rois", "bi" if bi is not None else None, "Y", **attrs)
     inputs = [vi("X"), vi("rois")] + ([vi("bi", TensorProto.INT64)] if bi is not None else [])
-    feeds = {"X": X, "rois": rois, **({"bi": bi} if bi is not None else {})}
-    want = reference.BY_OP_TYPE[op](X, rois, bi, **attrs)
+    feeds = {"X": x, "rois": rois, **({"bi": bi} if bi is not None else {})}
+    want = reference.BY_OP_TYPE[op](x, rois, bi, **attrs)
     return builders.make_model([node], inputs, [vi("Y")], opset=opset), feeds, want, _openvino_numbers(
-        lambda **a: reference.BY_OP_TYPE[op](X, rois, bi, **a), attrs, want)
+        lambda **a: reference.BY_OP_TYPE[op](x, rois, bi, **a), attrs, want)
 
 
 def multi_scale_case(attrs, layout, scales=(0.25, 0.125, 0.0625), rotated=False, opset=17):
@@ -130,6 +133,11 @@ for _opset in (17, 20):
         f"CropAndResize, opset {_opset}": lambda o=_opset: crop_case(
             dict(crop_height=5, crop_width=6, extrapolation_value=-2.0), o),
         f"CropAndResize one row, opset {_opset}": lambda o=_opset: crop_case(dict(crop_height=1, crop_width=4), o),
+        f"PSRoIPool, opset {_opset}": lambda o=_opset: box_case("PSRoIPool", builders.make_ps_roi_pool_node, COMMON,
+                                                                 4, o),
+        f"PSRoIPool rois5 non-finite, opset {_opset}": lambda o=_opset: box_case(
+            "PSRoIPool", builders.make_ps_roi_pool_node, dict(output_height=2, output_width=3, spatial_scale=0.5), 5,
+            o, x=X[:, :12]),
         f"CropAndResize nearest, opset {_opset}": lambda o=_opset: crop_case(
             dict(crop_height=7, crop_width=5, method="nearest", extrapolation_value=3.0), o),
         f"MultiScaleRoIAlign max, opset {_opset}": lambda o=_opset: multi_scale_case(
@@ -229,12 +237,6 @@ def test_nodes_without_a_body_are_named_with_the_reason():
     assert not out.functions and not report.attached
     assert report.without == ["RoIAlignRotated node 'rotated_head': sampling_ratio 0 (adaptive): the number of "
                               "samples per bin depends on the RoI, which no fixed-size standard-op grid expresses"]
-    node = builders.make_ps_roi_pool_node("X", "rois", "bi", "Y", name="rfcn")
-    report = FunctionReport()
-    attach_functions(builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")]),
-                     report=report)
-    assert report.without == ["PSRoIPool node 'rfcn': PSRoIPool has no equivalent in standard ONNX ops that keeps "
-                              "the numbers (docs/spec.md); keep it as a roi_ops node and register the library"]
     node = builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="true_max")
     report = FunctionReport()
     attach_functions(builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")]),

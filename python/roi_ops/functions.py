@@ -22,7 +22,7 @@ from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
 from .graph import check, node_label, opset_version
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
-                             roi_align_max_nodes, roi_align_rotated_nodes)
+                             ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
 
 # Formal input names of each op's function, in the node's input order.
 _FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignRotated": ["rois", "batch_indices"],
@@ -32,7 +32,7 @@ DEFAULT_OPSET = 17  # for a model that imports no standard opset
 # Forms to_standard has no graph for, sampled with GridSample (roi_ops.sampled_bodies).
 SAMPLED = {"RoIAlign": roi_align_max_nodes, "RoIAlignRotated": roi_align_rotated_nodes,
            "CropAndResize": crop_and_resize_nodes, "MultiScaleRoIAlign": multi_scale_max_nodes,
-           "MultiScaleRoIAlignRotated": multi_scale_rotated_nodes}
+           "MultiScaleRoIAlignRotated": multi_scale_rotated_nodes, "PSRoIPool": ps_roi_pool_nodes}
 
 
 def _mode(node: onnx.NodeProto) -> str:

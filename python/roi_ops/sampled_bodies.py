@@ -10,7 +10,8 @@ so the bodies match the reference within float32 rounding, not bit for bit.
 
 Forms: RoIAlign ``mode="max"``, RoIAlignRotated, MultiScaleRoIAlign ``mode="max"`` and
 MultiScaleRoIAlignRotated, each with ``sampling_ratio > 0`` (an adaptive ratio varies per RoI and
-has no fixed-size grid); CropAndResize.
+has no fixed-size grid); CropAndResize; and PSRoIPool, which needs no sampling but integer
+windows (an integral image).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class NoBody(ValueError):
 
 
 def _reduce(e: NodeEmitter, op: str, x: str, axes: list[int], opset: int) -> str:
-    if opset >= 18:
+    if opset >= (13 if op == "ReduceSum" else 18):  # when the op took its axes as an input
         return e.op(op, [x, e.const(axes, np.int64)], keepdims=0)
     return e.op(op, [x], axes=axes, keepdims=0)
 
@@ -235,4 +236,69 @@ def _per_level(e, area, boxes, pooled, batch, maps, output, a, opset, body) -> l
         return out
 
     per_level_nodes(e, area, boxes, pooled, batch, maps, output, pool, a)
+    return e.nodes
+
+
+def ps_roi_pool_nodes(x: str, rois: str, batch_indices: str | None, output: str, *, prefix: str, opset: int,
+                      **attributes) -> list[onnx.NodeProto]:
+    """PSRoIPool (docs/spec.md): the integer windows of each bin (rounded corners, extent without +1,
+    bounds clamped to [0, size-1]) summed from an integral image in float64 (CumSum, four GatherND
+    lookups per bin, each output channel reading its bin's input channel), divided by the window's
+    area; 0 for an empty window, NaN for a RoI with a non-finite coordinate (cleared before any
+    conversion to an integer)."""
+    a = {**defaults("PSRoIPool"), **attributes}
+    oh, ow = int(a["output_height"]), int(a["output_width"])
+    e = NodeEmitter(prefix)
+    i64 = lambda v: e.const(v, np.int64)  # noqa: E731
+    boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
+    # A RoI is finite when x - x sums to 0 over its row (NaN and inf give NaN).
+    finite = e.op("Equal", [_reduce(e, "ReduceSum", e.op("Sub", [boxes, boxes]), [1], opset), e.real(0.0, boxes)])
+    safe = e.op("Where", [e.op("Unsqueeze", [finite, i64([1])]), boxes, e.real(0.0, boxes)])
+    scaled = e.op("Mul", [e.op("Cast", [safe], to=TensorProto.DOUBLE), e.const(float(np.float32(a["spatial_scale"])),
+                                                                                 np.float64)])
+    rounded = e.op("Mul", [e.op("Sign", [scaled]), e.op("Floor", [e.op("Add", [e.op("Abs", [scaled]),
+                                                                                e.const(0.5, np.float64)])])])
+    corners = e.op("Cast", [rounded], to=TensorProto.INT64)  # [K, 4]: xs, ys, xe, ye
+    shape = e.op("Shape", [x])
+    last = {2: e.op("Sub", [e.op("Gather", [shape, i64(2)]), i64(1)]),
+            3: e.op("Sub", [e.op("Gather", [shape, i64(3)]), i64(1)])}
+
+    def windows(lo_col: int, hi_col: int, out: int, axis: int):
+        lo, hi = _column(e, corners, lo_col), _column(e, corners, hi_col)
+        extent = e.op("Max", [e.op("Sub", [hi, lo]), i64(1)])
+        p = i64(np.arange(out)[None, :])
+        start = e.op("Add", [e.op("Div", [e.op("Mul", [p, extent]), i64(out)]), lo])
+        end = e.op("Add", [e.op("Div", [e.op("Add", [e.op("Mul", [e.op("Add", [p, i64(1)]), extent]), i64(out - 1)]),
+                                        i64(out)]), lo])
+        clamp = lambda v: e.op("Min", [e.op("Max", [v, i64(0)]), last[axis]])  # noqa: E731
+        return clamp(start), clamp(end)  # [K, out]
+
+    h0, h1 = windows(1, 3, oh, 2)
+    w0, w1 = windows(0, 2, ow, 3)
+    x64 = e.op("Cast", [x], to=TensorProto.DOUBLE)
+    integral = e.op("CumSum", [e.op("CumSum", [x64, i64(2)]), i64(3)])
+    integral = e.op("Pad", [integral, i64([0, 0, 1, 1, 0, 0, 0, 0])])  # S[y, x] = sum of rows < y, columns < x
+    c_out = e.op("Div", [e.op("Gather", [shape, i64([1])]), i64([oh * ow])])
+    c = e.op("Reshape", [e.op("Range", [i64(0), e.op("Squeeze", [c_out]), i64(1)]), i64([1, -1, 1, 1])])
+    ph, pw = i64(np.arange(oh).reshape(1, 1, oh, 1)), i64(np.arange(ow).reshape(1, 1, 1, ow))
+    channel = e.op("Add", [e.op("Mul", [e.op("Add", [e.op("Mul", [c, i64(oh)]), ph]), i64(ow)]), pw])
+    k = e.op("Shape", [boxes], start=0, end=1)
+    full = e.op("Concat", [k, c_out, i64([oh, ow])], axis=0)
+    parts = [e.op("Reshape", [batch, i64([-1, 1, 1, 1])]), channel]
+
+    def lookup(ys, xs):
+        y = e.op("Reshape", [ys, i64([-1, 1, oh, 1])])
+        xx = e.op("Reshape", [xs, i64([-1, 1, 1, ow])])
+        index = e.op("Concat", [e.op("Unsqueeze", [e.op("Expand", [v, full]), i64([4])]) for v in (*parts, y, xx)],
+                     axis=4)
+        return e.op("GatherND", [integral, index])  # [K, C_out, oh, ow]
+
+    total = e.op("Add", [e.op("Sub", [e.op("Sub", [lookup(h1, w1), lookup(h0, w1)]), lookup(h1, w0)]),
+                         lookup(h0, w0)])
+    area = e.op("Mul", [e.op("Reshape", [e.op("Sub", [h1, h0]), i64([-1, 1, oh, 1])]),
+                        e.op("Reshape", [e.op("Sub", [w1, w0]), i64([-1, 1, 1, ow])])])
+    mean = e.op("Div", [total, e.op("Cast", [e.op("Max", [area, i64(1)])], to=TensorProto.DOUBLE)])
+    mean = e.op("Where", [e.op("Greater", [area, i64(0)]), mean, e.const(0.0, np.float64)])
+    nan = e.op("CastLike", [e.const(float("nan"), np.float32), x])
+    e.op("Where", [e.op("Reshape", [finite, i64([-1, 1, 1, 1])]), e.op("CastLike", [mean, x]), nan], output)
     return e.nodes
