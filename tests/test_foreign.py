@@ -13,6 +13,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from foreign import ports
+from peers import openvino_run
 from onnx import TensorProto, helper, numpy_helper
 
 import roi_ops
@@ -236,22 +237,9 @@ def test_tensorrt_roi_align_equals_onnx_roi_align(mode, onnx_mode, ctm, onnx_ctm
 
 # --- OpenVINO: the peer runs here --------------------------------------------------------------
 
-# OpenVINO's CPU plugin computes in bfloat16 where the CPU has it unless told otherwise.
-F32 = {"INFERENCE_PRECISION_HINT": "f32"}
-
-
-def _openvino():
-    try:
-        import openvino as ov
-    except ImportError:
-        pytest.skip("needs openvino (pip install 'roi-ops[test]')")
-    return ov
-
-
 @pytest.mark.parametrize("aligned", [0, 1])
 @pytest.mark.parametrize("sampling_ratio", [0, 2])
 def test_openvino_roi_feature_extractor_equals_openvino(aligned, sampling_ratio):
-    ov = _openvino()
     fs = feats(n=1, c=3)
     rois = boxes(30, 1, image=(256, 320), lo=8, hi=300)[:, 1:].copy()
     names = [f"feat{i}" for i in range(4)]
@@ -264,9 +252,7 @@ def test_openvino_roi_feature_extractor_equals_openvino(aligned, sampling_ratio)
     model = foreign_model(node, [vi("rois", F, [30, 4])] + [vi(n, F, list(f.shape)) for n, f in zip(names, fs)],
                           [vi("feats_out"), vi("rois_out")], domain="org.openvinotoolkit")
     feeds = {"rois": rois, **dict(zip(names, fs))}
-    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU", F32)
-    result = compiled(feeds)
-    want_feats, want_rois = (result[o] for o in compiled.outputs)
+    want_feats, want_rois = openvino_run(model.SerializeToString(), feeds)
     out, (got_feats, got_rois) = converted_run(model, feeds)
     assert [n.op_type for n in out.graph.node if n.domain == "roi_ops"] == ["MultiScaleRoIAlign"]
     np.testing.assert_allclose(got_feats, want_feats, rtol=1e-4, atol=1e-4)
@@ -358,7 +344,6 @@ def test_tensorrt_crop_and_resize_equals_the_plugin_kernel():
 def test_converted_roi_align_equals_openvinos_roi_align(ctm, sampling_ratio):
     """OpenVINO's CPU ROIAlign (opset 9) runs the standard ONNX RoiAlign model; the converted
     roi_ops.RoIAlign gives its numbers."""
-    ov = _openvino()
     x = RNG.standard_normal((2, 4, 20, 26)).astype(np.float32)
     b = boxes(16, 2, image=(80, 104), lo=2, hi=90)
     feeds = {"X": x, "rois": b[:, 1:].copy(), "bi": b[:, 0].astype(np.int64)}
@@ -366,8 +351,7 @@ def test_converted_roi_align_equals_openvinos_roi_align(ctm, sampling_ratio):
                             spatial_scale=0.25, sampling_ratio=sampling_ratio, coordinate_transformation_mode=ctm)
     model = foreign_model(node, [vi("X", F, list(x.shape)), vi("rois", F, [16, 4]), vi("bi", TensorProto.INT64, [16])],
                           opset=16)
-    compiled = ov.Core().compile_model(ov.Core().read_model(model.SerializeToString(), b""), "CPU", F32)
-    want = compiled(feeds)[compiled.outputs[0]]
+    (want,) = openvino_run(model.SerializeToString(), feeds)
     _, (got,) = converted_run(model, feeds)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 

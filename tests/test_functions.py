@@ -19,6 +19,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
+from peers import openvino_or_skip, openvino_run
 
 import roi_ops
 from roi_ops import builders, reference
@@ -201,21 +202,9 @@ def test_with_the_library_onnxruntime_runs_the_kernel_not_the_body(case, tmp_pat
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
-# OpenVINO's CPU plugin computes in bfloat16 where the CPU has it unless told otherwise.
-F32 = {"INFERENCE_PRECISION_HINT": "f32"}
-
-
-def _openvino():
-    try:
-        import openvino as ov
-    except ImportError:
-        pytest.skip("needs openvino (pip install 'roi-ops[test]')")
-    return ov
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_openvino_runs_the_inlined_body(case):
-    ov = _openvino()
+    openvino_or_skip()
     model, feeds, _, want = CASES[case]()
     inlined = onnx.inliner.inline_local_functions(attach_functions(model))
     assert not inlined.functions and all(n.domain != "roi_ops" for n in inlined.graph.node)
@@ -224,8 +213,7 @@ def test_openvino_runs_the_inlined_body(case):
         v.type.tensor_type.ClearField("shape")
         for d in shape:
             v.type.tensor_type.shape.dim.add().dim_value = d
-    compiled = ov.Core().compile_model(ov.Core().read_model(inlined.SerializeToString(), b""), "CPU", F32)
-    got = compiled(feeds)[compiled.outputs[0]]
+    (got,) = openvino_run(inlined.SerializeToString(), feeds)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
@@ -270,12 +258,9 @@ def test_demo_detector_with_bodies_gives_the_librarys_detections_without_it():
     got = plain_session(with_bodies).run(None, feeds)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
-    ov = _openvino()
     inlined = onnx.inliner.inline_local_functions(with_bodies)
-    compiled = ov.Core().compile_model(ov.Core().read_model(inlined.SerializeToString(), b""), "CPU", F32)
-    result = compiled(feeds)
-    for out, w in zip(compiled.outputs, want):
-        np.testing.assert_allclose(result[out], w, rtol=1e-3, atol=1e-3)
+    for got_ov, w in zip(openvino_run(inlined.SerializeToString(), feeds), want):
+        np.testing.assert_allclose(got_ov, w, rtol=1e-3, atol=1e-3)
 
 
 def test_cli_convert_with_functions(tmp_path):

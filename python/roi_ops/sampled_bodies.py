@@ -22,7 +22,7 @@ import onnx
 from onnx import TensorProto
 
 from .attributes import defaults
-from .standard_models import NodeEmitter, split_batch_column
+from .standard_models import NodeEmitter, per_level_nodes, rescaled_boxes, split_batch_column
 
 
 class NoBody(ValueError):
@@ -191,13 +191,7 @@ def multi_scale_max_nodes(rois: str, batch_indices: str | None, maps: list[str],
     e = NodeEmitter(prefix)
     boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
     x1, y1, x2, y2 = (_column(e, boxes, i) for i in range(4))
-    pooled = boxes
-    if a["roi_scale_factor"] != 1.0:  # about the centre, after the level is chosen
-        half, f = e.real(0.5, boxes), e.real(a["roi_scale_factor"], boxes)
-        cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
-        hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
-        pooled = e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
-                                 e.op("Add", [cy, hh])], axis=1)
+    pooled = rescaled_boxes(e, boxes, (x1, y1, x2, y2), a["roi_scale_factor"])
     level_attrs = {k: a[k] for k in ("output_height", "output_width", "sampling_ratio", "aligned")}
     return _per_level(e, e.op("Mul", [e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])]), boxes, pooled, batch, maps,
                       output, a, opset, lambda x, r, b, out, p, scale: roi_align_max_nodes(
@@ -224,8 +218,6 @@ def multi_scale_rotated_nodes(rois: str, batch_indices: str | None, maps: list[s
 
 
 def _per_level(e, area, boxes, pooled, batch, maps, output, a, opset, body) -> list[onnx.NodeProto]:
-    from .standard_models import per_level_nodes
-
     if int(a["sampling_ratio"]) <= 0:
         raise NoBody("sampling_ratio 0 (adaptive): the number of samples per bin depends on the RoI, which no "
                      "fixed-size standard-op grid expresses")

@@ -71,13 +71,7 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     x1, y1, x2, y2 = (e.name(s) for s in ("x1", "y1", "x2", "y2"))
     e.nodes.append(helper.make_node("Split", [rois, e.const([1, 1, 1, 1], np.int64)], [x1, y1, x2, y2], axis=1,
                                     name=e.name("split")))
-    pooled = rois
-    if a["roi_scale_factor"] != 1.0:  # about the centre, after the level is chosen
-        half, f = e.real(0.5, rois), e.real(a["roi_scale_factor"], rois)
-        cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
-        hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
-        pooled = e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
-                                 e.op("Add", [cy, hh])], axis=1)
+    pooled = rescaled_boxes(e, rois, (x1, y1, x2, y2), a["roi_scale_factor"])
     coordinates = "half_pixel" if a["aligned"] else "output_half_pixel"
 
     def pool(x, level_rois, level_bi, scale):
@@ -89,6 +83,19 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     area = e.op("Mul", [e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])])
     per_level_nodes(e, area, rois, pooled, batch_indices, maps, output, pool, a)
     return e.nodes
+
+
+def rescaled_boxes(e: NodeEmitter, boxes: str, corners: tuple[str, str, str, str], factor: float) -> str:
+    """``boxes`` [K,4] (columns ``corners``) scaled by ``factor`` about their centres, after the
+    level is chosen (docs/spec.md, roi_scale_factor); ``boxes`` itself when factor is 1."""
+    if factor == 1.0:
+        return boxes
+    x1, y1, x2, y2 = corners
+    half, f = e.real(0.5, boxes), e.real(factor, boxes)
+    cx, cy = (e.op("Mul", [e.op("Add", [lo, hi]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+    hw, hh = (e.op("Mul", [e.op("Mul", [e.op("Sub", [hi, lo]), f]), half]) for lo, hi in ((x1, x2), (y1, y2)))
+    return e.op("Concat", [e.op("Sub", [cx, hw]), e.op("Sub", [cy, hh]), e.op("Add", [cx, hw]),
+                           e.op("Add", [cy, hh])], axis=1)
 
 
 def per_level_nodes(e: NodeEmitter, area: str, rois: str, pooled: str, batch_indices: str, maps: Sequence[str],
