@@ -28,10 +28,11 @@ def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
     rows = [m.groupdict() for m in map(ROW.match, out.splitlines()) if m]
     assert out.startswith("Quick run: small inputs") and all(r["workload"].endswith(" (quick)") for r in rows)
     workloads = {r["workload"].split()[0] for r in rows}
-    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "M2", "P1", "P2", "R1", "C1", "F1", "F2", "D1",
-                         "T1"}
-    # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 9 others + T1's whole model and pooler block)
-    assert len(rows) == 2 * (2 * 7 + 9 + 2)
+    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "M2", "P1", "P2", "R1", "C1", "F1", "F2", "O1",
+                         "O2", "O3", "O4", "D1", "T1"}
+    # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 9 others + 4 OpenVINO rows + T1's whole
+    # model and pooler block)
+    assert len(rows) == 2 * (2 * 7 + 9 + 4 + 2)
     for r in rows:
         if r["base_ms"].strip() == "no kernel":
             assert (r["op"].strip(), r["dtype"]) == ("RoIPool", "float16")

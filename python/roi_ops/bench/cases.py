@@ -20,6 +20,9 @@ inside the image):
   F1, F2 fallback  W1's RoIAlign and M1's MultiScaleRoIAlign models with function bodies
                    (roi_ops.functions), run by onnxruntime without the library (the body inlined)
                    vs with it (the kernel): what the library buys over the fallback
+  O1-O3, O4 peers  W1-W3's RoiAlign model run by OpenVINO's CPU plugin (float32, same thread count),
+                   and M1's RoIs through OpenVINO's ExperimentalDetectronROIFeatureExtractor against
+                   MultiScaleRoIAlign with its level rule (when openvino is installed)
   D1 detector      models/faster_rcnn_detector.onnx vs its .standard.onnx form, on the demo image
   T1 torchvision   torchvision's Faster R-CNN R50-FPN export at 800x800 after `roi-ops convert` vs as
                    exported: the whole model and its pooler block (torchvision_cases.py)
@@ -60,6 +63,8 @@ class Case:
     difference: Optional[Callable[[list, list], float]] = None
     # Time roi_ops and baseline in alternation (runs of seconds, where the machine's speed drifts).
     interleaved: bool = False
+    # Who runs the baseline model: "onnxruntime" or a peer that reads ONNX ("openvino").
+    runtime: str = "onnxruntime"
 
 
 def _boxes(rng, k, img_h, img_w, dtype=np.float32):
@@ -211,6 +216,34 @@ def function_body_cases(quick: bool = False):
                    case.feeds)
 
 
+def peer_cases(quick: bool = False):
+    """O1-O4: the same ONNX models run by OpenVINO (if installed), same numbers as roi_ops."""
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return
+    for i, case in enumerate(list(roi_align_pool_cases(np.float32, quick))[:3]):
+        yield Case(f"O{i + 1} {case.workload.split(' ', 1)[1]}", case.op, "float32", case.model, case.feeds,
+                   "OpenVINO ROIAlign", case.baseline_model, case.baseline_feeds, runtime="openvino")
+    m1 = next(op_set_cases(quick))
+    names = [n for n in m1.feeds if n.startswith("X_")]
+    # OpenVINO's level rule (docs/foreign.md): canonical 224 at map index 2, eps 1e-6 inside the log.
+    node = builders.make_multi_scale_roi_align_node("rois", "batch_indices", names, "Y", spatial_scales=FPN,
+                                                    output_height=7, output_width=7, sampling_ratio=2,
+                                                    canonical_scale=224.0, canonical_level=4, eps_in_log=1)
+    ov_node = helper.make_node("ExperimentalDetectronROIFeatureExtractor", ["rois", *names], ["Y"],
+                               domain="org.openvinotoolkit", output_size=7, sampling_ratio=2,
+                               pyramid_scales=[4, 8, 16, 32], aligned=0)
+    t = TensorProto.FLOAT
+    graph = helper.make_graph([ov_node], "edrfe", [helper.make_tensor_value_info(n, t, None) for n in ["rois", *names]],
+                              [helper.make_tensor_value_info("Y", t, None)])
+    ov_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16),
+                                                       helper.make_opsetid("org.openvinotoolkit", 1)], ir_version=10)
+    ov_feeds = {k: v for k, v in m1.feeds.items() if k != "batch_indices"}
+    yield Case("O4 FPN box head", "MultiScaleRoIAlign", "float32", _model(node, m1.feeds, np.float32), m1.feeds,
+               "OpenVINO ExperimentalDetectronROIFeatureExtractor", ov_model, ov_feeds, runtime="openvino")
+
+
 def detector_cases(models_dir: str):
     """D1: the demo's detector with the plugin vs its standard-op form (pre-processed demo image)."""
     plugin = os.path.join(models_dir, "faster_rcnn_detector.onnx")
@@ -235,6 +268,7 @@ def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir:
     if "float32" in dtypes:
         yield from op_set_cases(quick)
         yield from function_body_cases(quick)
+        yield from peer_cases(quick)
         if models_dir:
             yield from detector_cases(models_dir)
         if torchvision_size:

@@ -71,7 +71,7 @@ def plot(rows: list[Row], path: str, title: str, quick: bool = False) -> str:
     ax.set_xlim(right=top * 1.8)  # room for the bar labels
     ax.set_yticks([j + 0.4 - height / 2 for j in range(len(labels))], labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("speed-up over the onnxruntime baseline (log scale; > 1 is faster)")
+    ax.set_xlabel("speed-up over the baseline (log scale; > 1 is faster)")
     ax.set_title(f"{QUICK.upper()}\n{title}" if quick else title, fontsize=9, color="darkred" if quick else "black")
     ax.legend(fontsize=8)
     fig.tight_layout()
