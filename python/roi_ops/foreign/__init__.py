@@ -85,7 +85,7 @@ def convert_foreign(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str],
         return model, [], refused
     crops = [n.output[0] for n in out.graph.node if n.domain == "roi_ops" and n.op_type == "CropAndResize"]
     contrib.fold_transposes(out, crops)
-    for domain in {d for d, _ in CONVERTERS}:  # foreign imports that no node uses any more
+    for domain in {d for d, _ in CONVERTERS} - {"", "ai.onnx"}:  # foreign imports no node uses any more
         drop_unused_import(out, domain)
     return out, converted, refused
 
