@@ -39,6 +39,8 @@ def foreign_model(node, inputs, outputs=None, domain=None, initializers=(), opse
 def converted_run(model, feeds):
     out = convert.to_roi_ops(model)
     assert not any(n.domain not in ("", "roi_ops") for n in out.graph.node)
+    assert [i.version for i in out.opset_import if i.domain == ""] == \
+        [i.version for i in model.opset_import if i.domain == ""]  # the standard import stays
     return out, roi_ops.make_session(out).run(None, feeds)
 
 
