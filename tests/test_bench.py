@@ -11,29 +11,40 @@ import pytest
 pytest.importorskip("matplotlib", reason="matplotlib is not installed (the test extras)")
 pytest.importorskip("tqdm", reason="tqdm is not installed (the test extras)")
 
+from peers import SANITIZED  # noqa: E402
+
 from roi_ops.cli import main  # noqa: E402
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 ROW = re.compile(r"^\| (?P<workload>[^|]+) \| (?P<op>[^|]+) \| (?P<dtype>\w+) \| (?P<threads>\d+) \| (?P<ours>[\d.]+) "
-                 r"\| (?P<baseline>[^|]+) \| (?P<base_ms>[^|]+) \| (?P<speedup>[^|]+) \| (?P<diff>[^|]+) \|$")
+                 r"\| (?P<baseline>[^|]+) \| (?P<base_ms>[^|]+) \| (?P<speedup>[^|]+) \| (?P<diff>[^|]+) "
+                 r"\| (?P<floor>[^|]+) \| (?P<over_floor>[^|]+) \|$")
 
 
 def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
     results = tmp_path / "RESULTS.md"
     results.write_text("# Results\n\nkept text\n")
+    # Under the sanitizers OpenVINO cannot load in this process (tests/peers.py): no peer rows there.
+    peers = [] if SANITIZED else ["O1", "O2", "O3", "O4"]
     argv = ["bench", "--quick", "--warmup", "0", "--repeat", "1", "--threads", "1", "2", "--models", MODELS_DIR,
-            "--cache-dir", str(tmp_path / "cache"), "--results", str(results), "--no-progress"]
+            "--cache-dir", str(tmp_path / "cache"), *([] if peers else ["--no-peers"]), "--results", str(results),
+            "--no-progress"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     rows = [m.groupdict() for m in map(ROW.match, out.splitlines()) if m]
     assert out.startswith("Quick run: small inputs") and all(r["workload"].endswith(" (quick)") for r in rows)
     workloads = {r["workload"].split()[0] for r in rows}
-    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "M2", "P1", "P2", "R1", "C1", "F1", "F2", "O1",
-                         "O2", "O3", "O4", "D1", "T1"}
-    # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 9 others + 4 OpenVINO rows + T1's whole
+    assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "M2", "P1", "P2", "R1", "C1", "F1", "F2", "D1",
+                         "T1", *peers}
+    # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 9 others + the OpenVINO rows + T1's whole
     # model and pooler block)
-    assert len(rows) == 2 * (2 * 7 + 9 + 4 + 2)
+    assert len(rows) == 2 * (2 * 7 + 9 + len(peers) + 2)
     for r in rows:
+        # Op-level rows have a floor, timed in the same run; the whole-model rows (D1, T1) none.
+        whole_model = r["workload"][:2] in ("D1", "T1")
+        assert (r["floor"].strip() == "-") == whole_model, r
+        if not whole_model:
+            assert float(r["floor"]) > 0 and float(r["over_floor"]) > 0, r
         if r["base_ms"].strip() == "no kernel":
             assert (r["op"].strip(), r["dtype"]) == ("RoIPool", "float16")
             continue

@@ -100,7 +100,7 @@ def cmd_bench(args) -> int:
     args.models = args.models or package_folder("models") or "models"
     size = None if args.no_torchvision else (320 if args.quick else 800)
     cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models, torchvision_size=size,
-                           cache_dir=args.cache_dir))
+                           cache_dir=args.cache_dir, peers=not args.no_peers))
     if not any(c.workload.startswith("D1") for c in cases) and "float32" in args.dtypes:
         print(f"roi-ops bench: no detector models in {args.models!r}; D1 skipped", file=sys.stderr)
     if size and not any(c.workload.startswith("T1") for c in cases) and "float32" in args.dtypes:
@@ -264,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--results", help="Markdown file whose 'roi-ops bench' block gets the table (bench.png "
                                          "is written beside it), e.g. benchmarks/RESULTS.md")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--no-peers", action="store_true",
+                       help="leave out the peers' rows (O1-O4: OpenVINO on the same models)")
     bench.add_argument("--no-torchvision", action="store_true",
                        help="skip T1, torchvision's Faster R-CNN export (needs torch and torchvision; 800x800, or "
                             "320x320 with --quick)")

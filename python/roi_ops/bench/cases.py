@@ -262,13 +262,14 @@ def detector_cases(models_dir: str):
 
 
 def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models",
-              torchvision_size: int | None = None, cache_dir: str = "."):
+              torchvision_size: int | None = None, cache_dir: str = ".", peers: bool = True):
     for dtype in dtypes:
         yield from roi_align_pool_cases(np.dtype(dtype).type, quick)
     if "float32" in dtypes:
         yield from op_set_cases(quick)
         yield from function_body_cases(quick)
-        yield from peer_cases(quick)
+        if peers:
+            yield from peer_cases(quick)
         if models_dir:
             yield from detector_cases(models_dir)
         if torchvision_size:
