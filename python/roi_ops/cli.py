@@ -99,8 +99,18 @@ def cmd_bench(args) -> int:
 
     args.models = args.models or package_folder("models") or "models"
     size = None if args.no_torchvision else (320 if args.quick else 800)
+    peers = not args.no_peers and "float32" in args.dtypes
+    if peers and missing("openvino"):
+        print("roi-ops bench: openvino is not installed; O1-O4 skipped (pip install 'roi-ops[test]')", file=sys.stderr)
+        peers = False
+    if peers and "libasan" in os.environ.get("LD_PRELOAD", ""):
+        # OpenVINO dlopens its plugins with RTLD_DEEPBIND, which a preloaded sanitizer runtime
+        # answers by aborting the process.
+        print("roi-ops bench: OpenVINO cannot load under a preloaded sanitizer runtime; O1-O4 skipped",
+              file=sys.stderr)
+        peers = False
     cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models, torchvision_size=size,
-                           cache_dir=args.cache_dir, peers=not args.no_peers))
+                           cache_dir=args.cache_dir, peers=peers))
     if not any(c.workload.startswith("D1") for c in cases) and "float32" in args.dtypes:
         print(f"roi-ops bench: no detector models in {args.models!r}; D1 skipped", file=sys.stderr)
     if size and not any(c.workload.startswith("T1") for c in cases) and "float32" in args.dtypes:

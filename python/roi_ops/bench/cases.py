@@ -217,11 +217,8 @@ def function_body_cases(quick: bool = False):
 
 
 def peer_cases(quick: bool = False):
-    """O1-O4: the same ONNX models run by OpenVINO (if installed), same numbers as roi_ops."""
-    try:
-        import openvino  # noqa: F401
-    except ImportError:
-        return
+    """O1-O4: the same ONNX models run by OpenVINO (the caller checks it is installed), same
+    numbers as roi_ops."""
     for i, case in enumerate(list(roi_align_pool_cases(np.float32, quick))[:3]):
         yield Case(f"O{i + 1} {case.workload.split(' ', 1)[1]}", case.op, "float32", case.model, case.feeds,
                    "OpenVINO ROIAlign", case.baseline_model, case.baseline_feeds, runtime="openvino")
