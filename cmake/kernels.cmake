@@ -5,12 +5,17 @@
 set(ROI_OPS_ROOT ${CMAKE_CURRENT_LIST_DIR}/..)
 # Compile options of every roi_ops C++ target (also reported by `roi-ops info`).
 set(ROI_OPS_CXX_OPTIONS -Wall -Wextra -fno-math-errno)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC notes that a 64-byte vector (ops/cpu/lanes.h) passed by value changes the ABI in the
+  # clones without AVX-512; those values live in always-inline code and never cross a call.
+  list(APPEND ROI_OPS_CXX_OPTIONS -Wno-psabi)
+endif()
 set(ROI_OPS_CXX_RELEASE_OPTIONS -O3)
 set(ROI_OPS_CUDA_OPTIONS -O3 --expt-relaxed-constexpr)
 
 set(ROI_OPS_CPU_SOURCES)
 foreach(name block_plan channel_blocks crop_and_resize_cpu half multi_scale_roi_align_cpu ps_roi_align_cpu
-             ps_roi_pool_cpu roi_align_cpu roi_align_rotated_cpu roi_pool_cpu)
+             ps_roi_pool_cpu roi_align_cpu roi_align_rotated_cpu roi_output roi_pool_cpu)
   list(APPEND ROI_OPS_CPU_SOURCES ${ROI_OPS_ROOT}/ops/cpu/${name}.cc)
 endforeach()
 set(ROI_OPS_CUDA_SOURCES)

@@ -18,6 +18,7 @@
 #include "../math/rois.h"
 #include "channel_blocks.h"
 #include "isa.h"
+#include "lanes.h"
 #include "shapes.h"
 
 namespace roi_ops::cpu {
@@ -29,14 +30,28 @@ struct Tap {
   A w_lo, w_hi;
 };
 
+// A row (or column) that a bin reads, with the summed weight of every sample tap on it: the
+// average is separable, sum over rows r and columns c of w_r * w_c * cell(r, c), so a bin reads
+// each cell once however many samples share it (adaptive sampling of a large RoI puts about two
+// samples per cell: W3 reads a third of the cells a per-sample loop reads). The max modes need
+// every sample's value and keep the taps.
+template <typename A>
+struct Cell {
+  int64_t offset;
+  A w;
+};
+
 struct Span {
   int64_t first, count;
 };
 
-// Every RoI's taps: bin p of RoI k along y is y_bins[k * oh + p], a span of y_taps; same for x.
+// Every RoI's taps (max modes) or cells (avg): bin p of RoI k along y is y_bins[k * oh + p], a
+// span of y_taps or y_cells; same for x.
 template <typename A>
 struct AlignTables {
+  bool cells = false;  // avg: y_cells / x_cells; max modes: y_taps / x_taps
   std::vector<Tap<A>> y_taps, x_taps;
+  std::vector<Cell<A>> y_cells, x_cells;
   std::vector<Span> y_bins, x_bins;
   std::vector<A> divisor;            // max(grid_h * grid_w, 1) per RoI
   std::vector<double> grid_samples;  // grid_h * grid_w per RoI (may exceed any integer)
@@ -60,24 +75,60 @@ void add_axis(const math::AlignAxis<double>& a, int64_t bins, int64_t size, int6
   }
 }
 
-// The cells [first, last) that taps[from:] read along an axis whose offsets are cells * stride.
+// As add_axis, each bin's taps merged into cells (Cell), in increasing order; weights are summed
+// in double. Zero weights are kept, so a bin reads the same cells as its taps do.
 template <typename A>
-std::pair<int64_t, int64_t> tap_cells(const std::vector<Tap<A>>& taps, std::size_t from, int64_t stride) {
-  if (from == taps.size() || stride == 0) return {0, 0};  // stride 0: a map of width 0, nothing to read
-  int64_t lo = taps[from].lo, hi = taps[from].hi;
-  for (std::size_t i = from + 1; i < taps.size(); ++i) {
-    lo = std::min(lo, taps[i].lo);
-    hi = std::max(hi, taps[i].hi);
+void add_axis_cells(const math::AlignAxis<double>& a, int64_t bins, int64_t size, int64_t stride,
+                    std::vector<Cell<A>>& cells, std::vector<Span>& spans) {
+  std::vector<std::pair<int64_t, double>> bin;
+  auto add = [&](int64_t cell, double w) {
+    // Samples move forward along the axis, so a cell is new or one of the last two.
+    std::size_t j = bin.size();
+    while (j > 0 && bin[j - 1].first > cell) --j;
+    if (j > 0 && bin[j - 1].first == cell)
+      bin[j - 1].second += w;
+    else
+      bin.insert(bin.begin() + static_cast<std::ptrdiff_t>(j), {cell, w});
+  };
+  for (int64_t p = 0; p < bins; ++p) {
+    int64_t i0, i1;
+    math::bin_sample_range(a, p, size, &i0, &i1);
+    bin.clear();
+    for (int64_t i = i0; i < i1; ++i) {
+      const auto t = math::axis_tap(math::sample_position(a, p, i), size);
+      if (!t.valid) continue;  // a sample outside the map is 0
+      add(t.lo, t.w_lo);
+      add(t.hi, t.w_hi);
+    }
+    spans.push_back({static_cast<int64_t>(cells.size()), static_cast<int64_t>(bin.size())});
+    for (const auto& [cell, w] : bin) cells.push_back({cell * stride, static_cast<A>(w)});
+  }
+}
+
+// The cells [first, last) that entries[from:] read along an axis whose offsets are cells * stride;
+// `range(entry)` gives an entry's lowest and highest offset.
+template <typename E, typename Range>
+std::pair<int64_t, int64_t> read_cells(const std::vector<E>& entries, std::size_t from, int64_t stride, Range range) {
+  if (from == entries.size() || stride == 0) return {0, 0};  // stride 0: a map of width 0, nothing to read
+  auto [lo, hi] = range(entries[from]);
+  for (std::size_t i = from + 1; i < entries.size(); ++i) {
+    const auto [l, h] = range(entries[i]);
+    lo = std::min(lo, l);
+    hi = std::max(hi, h);
   }
   return {lo / stride, hi / stride + 1};
 }
 
-// `axes(box)` returns the RoI's {y axis, x axis} (math::AlignAxis<double>). RoIs with
-// batch[k] < 0 are skipped: they keep the indexing with empty spans.
+// `axes(box)` returns the RoI's {y axis, x axis} (math::AlignAxis<double>); `cells` builds the
+// avg form (Cell), else the taps. RoIs with batch[k] < 0 are skipped: they keep the indexing with
+// empty spans.
 template <typename A, typename Axes>
 void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector<int64_t>& batch,
-                  const MapShape& s, int64_t out_h, int64_t out_w, Axes axes, AlignTables<A>& t) {
+                  const MapShape& s, int64_t out_h, int64_t out_w, Axes axes, bool cells, AlignTables<A>& t) {
   constexpr int64_t kB = block_channels<A>();
+  t.cells = cells;
+  auto tap_range = [](const Tap<A>& e) { return std::make_pair(e.lo, e.hi); };
+  auto cell_range = [](const Cell<A>& e) { return std::make_pair(e.offset, e.offset); };
   const std::size_t K = boxes.size();
   t.y_bins.reserve(K * static_cast<std::size_t>(out_h));
   t.x_bins.reserve(K * static_cast<std::size_t>(out_w));
@@ -93,11 +144,20 @@ void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector
       continue;
     }
     const std::pair<math::AlignAxis<double>, math::AlignAxis<double>> yx = axes(boxes[k]);
-    const std::size_t y_from = t.y_taps.size(), x_from = t.x_taps.size();
-    add_axis(yx.first, out_h, s.h, s.w * kB, t.y_taps, t.y_bins);
-    add_axis(yx.second, out_w, s.w, kB, t.x_taps, t.x_bins);
-    const auto rows = tap_cells(t.y_taps, y_from, s.w * kB);
-    const auto cols = tap_cells(t.x_taps, x_from, kB);
+    std::pair<int64_t, int64_t> rows, cols;
+    if (cells) {
+      const std::size_t y_from = t.y_cells.size(), x_from = t.x_cells.size();
+      add_axis_cells(yx.first, out_h, s.h, s.w * kB, t.y_cells, t.y_bins);
+      add_axis_cells(yx.second, out_w, s.w, kB, t.x_cells, t.x_bins);
+      rows = read_cells(t.y_cells, y_from, s.w * kB, cell_range);
+      cols = read_cells(t.x_cells, x_from, kB, cell_range);
+    } else {
+      const std::size_t y_from = t.y_taps.size(), x_from = t.x_taps.size();
+      add_axis(yx.first, out_h, s.h, s.w * kB, t.y_taps, t.y_bins);
+      add_axis(yx.second, out_w, s.w, kB, t.x_taps, t.x_bins);
+      rows = read_cells(t.y_taps, y_from, s.w * kB, tap_range);
+      cols = read_cells(t.x_taps, x_from, kB, tap_range);
+    }
     t.windows[k] = {rows.first, rows.second, cols.first, cols.second};
     t.divisor[k] = static_cast<A>(math::sample_count(yx.first, yx.second));
     t.grid_samples[k] = yx.first.grid * yx.second.grid;
@@ -121,48 +181,48 @@ ROI_OPS_ALWAYS_INLINE void for_each_sample(const A* plane, const Tap<A>* ys, int
   }
 }
 
-// One bin over one channel block: kB lanes, accumulators in registers (docs/spec.md, "RoIAlign",
-// modes avg / max / onnx_max).
-template <typename A, int kMode>
-ROI_OPS_ALWAYS_INLINE void align_bin(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,
-                                     A divisor, double grid_samples, A* out) {
-  constexpr int kB = block_channels<A>();
-  if constexpr (kMode == static_cast<int>(math::AlignMode::kAvg)) {
-    // Top and bottom corner pairs accumulate separately: two independent FMA chains.
-    A top[kB] = {}, bottom[kB] = {};
-    for_each_sample(plane, ys, ny, xs, nx,
-                    [&](A w00, A w01, A w10, A w11, const A* p00, const A* p01, const A* p10, const A* p11)
-                        ROI_OPS_LAMBDA_INLINE {
-                          for (int j = 0; j < kB; ++j) {
-                            top[j] += w00 * p00[j] + w01 * p01[j];
-                            bottom[j] += w10 * p10[j] + w11 * p11[j];
-                          }
-                        });
-    for (int j = 0; j < kB; ++j) out[j] = (top[j] + bottom[j]) / divisor;
-  } else {
-    A acc[kB];
-    for (int j = 0; j < kB; ++j) acc[j] = -std::numeric_limits<A>::infinity();
-    for_each_sample(plane, ys, ny, xs, nx,
-                    [&](A w00, A w01, A w10, A w11, const A* p00, const A* p01, const A* p10, const A* p11)
-                        ROI_OPS_LAMBDA_INLINE {
-                          for (int j = 0; j < kB; ++j) {
-                            A v;
-                            if constexpr (kMode == static_cast<int>(math::AlignMode::kMax)) {
-                              v = w00 * p00[j] + w01 * p01[j] + w10 * p10[j] + w11 * p11[j];
-                            } else {
-                              // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
-                              const A a = w00 * p00[j], b = w01 * p01[j], c = w10 * p10[j], d = w11 * p11[j];
-                              const A ab = a > b ? a : b, cd = c > d ? c : d;
-                              v = ab > cd ? ab : cd;
-                            }
-                            acc[j] = v > acc[j] ? v : acc[j];
-                          }
-                        });
-    // A bin without samples is 0, and samples outside the map count as 0 in the max.
-    const bool none = ny * nx == 0;
-    const bool some_outside = static_cast<double>(ny * nx) < grid_samples;
-    for (int j = 0; j < kB; ++j) out[j] = none ? A(0) : (some_outside && acc[j] < A(0) ? A(0) : acc[j]);
+// One avg bin over one channel block: kB lanes, accumulators in registers (docs/spec.md,
+// "RoIAlign", mode avg), from the bin's cells.
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void average_bin(const A* plane, const Cell<A>* ys, int64_t ny, const Cell<A>* xs, int64_t nx,
+                                       A divisor, A* out) {
+  using V = Lanes<A>;
+  V acc{};
+  for (int64_t r = 0; r < ny; ++r) {
+    const A* row = plane + ys[r].offset;
+    V sum{};
+    for (int64_t c = 0; c < nx; ++c) sum += xs[c].w * load_lanes(row + xs[c].offset);
+    acc += ys[r].w * sum;
   }
+  store_lanes(out, acc / divisor);
+}
+
+// One max or onnx_max bin over one channel block (docs/spec.md, "RoIAlign"), from its taps.
+template <typename A, int kMode>
+ROI_OPS_ALWAYS_INLINE void max_bin(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,
+                                   double grid_samples, A* out) {
+  using V = Lanes<A>;
+  V acc = splat(-std::numeric_limits<A>::infinity());
+  for_each_sample(plane, ys, ny, xs, nx,
+                  [&](A w00, A w01, A w10, A w11, const A* p00, const A* p01, const A* p10, const A* p11)
+                      ROI_OPS_LAMBDA_INLINE {
+                        V v;
+                        if constexpr (kMode == static_cast<int>(math::AlignMode::kMax)) {
+                          v = w00 * load_lanes(p00) + w01 * load_lanes(p01) + w10 * load_lanes(p10) +
+                              w11 * load_lanes(p11);
+                        } else {
+                          // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
+                          const V a = w00 * load_lanes(p00), b = w01 * load_lanes(p01);
+                          const V c = w10 * load_lanes(p10), d = w11 * load_lanes(p11);
+                          const V ab = a > b ? a : b, cd = c > d ? c : d;
+                          v = ab > cd ? ab : cd;
+                        }
+                        acc = v > acc ? v : acc;
+                      });
+  // A bin without samples is 0, and samples outside the map count as 0 in the max.
+  if (ny * nx == 0) acc = V{};
+  if (static_cast<double>(ny * nx) < grid_samples) acc = acc < V{} ? V{} : acc;
+  store_lanes(out, acc);
 }
 
 // Bin (ph, pw) of RoI k from the tables.
@@ -171,7 +231,11 @@ ROI_OPS_ALWAYS_INLINE void align_table_bin(const A* plane, const AlignTables<A>&
                                            int64_t pw, int64_t out_h, int64_t out_w, A* out) {
   const Span y = t.y_bins[static_cast<std::size_t>(k * out_h + ph)];
   const Span x = t.x_bins[static_cast<std::size_t>(k * out_w + pw)];
-  align_bin<A, kMode>(plane, t.y_taps.data() + y.first, y.count, t.x_taps.data() + x.first, x.count, t.divisor[k],
+  if constexpr (kMode == static_cast<int>(math::AlignMode::kAvg))
+    average_bin<A>(plane, t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count, t.divisor[k],
+                   out);
+  else
+    max_bin<A, kMode>(plane, t.y_taps.data() + y.first, y.count, t.x_taps.data() + x.first, x.count,
                       t.grid_samples[k], out);
 }
 

@@ -1,11 +1,26 @@
 #include "block_plan.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace roi_ops::cpu {
+namespace {
+
+// The position of a window's centre on a Z-order (Morton) curve: RoIs close on the curve are
+// close on the map. A staged block plane of a large map (W1: 3.5 MB) does not fit in L2, so RoIs
+// taken in input order read their cells from L3; taken along the curve, a RoI's cells are often
+// still in L2 from its neighbours (W1: 1.2x faster at 1 thread, bit-identical).
+uint64_t z_order(const Window& w) {
+  const auto y = static_cast<uint64_t>(w.y0 + w.y1), x = static_cast<uint64_t>(w.x0 + w.x1);
+  uint64_t z = 0;
+  for (int i = 0; i < 32; ++i) z |= (y >> i & 1) << (2 * i + 1) | (x >> i & 1) << (2 * i);
+  return z;
+}
+
+}  // namespace
 
 BlockPlan::BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t channels, int64_t block,
-                     int64_t min_tasks) {
+                     int64_t min_tasks, const std::vector<Window>& windows) {
   std::vector<int64_t> begin(static_cast<std::size_t>(images) + 1, 0);
   for (int64_t b : batch)
     if (b >= 0) ++begin[static_cast<std::size_t>(b) + 1];
@@ -15,6 +30,13 @@ BlockPlan::BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t 
   for (std::size_t k = 0; k < batch.size(); ++k)
     if (batch[k] >= 0) order_[static_cast<std::size_t>(fill[batch[k]]++)] = static_cast<int64_t>(k);
 
+  if (!windows.empty()) {
+    std::vector<uint64_t> key(windows.size());
+    for (std::size_t k = 0; k < key.size(); ++k) key[k] = z_order(windows[k]);
+    for (int64_t n = 0; n < images; ++n)
+      std::stable_sort(order_.begin() + begin[n], order_.begin() + begin[n + 1],
+                       [&](int64_t a, int64_t b) { return key[a] < key[b]; });
+  }
   const int64_t blocks = (channels + block - 1) / block;
   int64_t busy_images = 0;
   for (int64_t n = 0; n < images; ++n) busy_images += begin[n + 1] > begin[n];

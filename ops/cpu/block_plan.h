@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "channel_blocks.h"
+
 namespace roi_ops::cpu {
 
 struct BlockTask {
@@ -19,9 +21,10 @@ struct BlockTask {
 class BlockPlan {
  public:
   // `batch[k]` is RoI k's image, or -1 for a RoI the kernel skips (its output is already written).
-  // RoIs are split into chunks until there are at least `min_tasks` tasks.
+  // RoIs are split into chunks until there are at least `min_tasks` tasks. With `windows` (the
+  // cells each RoI reads), an image's RoIs are taken in spatial order instead of input order.
   BlockPlan(const std::vector<int64_t>& batch, int64_t images, int64_t channels, int64_t block,
-            int64_t min_tasks = 8);
+            int64_t min_tasks = 8, const std::vector<Window>& windows = {});
 
   std::size_t tasks() const { return tasks_.size(); }
   const BlockTask& task(std::size_t i) const { return tasks_[i]; }

@@ -68,7 +68,7 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
                      math::align_axis(b.x1, b.x2, params.spatial_scale, params.aligned, params.output_width,
                                       params.sampling_ratio));
                },
-               tables);
+               params.mode == AlignMode::kAvg, tables);
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
       [&](const A* plane, int64_t k, A* block) { align_roi(plane, tables, k, params, block); }, tables.windows);

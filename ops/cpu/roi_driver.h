@@ -61,7 +61,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
                         const ParallelFor& parallel_for, Compute compute, const std::vector<Window>& windows = {}) {
   using A = compute_t<T>;
   constexpr int kB = block_channels<A>();
-  const BlockPlan plan(batch, shape.n, shape.c, kB);
+  const BlockPlan plan(batch, shape.n, shape.c, kB, 8, windows);
   parallel_for(plan.tasks(), [&](std::size_t i) {
     const BlockTask& task = plan.task(i);
     A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(shape.h * shape.w * kB));
@@ -86,7 +86,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
       if (per_roi)
         stage_channel_block(x, shape, task.image, task.c0, 1, task.count, windows[static_cast<std::size_t>(k)], plane);
       compute(static_cast<const A*>(plane), k, block.data());
-      write_rows(block.data(), kB, bins, task.count, y + (k * shape.c + task.c0) * bins);
+      write_rows(block.data(), bins, task.count, y + (k * shape.c + task.c0) * bins);
     }
   });
 }

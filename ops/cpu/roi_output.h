@@ -35,21 +35,10 @@ inline Half from_compute<Half>(float v) {
 }
 
 // Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
-// output rows y[j * bins + b], converting to the storage type.
-template <typename A>
-void write_rows(const A* block, int kB, int64_t bins, int64_t count, A* y) {
-  for (int64_t j = 0; j < count; ++j)
-    for (int64_t b = 0; b < bins; ++b) y[j * bins + b] = block[b * kB + j];
-}
-
-inline void write_rows(const float* block, int kB, int64_t bins, int64_t count, Half* y) {
-  thread_local std::vector<float> row;
-  row.resize(static_cast<std::size_t>(bins));
-  for (int64_t j = 0; j < count; ++j) {
-    for (int64_t b = 0; b < bins; ++b) row[b] = block[b * kB + j];
-    floats_to_halves(row.data(), y + j * bins, row.size());
-  }
-}
+// output rows y[j * bins + b], converting to the storage type (roi_output.cc).
+void write_rows(const float* block, int64_t bins, int64_t count, float* y);
+void write_rows(const double* block, int64_t bins, int64_t count, double* y);
+void write_rows(const float* block, int64_t bins, int64_t count, Half* y);
 
 template <typename T>
 void fill_nan(T* y, int64_t count) {

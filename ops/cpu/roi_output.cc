@@ -1,0 +1,46 @@
+#include "roi_output.h"
+
+#include <vector>
+
+#include "channel_blocks.h"
+#include "isa.h"
+#include "lanes.h"
+
+namespace roi_ops::cpu {
+namespace {
+
+// block is [bins, kB] and y is [count, bins]: kB bins at a time are one square of vectors,
+// transposed in registers (lanes.h) and stored as row pieces; the remaining bins one by one.
+// As a plain scalar loop this transposition took a third of W3's time.
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void transpose_rows(const A* block, int64_t bins, int64_t count, A* y) {
+  constexpr int kB = block_channels<A>();
+  int64_t b = 0;
+  for (; b + kB <= bins; b += kB) {
+    Lanes<A> r[kB];
+    for (int i = 0; i < kB; ++i) r[i] = load_lanes(block + (b + i) * kB);
+    transpose_lanes<A>(r);
+    for (int64_t j = 0; j < count; ++j) store_lanes(y + j * bins + b, r[j]);
+  }
+  for (; b < bins; ++b)
+    for (int64_t j = 0; j < count; ++j) y[j * bins + b] = block[b * kB + j];
+}
+
+}  // namespace
+
+ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, float* y) {
+  transpose_rows(block, bins, count, y);
+}
+
+ROI_OPS_ISA_CLONES void write_rows(const double* block, int64_t bins, int64_t count, double* y) {
+  transpose_rows(block, bins, count, y);
+}
+
+void write_rows(const float* block, int64_t bins, int64_t count, Half* y) {
+  thread_local std::vector<float> rows;
+  rows.resize(static_cast<std::size_t>(count * bins));
+  write_rows(block, bins, count, rows.data());
+  floats_to_halves(rows.data(), y, rows.size());
+}
+
+}  // namespace roi_ops::cpu
