@@ -7,8 +7,11 @@
 // memory once per call however many RoIs overlap.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "half.h"
@@ -29,6 +32,23 @@ struct Window {
 
   int64_t area() const { return y1 > y0 && x1 > x0 ? (y1 - y0) * (x1 - x0) : 0; }
   static Window whole(const MapShape& s) { return {0, s.h, 0, s.w}; }
+  // The cells that bilinear samples at real points y in [y_lo, y_hi], x in [x_lo, x_hi] can read
+  // (docs/spec.md, "Bilinear sample": points in [-1, 0) read cell 0, points past size - 1 the last
+  // cell, points outside [-1, size] nothing). Clamped before any integer conversion.
+  static Window covering(double y_lo, double y_hi, double x_lo, double x_hi, const MapShape& s) {
+    const auto [a, b] = cells(y_lo, y_hi, s.h);
+    const auto [c, d] = cells(x_lo, x_hi, s.w);
+    return {a, b, c, d};
+  }
+
+ private:
+  static std::pair<int64_t, int64_t> cells(double lo, double hi, int64_t size) {
+    if (size <= 0 || !(hi >= -1.0 && lo <= static_cast<double>(size))) return {0, 0};
+    const double last = static_cast<double>(size - 1);
+    const auto first = static_cast<int64_t>(std::floor(std::clamp(lo, 0.0, last)));
+    const auto end = static_cast<int64_t>(std::floor(std::clamp(hi, 0.0, last))) + 2;
+    return {first, std::min(end, size)};
+  }
 };
 
 // dst[h][w][j] = src[n][c0 + j * stride][h][w] for j < count, 0 for count <= j < block_channels<A>(),

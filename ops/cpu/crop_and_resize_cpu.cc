@@ -1,6 +1,7 @@
 // CropAndResize on the CPU (docs/spec.md, "CropAndResize"): tf.image.crop_and_resize over NCHW maps.
 // Each box's row and column taps are computed once per call of crop_box; every output pixel is
 // then one lerp (or one copy, for "nearest") of staged channel vectors.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "../math/rois.h"
 #include "channel_blocks.h"
 #include "isa.h"
+#include "lanes.h"
 #include "roi_driver.h"
 #include "roi_kernels.h"
 #include "roi_output.h"
@@ -36,22 +38,19 @@ ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, const MapShape& s, cons
       const CropTap& c = tx[j];
       A* out = block + (i * p.crop_width + j) * kB;
       if (!r.valid || !c.valid) {
-        for (int k = 0; k < kB; ++k) out[k] = extrapolation;
+        store_lanes(out, splat(extrapolation));
       } else if (p.nearest) {
-        const A* v = plane + (r.nearest * s.w + c.nearest) * kB;
-        for (int k = 0; k < kB; ++k) out[k] = v[k];
+        store_lanes(out, load_lanes(plane + (r.nearest * s.w + c.nearest) * kB));
       } else {
         const A xl = static_cast<A>(c.frac);
-        const A* tl = plane + (r.lo * s.w + c.lo) * kB;
-        const A* tr = plane + (r.lo * s.w + c.hi) * kB;
-        const A* bl = plane + (r.hi * s.w + c.lo) * kB;
-        const A* br = plane + (r.hi * s.w + c.hi) * kB;
+        const Lanes<A> tl = load_lanes(plane + (r.lo * s.w + c.lo) * kB);
+        const Lanes<A> tr = load_lanes(plane + (r.lo * s.w + c.hi) * kB);
+        const Lanes<A> bl = load_lanes(plane + (r.hi * s.w + c.lo) * kB);
+        const Lanes<A> br = load_lanes(plane + (r.hi * s.w + c.hi) * kB);
         // TensorFlow's lerp order: along x on both rows, then along y.
-        for (int k = 0; k < kB; ++k) {
-          const A top = tl[k] + (tr[k] - tl[k]) * xl;
-          const A bottom = bl[k] + (br[k] - bl[k]) * xl;
-          out[k] = top + (bottom - top) * yl;
-        }
+        const Lanes<A> top = tl + (tr - tl) * xl;
+        const Lanes<A> bottom = bl + (br - bl) * xl;
+        store_lanes(out, top + (bottom - top) * yl);
       }
     }
   }
@@ -67,6 +66,15 @@ ROI_OPS_ISA_CLONES void crop_box(const double* plane, const MapShape& s, const m
   crop_box_impl(plane, s, b, p, block);
 }
 
+// The cells a crop reads: its first and last sample rows and columns bound all of them.
+Window crop_window(const math::Box<double>& b, const CropParams& p, const MapShape& s) {
+  const double y0 = math::crop_position(b.y1, b.y2, s.h, p.crop_height, 0);
+  const double y1 = math::crop_position(b.y1, b.y2, s.h, p.crop_height, p.crop_height - 1);
+  const double x0 = math::crop_position(b.x1, b.x2, s.w, p.crop_width, 0);
+  const double x1 = math::crop_position(b.x1, b.x2, s.w, p.crop_width, p.crop_width - 1);
+  return Window::covering(std::min(y0, y1), std::max(y0, y1), std::min(x0, x1), std::max(x0, x1), s);
+}
+
 }  // namespace
 
 template <typename T>
@@ -78,6 +86,7 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
   if (count == 0 || roi_block == 0) return;
   std::vector<math::Box<double>> b(static_cast<std::size_t>(count));
   std::vector<int64_t> batch(b.size());
+  std::vector<Window> windows(b.size());
   for (int64_t k = 0; k < count; ++k) {
     const T* r = boxes + 4 * k;  // (y1, x1, y2, x2), normalised
     b[k] = {box_indices[k], to_double(r[1]), to_double(r[0]), to_double(r[3]), to_double(r[2])};
@@ -85,11 +94,13 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
     if (!math::box_is_finite(b[k])) {  // docs/spec.md, "Common rules": a NaN block
       fill_nan(y + k * roi_block, roi_block);
       batch[k] = -1;
+    } else {
+      windows[k] = crop_window(b[k], params, shape);
     }
   }
-  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
-    crop_box(plane, shape, b[k], params, block);
-  });
+  for_each_roi_block(
+      x, shape, batch, bins, y, parallel_for,
+      [&](const A* plane, int64_t k, A* block) { crop_box(plane, shape, b[k], params, block); }, windows);
 }
 
 template void crop_and_resize<float>(const float*, const MapShape&, const float*, const int64_t*, int64_t,

@@ -1,6 +1,7 @@
 // RoIAlignRotated on the CPU (docs/spec.md, "RoIAlignRotated"). A rotated sample's row and column
 // depend on both of its box-frame coordinates, so taps are not separable: each sample gets its
 // own bilinear corners, applied to one staged channel block at a time.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "align_rotated_boxes.h"
 #include "channel_blocks.h"
 #include "isa.h"
+#include "lanes.h"
 #include "roi_driver.h"
 #include "roi_kernels.h"
 #include "roi_output.h"
@@ -32,7 +34,7 @@ ROI_OPS_ALWAYS_INLINE void rotated_roi_impl(const A* plane, const MapShape& s, c
     for (int64_t pw = 0; pw < p.output_width; ++pw) {
       int64_t ix0, ix1;
       math::bin_sample_range(g.x, pw, xx_lo, xx_hi, &ix0, &ix1);
-      A acc[kB] = {};
+      Lanes<A> acc{};
       for (int64_t iy = iy0; iy < iy1; ++iy) {
         const double yy = math::sample_position(g.y, ph, iy);
         for (int64_t ix = ix0; ix < ix1; ++ix) {
@@ -48,11 +50,10 @@ ROI_OPS_ALWAYS_INLINE void rotated_roi_impl(const A* plane, const MapShape& s, c
           const A* p01 = plane + (ty.lo * s.w + tx.hi) * kB;
           const A* p10 = plane + (ty.hi * s.w + tx.lo) * kB;
           const A* p11 = plane + (ty.hi * s.w + tx.hi) * kB;
-          for (int j = 0; j < kB; ++j) acc[j] += w00 * p00[j] + w01 * p01[j] + w10 * p10[j] + w11 * p11[j];
+          acc += w00 * load_lanes(p00) + w01 * load_lanes(p01) + w10 * load_lanes(p10) + w11 * load_lanes(p11);
         }
       }
-      A* out = block + (ph * p.output_width + pw) * kB;
-      for (int j = 0; j < kB; ++j) out[j] = acc[j] / divisor;
+      store_lanes(block + (ph * p.output_width + pw) * kB, acc / divisor);
     }
   }
 }
@@ -67,6 +68,21 @@ ROI_OPS_ISA_CLONES void rotated_roi(const double* plane, const MapShape& s, cons
   rotated_roi_impl(plane, s, g, p, block);
 }
 
+// The cells a rotated RoI's samples can read: every sample lies in the box, so the map-frame
+// bounding box of its four corners covers them.
+Window rotated_window(const Geometry& g, const RotatedParams& p, const MapShape& s) {
+  const double yy[2] = {g.y.start, g.y.start + g.y.bin * static_cast<double>(p.output_height)};
+  const double xx[2] = {g.x.start, g.x.start + g.x.bin * static_cast<double>(p.output_width)};
+  double y_lo = 0, y_hi = 0, x_lo = 0, x_hi = 0;
+  for (int i = 0; i < 4; ++i) {
+    double y, x;
+    math::rotated_point(g, yy[i / 2], xx[i % 2], &y, &x);
+    y_lo = i ? std::min(y_lo, y) : y, y_hi = i ? std::max(y_hi, y) : y;
+    x_lo = i ? std::min(x_lo, x) : x, x_hi = i ? std::max(x_hi, x) : x;
+  }
+  return Window::covering(y_lo, y_hi, x_lo, x_hi, s);
+}
+
 }  // namespace
 
 template <typename T>
@@ -75,12 +91,16 @@ void align_rotated_boxes(const T* x, const MapShape& shape, const std::vector<ma
                          const ParallelFor& parallel_for) {
   using A = compute_t<T>;
   std::vector<Geometry> geometry(boxes.size());
+  std::vector<Window> windows(boxes.size());
   for (std::size_t k = 0; k < boxes.size(); ++k)
-    if (batch[k] >= 0)
+    if (batch[k] >= 0) {
       geometry[k] = math::rotated_geometry(boxes[k], params.spatial_scale, params.options, params.output_height,
                                            params.output_width, params.sampling_ratio);
-  for_each_roi_block(x, shape, batch, params.output_height * params.output_width, y, parallel_for,
-                     [&](const A* plane, int64_t k, A* block) { rotated_roi(plane, shape, geometry[k], params, block); });
+      windows[k] = rotated_window(geometry[k], params, shape);
+    }
+  for_each_roi_block(
+      x, shape, batch, params.output_height * params.output_width, y, parallel_for,
+      [&](const A* plane, int64_t k, A* block) { rotated_roi(plane, shape, geometry[k], params, block); }, windows);
 }
 
 template <typename T>

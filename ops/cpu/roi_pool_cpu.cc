@@ -9,6 +9,7 @@
 #include "../math/rois.h"
 #include "channel_blocks.h"
 #include "isa.h"
+#include "lanes.h"
 #include "roi_kernels.h"
 #include "roi_driver.h"
 #include "roi_output.h"
@@ -30,19 +31,18 @@ ROI_OPS_ALWAYS_INLINE void pool_roi_impl(const A* plane, const MapShape& s, cons
       math::pool_window(ax, pw, s.w, &w0, &w1);
       A* out = block + (ph * p.output_width + pw) * kB;
       if (h0 >= h1 || w0 >= w1) {  // empty window
-        for (int j = 0; j < kB; ++j) out[j] = A(0);
+        store_lanes(out, Lanes<A>{});
         continue;
       }
-      A acc[kB];
-      for (int j = 0; j < kB; ++j) acc[j] = -std::numeric_limits<A>::infinity();
+      Lanes<A> acc = splat(-std::numeric_limits<A>::infinity());
       for (int64_t h = h0; h < h1; ++h) {
         const A* row = plane + h * s.w * kB;
         for (int64_t w = w0; w < w1; ++w) {
-          const A* v = row + w * kB;
-          for (int j = 0; j < kB; ++j) acc[j] = v[j] > acc[j] ? v[j] : acc[j];
+          const Lanes<A> v = load_lanes(row + w * kB);
+          acc = v > acc ? v : acc;
         }
       }
-      for (int j = 0; j < kB; ++j) out[j] = acc[j];
+      store_lanes(out, acc);
     }
   }
 }
@@ -55,6 +55,24 @@ ROI_OPS_ISA_CLONES void pool_roi(const float* plane, const MapShape& s, const ma
 ROI_OPS_ISA_CLONES void pool_roi(const double* plane, const MapShape& s, const math::Box<double>& box,
                                  const PoolParams& p, double* block) {
   pool_roi_impl(plane, s, box, p, block);
+}
+
+// The cells a RoI's bins read: the union of their windows (empty bins read nothing).
+Window pool_window_of(const math::Box<double>& box, const PoolParams& p, const MapShape& s) {
+  const auto ay = math::pool_axis(box.y1, box.y2, p.spatial_scale, p.output_height, true);
+  const auto ax = math::pool_axis(box.x1, box.x2, p.spatial_scale, p.output_width, true);
+  auto span = [](const auto& axis, int64_t bins, int64_t size) {
+    int64_t first = size, last = 0;
+    for (int64_t b = 0; b < bins; ++b) {
+      int64_t a0, a1;
+      math::pool_window(axis, b, size, &a0, &a1);
+      if (a0 < a1) first = std::min(first, a0), last = std::max(last, a1);
+    }
+    return std::make_pair(first, last);
+  };
+  const auto [y0, y1] = span(ay, p.output_height, s.h);
+  const auto [x0, x1] = span(ax, p.output_width, s.w);
+  return {y0, y1, x0, x1};
 }
 
 }  // namespace
@@ -70,9 +88,12 @@ void roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const Po
   std::vector<math::Box<double>> boxes;
   std::vector<int64_t> batch;
   read_boxes(rois, roi_block, y, boxes, batch);
-  for_each_roi_block(x, shape, batch, bins, y, parallel_for, [&](const A* plane, int64_t k, A* block) {
-    pool_roi(plane, shape, boxes[k], params, block);
-  });
+  std::vector<Window> windows(boxes.size());
+  for (std::size_t k = 0; k < boxes.size(); ++k)
+    if (batch[k] >= 0) windows[k] = pool_window_of(boxes[k], params, shape);
+  for_each_roi_block(
+      x, shape, batch, bins, y, parallel_for,
+      [&](const A* plane, int64_t k, A* block) { pool_roi(plane, shape, boxes[k], params, block); }, windows);
 }
 
 template void roi_pool<float>(const float*, const MapShape&, const RoiSet<float>&, const PoolParams&, float*,

@@ -22,8 +22,8 @@ def header(threads, warmup: int, repeat: int, quick: bool = False) -> str:
     quick_note = f"{QUICK.capitalize()}. " if quick else ""
     return (f"{quick_note}onnxruntime {ort.__version__}, roi-ops {__version__}, {platform.machine()}, "
             f"{os.cpu_count()} logical CPUs; intra-op threads {', '.join(map(str, threads))} (inter-op 1); median of "
-            f"{repeat} runs after {warmup} warm-up runs; speed-up = baseline ms / roi_ops ms; floor = reading the "
-            f"op's feature maps once and writing its output once (a standard-op model, same threads).")
+            f"{repeat} runs after {warmup} warm-up runs; speed-up = baseline ms / roi_ops ms; floor = streaming the "
+            f"op's feature maps once and its output once (a copy of (maps + output) / 2 bytes, same threads).")
 
 
 def table(rows: list[Row], quick: bool = False) -> str:
@@ -36,7 +36,8 @@ def table(rows: list[Row], quick: bool = False) -> str:
         speed = f"{r.speedup:.2f}x" if r.speedup else "n/a"
         diff = f"{r.max_diff:.1e}" if r.max_diff is not None else ("proxy" if not c.same_numbers else "-")
         workload = f"{c.workload} (quick)" if quick else c.workload
-        floor = f"{r.floor_ms:.2f} | {r.over_floor:.1f}" if r.floor_ms else "- | -"
+        # Three significant digits: a small workload's floor is microseconds.
+        floor = f"{r.floor_ms:.3g} | {r.over_floor:.1f}" if r.floor_ms else "- | -"
         lines.append(f"| {workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
                      f"| {speed} | {diff} | {floor} |")
     return "\n".join(lines)

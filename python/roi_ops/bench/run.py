@@ -1,19 +1,18 @@
 """Times each case: roi_ops model and baseline, each in its own session with
 intra_op_num_threads set (inter_op 1), medians of `repeat` runs after `warmup` runs. Where the
 baseline computes the same numbers, the largest output difference is recorded too: a speed-up
-of a wrong result is no speed-up. Op-level cases also get their memory floor, timed the same
-way (``floor_model``)."""
+of a wrong result is no speed-up. Op-level cases also get their memory floor (floor.py), timed
+the same way at the same thread count."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import onnx
-from onnx import helper, numpy_helper
 
 from .._timing import median_ms, median_ms_interleaved
 from ..attributes import OP_TYPES
 from .cases import Case
+from .floor import floor_ms
 
 
 @dataclass
@@ -75,26 +74,6 @@ def _baseline(case: Case, threads: int):
     return _session(case.baseline_model, threads, case.baseline_needs_plugin)
 
 
-def floor_model(case: Case, output) -> onnx.ModelProto | None:
-    """The memory floor of an op-level case: a standard-op model that reads every feature map the
-    op reads once (ReduceMax over all of it) and writes a tensor of the op's output size once
-    (Expand of a constant). None for whole-model cases (D1, T1)."""
-    if case.op not in OP_TYPES:
-        return None
-    maps = [n for n, v in case.feeds.items() if v.ndim == 4]
-    t = helper.np_dtype_to_tensor_dtype(case.feeds[maps[0]].dtype)
-    nodes = [helper.make_node("ReduceMax", [m], [f"max_{m}"], keepdims=0) for m in maps]
-    nodes.append(helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(
-        np.array(output.shape, np.int64), "shape")))
-    nodes.append(helper.make_node("Constant", [], ["zero"], value=numpy_helper.from_array(
-        np.zeros((), case.feeds[maps[0]].dtype), "zero")))
-    nodes.append(helper.make_node("Expand", ["zero", "shape"], ["Y"]))
-    graph = helper.make_graph(nodes, "floor", [helper.make_tensor_value_info(m, t, None) for m in maps],
-                              [helper.make_tensor_value_info("Y", t, None)]
-                              + [helper.make_tensor_value_info(f"max_{m}", t, None) for m in maps])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=10)
-
-
 def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None) -> Row:
     ours = _session(case.model, threads, True)
     if case.interleaved:
@@ -121,12 +100,9 @@ def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None) -> 
 
 
 def _floor_ms(case: Case, ours, threads: int, warmup: int, repeat: int, tick) -> float | None:
-    floor = floor_model(case, ours.run(None, case.feeds)[0])
-    if floor is None:
+    if case.op not in OP_TYPES:  # whole-model cases (D1, T1)
         return None
-    stream = _session(floor, threads, False)
-    feeds = {i.name: case.feeds[i.name] for i in floor.graph.input}
-    return median_ms(lambda: stream.run(None, feeds), warmup, repeat, tick)
+    return floor_ms(case.feeds, ours.run(None, case.feeds)[0], threads, warmup, repeat, tick)
 
 
 def run_all(cases, threads=(1, 2), warmup: int = 3, repeat: int = 15, progress: bool = True) -> list[Row]:
