@@ -127,3 +127,16 @@ class RoiOpTester:
             for attrs in self.grid_attrs:
                 for with_index in (False, True):
                     self.check(X, boxes, bidx, with_index, output_height=3, output_width=4, **attrs)
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    @pytest.mark.parametrize("count", [1, 3])
+    def test_few_large_rois_stage_only_what_they_read(self, dtype, count):
+        """A few large RoIs with a few samples per bin read a fraction of the rows (or, rotated, of
+        the cells) of their windows, and the CPU kernels then stage only those: a row or cell
+        left out would show here. Large maps, fresh each time, RoIs partly outside."""
+        rng = np.random.default_rng(10 + count)
+        for attrs in self.grid_attrs * 2:
+            # A fresh map per call: cells staged by an earlier call hold other values.
+            X = rng.standard_normal((1, self.channels(4, 3, 4), 70, 90)).astype(dtype)
+            boxes, bidx = self.boxes(rng, count, 1, 70, 90, min_size=30, max_size=80, outside=0.05)
+            self.check(X, boxes, bidx, True, output_height=3, output_width=4, **attrs)

@@ -36,9 +36,12 @@ def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
     workloads = {r["workload"].split()[0] for r in rows}
     assert workloads == {"W1", "W2", "W3", "W4", "W5", "W6", "M1", "M2", "P1", "P2", "R1", "C1", "F1", "F2", "D1",
                          "T1", *peers}
-    # 2 threads x (W1-W6 with W4's RoIPool, two dtypes, + 9 others + the OpenVINO rows + T1's whole
-    # model and pooler block)
-    assert len(rows) == 2 * (2 * 7 + 9 + len(peers) + 2)
+    # 2 threads x (W1-W6 with W4's and W6's RoIPool, two dtypes, + 9 others + W6 for the 6 ops of
+    # M1-C1 + the OpenVINO rows + T1's whole model and pooler block)
+    assert len(rows) == 2 * (2 * 8 + 9 + 6 + len(peers) + 2)
+    w6_ops = {r["op"].strip() for r in rows if r["workload"].startswith("W6")}
+    assert w6_ops == {"RoIAlign", "RoIPool", "MultiScaleRoIAlign", "MultiScaleRoIAlignRotated", "PSRoIAlign",
+                      "PSRoIPool", "RoIAlignRotated", "CropAndResize"}
     for r in rows:
         # Op-level rows have a floor, timed in the same run; the whole-model rows (D1, T1) none.
         whole_model = r["workload"][:2] in ("D1", "T1")

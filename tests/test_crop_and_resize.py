@@ -53,6 +53,23 @@ def test_grid_matches_reference(rng, dtype, index_type, method, crop, ext):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+@pytest.mark.parametrize("count", [1, 3])
+def test_few_large_crops_stage_only_their_rows(dtype, method, count):
+    """A few large crops read a fraction of the rows of their windows, and the CPU kernel then
+    stages only those rows: a row left out would show here (fresh large maps)."""
+    rng = np.random.default_rng(20 + count)
+    for _ in range(2):
+        X = rng.standard_normal((2, 19, 70, 90)).astype(dtype)
+        boxes = np.concatenate([rng.uniform(-0.1, 0.3, (count, 2)), rng.uniform(0.7, 1.1, (count, 2))], 1)
+        idx = rng.integers(0, 2, count)
+        attrs = dict(crop_height=5, crop_width=3, method=method, extrapolation_value=-1.0)
+        got = run_crop(X, boxes.astype(dtype), idx, **attrs)
+        want = reference.crop_and_resize(X.astype(np.float64), boxes.astype(dtype).astype(np.float64), idx, **attrs)
+        assert_close(got, want, dtype, scale=float(np.abs(X.astype(np.float64)).max()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("hw", [(1, 9), (9, 1), (1, 1)])
 def test_map_with_one_row_or_column(rng, dtype, hw):
     X = rng.standard_normal((2, 5, *hw)).astype(dtype)

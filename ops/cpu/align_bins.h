@@ -56,6 +56,7 @@ struct AlignTables {
   std::vector<A> divisor;            // max(grid_h * grid_w, 1) per RoI
   std::vector<double> grid_samples;  // grid_h * grid_w per RoI (may exceed any integer)
   std::vector<Window> windows;       // the cells each RoI's taps read
+  ReadLists rows;                     // the rows of its window each RoI reads
 };
 
 template <typename A>
@@ -119,6 +120,24 @@ std::pair<int64_t, int64_t> read_cells(const std::vector<E>& entries, std::size_
   return {lo / stride, hi / stride + 1};
 }
 
+// Appends the rows read by the y entries from `from` on (offsets are rows * stride).
+template <typename A>
+void add_rows(AlignTables<A>& t, std::size_t from, int64_t stride) {
+  thread_local std::vector<int64_t> r;
+  r.clear();
+  if (stride > 0) {
+    if (t.cells) {
+      for (std::size_t i = from; i < t.y_cells.size(); ++i) r.push_back(t.y_cells[i].offset / stride);
+    } else {
+      for (std::size_t i = from; i < t.y_taps.size(); ++i) {
+        r.push_back(t.y_taps[i].lo / stride);
+        r.push_back(t.y_taps[i].hi / stride);
+      }
+    }
+  }
+  t.rows.add(r);
+}
+
 // `axes(box)` returns the RoI's {y axis, x axis} (math::AlignAxis<double>); `cells` builds the
 // avg form (Cell), else the taps. RoIs with batch[k] < 0 are skipped: they keep the indexing with
 // empty spans.
@@ -141,27 +160,59 @@ void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector
       t.x_bins.insert(t.x_bins.end(), static_cast<std::size_t>(out_w), Span{0, 0});
       t.divisor[k] = A(1);
       t.grid_samples[k] = 0;
+      std::vector<int64_t> none;
+      t.rows.add(none);
       continue;
     }
     const std::pair<math::AlignAxis<double>, math::AlignAxis<double>> yx = axes(boxes[k]);
     std::pair<int64_t, int64_t> rows, cols;
+    const std::size_t y_from = cells ? t.y_cells.size() : t.y_taps.size();
     if (cells) {
-      const std::size_t y_from = t.y_cells.size(), x_from = t.x_cells.size();
+      const std::size_t x_from = t.x_cells.size();
       add_axis_cells(yx.first, out_h, s.h, s.w * kB, t.y_cells, t.y_bins);
       add_axis_cells(yx.second, out_w, s.w, kB, t.x_cells, t.x_bins);
       rows = read_cells(t.y_cells, y_from, s.w * kB, cell_range);
       cols = read_cells(t.x_cells, x_from, kB, cell_range);
     } else {
-      const std::size_t y_from = t.y_taps.size(), x_from = t.x_taps.size();
+      const std::size_t x_from = t.x_taps.size();
       add_axis(yx.first, out_h, s.h, s.w * kB, t.y_taps, t.y_bins);
       add_axis(yx.second, out_w, s.w, kB, t.x_taps, t.x_bins);
       rows = read_cells(t.y_taps, y_from, s.w * kB, tap_range);
       cols = read_cells(t.x_taps, x_from, kB, tap_range);
     }
     t.windows[k] = {rows.first, rows.second, cols.first, cols.second};
+    add_rows(t, y_from, s.w * kB);
     t.divisor[k] = static_cast<A>(math::sample_count(yx.first, yx.second));
     t.grid_samples[k] = yx.first.grid * yx.second.grid;
   }
+}
+
+// The cells bin (ph, pw) of RoI k reads.
+template <typename A>
+Window bin_window(const AlignTables<A>& t, int64_t k, int64_t ph, int64_t pw, int64_t out_h, int64_t out_w,
+                  const MapShape& s) {
+  constexpr int64_t kB = block_channels<A>();
+  const Span y = t.y_bins[static_cast<std::size_t>(k * out_h + ph)];
+  const Span x = t.x_bins[static_cast<std::size_t>(k * out_w + pw)];
+  if (y.count == 0 || x.count == 0) return {};
+  auto range = [&](const Span& sp, int64_t stride, bool rows) {
+    int64_t lo = 0, hi = 0;
+    for (int64_t i = sp.first; i < sp.first + sp.count; ++i) {
+      int64_t a, b;
+      if (t.cells) {
+        a = b = (rows ? t.y_cells : t.x_cells)[static_cast<std::size_t>(i)].offset;
+      } else {
+        const Tap<A>& tap = (rows ? t.y_taps : t.x_taps)[static_cast<std::size_t>(i)];
+        a = tap.lo, b = tap.hi;
+      }
+      lo = i == sp.first ? a : std::min(lo, a);
+      hi = i == sp.first ? b : std::max(hi, b);
+    }
+    return std::make_pair(lo / stride, hi / stride + 1);
+  };
+  const auto [y0, y1] = range(y, s.w * kB, true);
+  const auto [x0, x1] = range(x, kB, false);
+  return {y0, y1, x0, x1};
 }
 
 // Calls visit(w00, w01, w10, w11, p00, p01, p10, p11) for every sample of a bin: its four corner

@@ -51,6 +51,26 @@ struct Window {
   }
 };
 
+// What each RoI reads, for RoIs whose samples skip most of their window (a large RoI with a few
+// samples per bin): RoI k reads entries[first[k], first[k + 1]), sorted and distinct: rows of its
+// window, or with `cells` single cells h * W + w (a rotated RoI's samples touch most rows of its
+// window but few of its cells). Empty: every RoI reads its whole window.
+struct ReadLists {
+  std::vector<int64_t> entries, first;
+  bool cells = false;
+
+  bool empty() const { return first.empty(); }
+  int64_t count(std::size_t k) const { return first[k + 1] - first[k]; }
+  // Appends the next RoI's entries (any order, repeats allowed; `e` is left sorted).
+  void add(std::vector<int64_t>& e) {
+    if (first.empty()) first.push_back(0);
+    std::sort(e.begin(), e.end());
+    e.erase(std::unique(e.begin(), e.end()), e.end());
+    entries.insert(entries.end(), e.begin(), e.end());
+    first.push_back(static_cast<int64_t>(entries.size()));
+  }
+};
+
 // dst[h][w][j] = src[n][c0 + j * stride][h][w] for j < count, 0 for count <= j < block_channels<A>(),
 // for the cells of `win` only: dst keeps the [H, W, block] layout of the whole map, so offsets
 // into it do not depend on the window. A stride other than 1 gathers the input channels of one
@@ -61,6 +81,14 @@ void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_
                          const Window& win, double* dst);
 void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride, int64_t count,
                          const Window& win, float* dst);
+
+// As stage_channel_block with stride 1, for the listed cells (h * W + w) only.
+void stage_channel_cells(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                         const int64_t* cells, int64_t ncells, float* dst);
+void stage_channel_cells(const double* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                         const int64_t* cells, int64_t ncells, double* dst);
+void stage_channel_cells(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                         const int64_t* cells, int64_t ncells, float* dst);
 
 // A per-thread buffer for one staged block plane, kept between calls so a run touches no fresh
 // pages; it holds the largest plane the thread has staged so far.

@@ -66,6 +66,23 @@ ROI_OPS_ISA_CLONES void crop_box(const double* plane, const MapShape& s, const m
   crop_box_impl(plane, s, b, p, block);
 }
 
+// The rows a crop reads (appended to `rows`).
+void add_crop_rows(const math::Box<double>& b, const CropParams& p, const MapShape& s, ReadLists& rows) {
+  thread_local std::vector<int64_t> r;
+  r.clear();
+  for (int64_t i = 0; i < p.crop_height; ++i) {
+    const CropTap t = math::crop_tap(math::crop_position(b.y1, b.y2, s.h, p.crop_height, i), s.h);
+    if (!t.valid) continue;
+    if (p.nearest) {
+      r.push_back(t.nearest);
+    } else {
+      r.push_back(t.lo);
+      r.push_back(t.hi);
+    }
+  }
+  rows.add(r);
+}
+
 // The cells a crop reads: its first and last sample rows and columns bound all of them.
 Window crop_window(const math::Box<double>& b, const CropParams& p, const MapShape& s) {
   const double y0 = math::crop_position(b.y1, b.y2, s.h, p.crop_height, 0);
@@ -87,6 +104,7 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
   std::vector<math::Box<double>> b(static_cast<std::size_t>(count));
   std::vector<int64_t> batch(b.size());
   std::vector<Window> windows(b.size());
+  ReadLists rows;
   for (int64_t k = 0; k < count; ++k) {
     const T* r = boxes + 4 * k;  // (y1, x1, y2, x2), normalised
     b[k] = {box_indices[k], to_double(r[1]), to_double(r[0]), to_double(r[3]), to_double(r[2])};
@@ -97,10 +115,15 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
     } else {
       windows[k] = crop_window(b[k], params, shape);
     }
+    std::vector<int64_t> none;
+    if (batch[k] < 0)
+      rows.add(none);
+    else
+      add_crop_rows(b[k], params, shape, rows);
   }
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
-      [&](const A* plane, int64_t k, A* block) { crop_box(plane, shape, b[k], params, block); }, windows);
+      [&](const A* plane, int64_t k, A* block) { crop_box(plane, shape, b[k], params, block); }, windows, rows);
 }
 
 template void crop_and_resize<float>(const float*, const MapShape&, const float*, const int64_t*, int64_t,

@@ -49,7 +49,8 @@ void ps_roi_align(const T* x, const MapShape& shape, const RoiSet<T>& rois, cons
   for_each_ps_block(x, shape, out_channels, bins, batch, y, parallel_for,
                     [&](const A* plane, int64_t k, int64_t b, A* lanes) {
                       ps_align_bin(plane, tables, k, b / ow, b % ow, oh, ow, lanes);
-                    });
+                    },
+                    [&](int64_t k, int64_t b) { return bin_window(tables, k, b / ow, b % ow, oh, ow, shape); });
 }
 
 template void ps_roi_align<float>(const float*, const MapShape&, const RoiSet<float>&, const AlignParams&, float*,

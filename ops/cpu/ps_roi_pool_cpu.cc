@@ -7,6 +7,7 @@
 #include "../math/rois.h"
 #include "channel_blocks.h"
 #include "isa.h"
+#include "lanes.h"
 #include "roi_driver.h"
 #include "roi_kernels.h"
 #include "roi_output.h"
@@ -14,26 +15,31 @@
 namespace roi_ops::cpu {
 namespace {
 
+// The cells bin (ph, pw) of a RoI averages.
+Window ps_pool_bin_window(const math::Box<double>& box, const PoolParams& p, int64_t ph, int64_t pw,
+                          const MapShape& s) {
+  const auto ay = math::ps_pool_axis(box.y1, box.y2, p.spatial_scale, p.output_height);
+  const auto ax = math::ps_pool_axis(box.x1, box.x2, p.spatial_scale, p.output_width);
+  Window w;
+  math::ps_pool_window(ay, ph, s.h, &w.y0, &w.y1);
+  math::ps_pool_window(ax, pw, s.w, &w.x0, &w.x1);
+  return w;
+}
+
 template <typename A>
 ROI_OPS_ALWAYS_INLINE void ps_pool_bin_impl(const A* plane, const MapShape& s, const math::Box<double>& box,
                                             const PoolParams& p, int64_t ph, int64_t pw, A* out) {
   constexpr int kB = block_channels<A>();
-  const auto ay = math::ps_pool_axis(box.y1, box.y2, p.spatial_scale, p.output_height);
-  const auto ax = math::ps_pool_axis(box.x1, box.x2, p.spatial_scale, p.output_width);
-  int64_t h0, h1, w0, w1;
-  math::ps_pool_window(ay, ph, s.h, &h0, &h1);
-  math::ps_pool_window(ax, pw, s.w, &w0, &w1);
-  A acc[kB] = {};
-  if (h0 < h1 && w0 < w1) {  // an empty window is 0
-    for (int64_t h = h0; h < h1; ++h) {
+  const Window win = ps_pool_bin_window(box, p, ph, pw, s);
+  Lanes<A> acc{};
+  if (win.area() > 0) {  // an empty window is 0
+    for (int64_t h = win.y0; h < win.y1; ++h) {
       const A* row = plane + h * s.w * kB;
-      for (int64_t w = w0; w < w1; ++w)
-        for (int j = 0; j < kB; ++j) acc[j] += row[w * kB + j];
+      for (int64_t w = win.x0; w < win.x1; ++w) acc += load_lanes(row + w * kB);
     }
-    const A area = static_cast<A>((h1 - h0) * (w1 - w0));
-    for (int j = 0; j < kB; ++j) acc[j] /= area;
+    acc /= static_cast<A>(win.area());
   }
-  for (int j = 0; j < kB; ++j) out[j] = acc[j];
+  store_lanes(out, acc);
 }
 
 ROI_OPS_ISA_CLONES void ps_pool_bin(const float* plane, const MapShape& s, const math::Box<double>& box,
@@ -61,7 +67,8 @@ void ps_roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const
   for_each_ps_block(x, shape, out_channels, bins, batch, y, parallel_for,
                     [&](const A* plane, int64_t k, int64_t b, A* lanes) {
                       ps_pool_bin(plane, shape, boxes[k], params, b / ow, b % ow, lanes);
-                    });
+                    },
+                    [&](int64_t k, int64_t b) { return ps_pool_bin_window(boxes[k], params, b / ow, b % ow, shape); });
 }
 
 template void ps_roi_pool<float>(const float*, const MapShape&, const RoiSet<float>&, const PoolParams&, float*,

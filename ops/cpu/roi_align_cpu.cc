@@ -71,7 +71,8 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
                params.mode == AlignMode::kAvg, tables);
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
-      [&](const A* plane, int64_t k, A* block) { align_roi(plane, tables, k, params, block); }, tables.windows);
+      [&](const A* plane, int64_t k, A* block) { align_roi(plane, tables, k, params, block); }, tables.windows,
+      tables.rows);
 }
 
 template <typename T>

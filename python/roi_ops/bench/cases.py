@@ -9,6 +9,7 @@ inside the image):
   W5 tiny          X [1,16,32,32], K=8, 2x2, scale 1 (per-call overhead)
   W6 few RoIs      W1's map, K=3, 14x14, sampling_ratio 2 (a mask head on an image with 3 detections)
       RoIAlign vs RoiAlign-16 (avg, output_half_pixel); RoIPool vs MaxRoiPool-1.
+      W6 also names every op of M1-C1 below on 3 RoIs (a few RoIs on a large map, per op).
   M1 MultiScaleRoIAlign  W1's RoIs over FPN maps [1,256,200,272] ... [1,256,25,34], 7x7, vs the
                          standard-op graph exporters produce (per level NonZero/Gather/RoiAlign/ScatterND)
   M2 MultiScaleRoIAlignRotated  M1's maps, W1's RoIs with random angles (mmrotate's levels: finest
@@ -43,6 +44,7 @@ from .. import builders
 from ..standard_models import NodeEmitter, multi_scale_roi_align_model, per_level_nodes, ps_roi_align_model
 
 FPN = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
+FEW = 3  # RoIs of the W6 workloads: an image with three detections
 ONNX_TYPE = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float16): TensorProto.FLOAT16}
 
 
@@ -100,7 +102,7 @@ def roi_align_pool_cases(dtype, quick: bool = False):
         ("W3 batch", (4, 256 // c, 50, 68), 512 // k, 7, 0, 1 / 16, False),
         ("W4 Fast R-CNN", (1, 512 // c, 38, 50), 300 // k, 7, 0, 1 / 16, True),
         ("W5 tiny", (1, 16, 32, 32), 8, 2, 0, 1.0, False),
-        ("W6 few RoIs", (1, 256 // c, 200, 272), 3, 14, 2, 1 / 4, False),
+        ("W6 few RoIs", (1, 256 // c, 200, 272), FEW, 14, 2, 1 / 4, True),
     ]
     name = np.dtype(dtype).name
     for workload, shape, per_image, out, sr, scale, pool in workloads:
@@ -124,34 +126,37 @@ def roi_align_pool_cases(dtype, quick: bool = False):
                        _model(builtin, rois5, dtype, opset=1), rois5)
 
 
-def op_set_cases(quick: bool = False):
-    """M1, P1, P2, R1, C1 (float32)."""
+def op_set_cases(quick: bool = False, few: bool = False):
+    """M1, M2, P1, P2, R1, C1 (float32); with `few`, the same ops with 3 RoIs each, named W6."""
     c, k = (16, 10) if quick else (1, 1)
     rng = np.random.default_rng(1234)
     maps = [rng.standard_normal((1, 256 // c, int(200 * 4 * s), int(272 * 4 * s))).astype(np.float32) for s in FPN]
-    boxes = _boxes(rng, 1000 // k, 800, 1088)
+    boxes = _boxes(rng, FEW if few else 1000 // k, 800, 1088)
+
+    def name(workload):
+        return "W6 few RoIs" if few else workload
     bi = np.zeros(len(boxes), np.int64)
     names = [f"X_{i}" for i in range(4)]
     node = builders.make_multi_scale_roi_align_node("rois", "batch_indices", names, "Y", spatial_scales=FPN,
                                                     output_height=7, output_width=7, sampling_ratio=2)
     feeds = {"rois": boxes, "batch_indices": bi, **dict(zip(names, maps))}
-    yield Case("M1 FPN box head", "MultiScaleRoIAlign", "float32", _model(node, feeds, np.float32), feeds,
+    yield Case(name("M1 FPN box head"), "MultiScaleRoIAlign", "float32", _model(node, feeds, np.float32), feeds,
                "standard-op graph", multi_scale_roi_align_model(FPN, output_height=7, output_width=7,
                                                                  sampling_ratio=2), feeds)
 
-    yield _multi_scale_rotated_case(rng, maps, boxes, bi)
+    yield _multi_scale_rotated_case(rng, maps, boxes, bi, name("M2 rotated FPN head"))
 
     X = rng.standard_normal((1, 21 * 49 // (7 if quick else 1), 38, 63)).astype(np.float32)
-    r = _boxes(rng, 300 // k, 608, 1008)
+    r = _boxes(rng, FEW if few else 300 // k, 608, 1008)
     feeds = {"X": X, "rois": r, "batch_indices": np.zeros(len(r), np.int64)}
     std = ps_roi_align_model(X.shape[1], output_height=7, output_width=7, spatial_scale=1 / 16, sampling_ratio=2)
     node = builders.make_ps_roi_align_node("X", "rois", "batch_indices", "Y", output_height=7, output_width=7,
                                            spatial_scale=1 / 16, sampling_ratio=2)
-    yield Case("P1 R-FCN head", "PSRoIAlign", "float32", _model(node, feeds, np.float32), feeds,
+    yield Case(name("P1 R-FCN head"), "PSRoIAlign", "float32", _model(node, feeds, np.float32), feeds,
                "standard-op graph", std, feeds)
     node = builders.make_ps_roi_pool_node("X", "rois", "batch_indices", "Y", output_height=7, output_width=7,
                                           spatial_scale=1 / 16)
-    yield Case("P2 R-FCN head", "PSRoIPool", "float32", _model(node, feeds, np.float32), feeds,
+    yield Case(name("P2 R-FCN head"), "PSRoIPool", "float32", _model(node, feeds, np.float32), feeds,
                "standard-op PSRoIAlign graph", std, feeds, same_numbers=False)
 
     X = maps[0]
@@ -161,14 +166,14 @@ def op_set_cases(quick: bool = False):
     node = builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", output_height=7, output_width=7,
                                                 spatial_scale=1 / 4, sampling_ratio=2)
     base_feeds = {"X": X, "rois": boxes, "bi": bi}
-    yield Case("R1 rotated box head", "RoIAlignRotated", "float32", _model(node, feeds, np.float32), feeds,
+    yield Case(name("R1 rotated box head"), "RoIAlignRotated", "float32", _model(node, feeds, np.float32), feeds,
                "RoiAlign, unrotated boxes", _model(_roi_align_node(7, 1 / 4, 2), base_feeds, np.float32),
                base_feeds, same_numbers=False)
 
     norm = (boxes / np.array([1088, 800, 1088, 800], np.float32))[:, [1, 0, 3, 2]]  # (y1, x1, y2, x2)
     feeds = {"X": X, "boxes": norm, "bi": bi}
     node = builders.make_crop_and_resize_node("X", "boxes", "bi", "Y", crop_height=14, crop_width=14)
-    yield Case("C1 crops 14x14", "CropAndResize", "float32", _model(node, feeds, np.float32), feeds,
+    yield Case(name("C1 crops 14x14"), "CropAndResize", "float32", _model(node, feeds, np.float32), feeds,
                "RoiAlign 14x14, 1 sample", _model(_roi_align_node(14, 1 / 4, 1), base_feeds, np.float32),
                base_feeds, same_numbers=False)
 
@@ -177,7 +182,7 @@ MMROTATE = dict(output_height=7, output_width=7, sampling_ratio=2, spatial_scale
                 canonical_level=2, eps=1e-6, eps_in_log=1, angle_unit="radians")
 
 
-def _multi_scale_rotated_case(rng, maps, boxes, bi):
+def _multi_scale_rotated_case(rng, maps, boxes, bi, workload):
     """M2: MultiScaleRoIAlignRotated vs the per-level graph an exporter would write around
     roi_ops.RoIAlignRotated (levels with standard ops, NonZero/Gather/ScatterND per map)."""
     wh = boxes[:, 2:] - boxes[:, :2]
@@ -200,7 +205,7 @@ def _multi_scale_rotated_case(rng, maps, boxes, bi):
                     {**MMROTATE, "spatial_scales": FPN})
     model = _model(node, feeds, np.float32)
     baseline = builders.make_model(e.nodes, model.graph.input, model.graph.output, opset=16)
-    return Case("M2 rotated FPN head", "MultiScaleRoIAlignRotated", "float32", _model(node, feeds, np.float32), feeds,
+    return Case(workload, "MultiScaleRoIAlignRotated", "float32", _model(node, feeds, np.float32), feeds,
                 "per-level RoIAlignRotated graph", baseline, feeds, baseline_needs_plugin=True)
 
 
@@ -264,6 +269,7 @@ def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir:
         yield from roi_align_pool_cases(np.dtype(dtype).type, quick)
     if "float32" in dtypes:
         yield from op_set_cases(quick)
+        yield from op_set_cases(quick, few=True)
         yield from function_body_cases(quick)
         if peers:
             yield from peer_cases(quick)
