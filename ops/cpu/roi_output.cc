@@ -1,5 +1,6 @@
 #include "roi_output.h"
 
+#include <cstring>
 #include <vector>
 
 #include "channel_blocks.h"
@@ -28,19 +29,27 @@ ROI_OPS_ALWAYS_INLINE void transpose_rows(const A* block, int64_t bins, int64_t 
 
 }  // namespace
 
+// The rows are transposed into a thread-local tile and then copied out in one sequential run
+// (they are contiguous in y): stored straight into y, kB rows at a time, C1's 200 MB output
+// was 1.15x slower than with scalar stores.
+template <typename A>
+ROI_OPS_ALWAYS_INLINE A* tile_rows(const A* block, int64_t bins, int64_t count) {
+  thread_local std::vector<A> tile;
+  tile.resize(static_cast<std::size_t>(count * bins));
+  transpose_rows(block, bins, count, tile.data());
+  return tile.data();
+}
+
 ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, float* y) {
-  transpose_rows(block, bins, count, y);
+  std::memcpy(y, tile_rows(block, bins, count), static_cast<std::size_t>(count * bins) * sizeof(float));
 }
 
 ROI_OPS_ISA_CLONES void write_rows(const double* block, int64_t bins, int64_t count, double* y) {
-  transpose_rows(block, bins, count, y);
+  std::memcpy(y, tile_rows(block, bins, count), static_cast<std::size_t>(count * bins) * sizeof(double));
 }
 
-void write_rows(const float* block, int64_t bins, int64_t count, Half* y) {
-  thread_local std::vector<float> rows;
-  rows.resize(static_cast<std::size_t>(count * bins));
-  write_rows(block, bins, count, rows.data());
-  floats_to_halves(rows.data(), y, rows.size());
+ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, Half* y) {
+  floats_to_halves(tile_rows(block, bins, count), y, static_cast<std::size_t>(count * bins));
 }
 
 }  // namespace roi_ops::cpu

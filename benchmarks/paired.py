@@ -1,0 +1,91 @@
+"""Paired timing of one `roi-ops bench` workload, for changes smaller than this machine's noise.
+
+Two sessions run in one process and take turns on the same inputs, so a drift of the machine's
+speed (other load, clocks) weighs on both alike; the figure to read is the median of the
+per-turn ratios. Two forms:
+
+  python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so   two builds of the library
+  python benchmarks/paired.py dtypes "W1 box head"               float16 against float32
+
+Options: --op (a workload's op when it has several: W4, W6), --threads, --seconds, --quick (the
+shrunken inputs of `roi-ops bench --quick`). `libs` also reports whether the builds' outputs are
+bit-identical. RESULTS.md quotes figures from this script.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+import roi_ops
+from roi_ops.bench import cases
+
+
+def find_case(workload: str, op: str | None, dtype, quick: bool):
+    found = [c for c in [*cases.roi_align_pool_cases(dtype, quick), *cases.op_set_cases(quick),
+                         *cases.op_set_cases(quick, few=True)]
+             if c.workload == workload and c.dtype == np.dtype(dtype).name and (op or c.op) == c.op]
+    if not found:
+        sys.exit(f"paired.py: no {np.dtype(dtype).name} workload {workload!r}" + (f" with op {op}" if op else ""))
+    return found[0]
+
+
+def session(case, library: str, threads: int):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.register_custom_ops_library(library)
+    s = ort.InferenceSession(case.model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return lambda: s.run(None, case.feeds)[0]
+
+
+def alternate(a, b, seconds: float) -> tuple[float, float, float]:
+    """Medians (ms) of a and b and the median of the per-turn ratios a / b."""
+    for _ in range(2):
+        a(), b()
+    ta, tb = [], []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end or len(ta) < 5:
+        for fn, times in ((a, ta), (b, tb)):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+    ratio = float(np.median(np.array(ta) / np.array(tb)))
+    return float(np.median(ta)) * 1e3, float(np.median(tb)) * 1e3, ratio
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("form", choices=["libs", "dtypes"])
+    p.add_argument("workload")
+    p.add_argument("libraries", nargs="*", help="libs: the OLD and NEW library files")
+    p.add_argument("--op")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args(argv)
+    where = f"{args.workload} ({args.op or 'its op'}), {args.threads} thread(s)"
+    if args.form == "libs":
+        if len(args.libraries) != 2:
+            p.error("libs needs two library files: OLD.so NEW.so")
+        case = find_case(args.workload, args.op, np.float32, args.quick)
+        old, new = (session(case, lib, args.threads) for lib in args.libraries)
+        same = np.array_equal(old(), new(), equal_nan=True)
+        t_old, t_new, ratio = alternate(old, new, args.seconds)
+        print(f"{where}: old {t_old:.2f} ms, new {t_new:.2f} ms, new is {ratio:.3f}x faster (paired median); "
+              f"outputs {'bit-identical' if same else 'differ'}")
+    else:
+        lib = roi_ops.get_library_path(cuda=False)
+        f32 = session(find_case(args.workload, args.op, np.float32, args.quick), lib, args.threads)
+        f16 = session(find_case(args.workload, args.op, np.float16, args.quick), lib, args.threads)
+        t16, t32, ratio = alternate(f16, f32, args.seconds)
+        print(f"{where}: float32 {t32:.2f} ms, float16 {t16:.2f} ms, float16 takes {ratio:.3f}x the float32 "
+              f"time (paired median)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
