@@ -72,3 +72,24 @@ def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
 def test_bench_rejects_bad_counts(capsys):
     assert main(["bench", "--repeat", "0", "--no-progress"]) == 1
     assert "--repeat" in capsys.readouterr().err
+
+
+def test_paired_timing_script(capsys):
+    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical, and
+    float16 against float32 prints its ratio; a workload that does not exist is named."""
+    import importlib.util
+
+    import roi_ops
+
+    path = os.path.join(os.path.dirname(MODELS_DIR), "benchmarks", "paired.py")
+    spec = importlib.util.spec_from_file_location("paired", path)
+    paired = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(paired)
+    lib = roi_ops.get_library_path(cuda=False)
+    assert paired.main(["libs", "W1 box head", lib, lib, "--quick", "--seconds", "0.1"]) == 0
+    assert "outputs bit-identical" in capsys.readouterr().out
+    assert paired.main(["dtypes", "W6 few RoIs", "--op", "RoIPool", "--quick", "--seconds", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"float16 takes \d+\.\d+x the float32 time", out), out
+    with pytest.raises(SystemExit, match="no float32 workload 'W9'"):
+        paired.main(["libs", "W9", lib, lib, "--quick"])
