@@ -93,3 +93,24 @@ def test_paired_timing_script(capsys):
     assert re.search(r"float16 takes \d+\.\d+x the float32 time", out), out
     with pytest.raises(SystemExit, match="no float32 workload 'W9'"):
         paired.main(["libs", "W9", lib, lib, "--quick"])
+
+
+def test_tensorflow_crop_peer_agrees():
+    """benchmarks/tensorflow_crop.py (TensorFlow's crop_and_resize as a peer of CropAndResize): it
+    runs on the quick C1 and W6 crops in a child process and both outputs agree."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("tensorflow is not installed (an optional peer: pip install tensorflow-cpu)")
+    path = os.path.join(os.path.dirname(MODELS_DIR), "benchmarks", "tensorflow_crop.py")
+    run = subprocess.run([sys.executable, path, "--quick", "--seconds", "0.1"], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = [line for line in run.stdout.splitlines() if "tf.image.crop_and_resize" in line]
+    assert len(lines) == 2, run.stdout
+    for line in lines:
+        # TensorFlow works out sample positions in float32, the spec in double: ~1e-4 apart on
+        # these maps (values up to ~4, positions up to ~270).
+        assert float(re.search(r"max abs diff (\S+)", line).group(1)) <= 5e-4, line

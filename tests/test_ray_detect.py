@@ -38,8 +38,16 @@ def test_ray_data_detections_equal_one_local_session(tmp_path):
     images.mkdir()
     inputs = _images(images)
     out = tmp_path / "detections.json"
-    r = subprocess.run([sys.executable, "-m", "roi_ops.ray_detect", str(images), "-o", str(out), "--workers", "2"],
-                       capture_output=True, text=True, timeout=600)
+    command = [sys.executable, "-m", "roi_ops.ray_detect", str(images), "-o", str(out), "--workers", "2"]
+    try:
+        r = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        # A Ray scheduling stall: seen once in CI under the sanitizers (600 s, where the same test
+        # takes 30 s alone). The stalled cluster's daemons outlive the driver; stop them and try
+        # once more: a second stall fails.
+        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True,
+                       timeout=120)
+        r = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"wrote detections of {len(inputs)} images" in r.stdout
     found = {path.split("://")[-1]: np.array(d, np.float32).reshape(-1, 6)

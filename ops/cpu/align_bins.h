@@ -33,7 +33,7 @@ struct Tap {
 // A row (or column) that a bin reads, with the summed weight of every sample tap on it: the
 // average is separable, sum over rows r and columns c of w_r * w_c * cell(r, c), so a bin reads
 // each cell once however many samples share it (adaptive sampling of a large RoI puts about two
-// samples per cell: W3 reads a third of the cells a per-sample loop reads). The max modes need
+// samples per cell: W3 reads half the cells a per-sample loop reads). The max modes need
 // every sample's value and keep the taps.
 template <typename A>
 struct Cell {
@@ -56,7 +56,7 @@ struct AlignTables {
   std::vector<A> divisor;            // max(grid_h * grid_w, 1) per RoI
   std::vector<double> grid_samples;  // grid_h * grid_w per RoI (may exceed any integer)
   std::vector<Window> windows;       // the cells each RoI's taps read
-  ReadLists rows;                     // the rows of its window each RoI reads
+  ReadLists rows;                    // the rows of its window each RoI reads
 };
 
 template <typename A>
