@@ -36,8 +36,11 @@ def table(rows: list[Row], quick: bool = False) -> str:
         speed = f"{r.speedup:.2f}x" if r.speedup else "n/a"
         diff = f"{r.max_diff:.1e}" if r.max_diff is not None else ("proxy" if not c.same_numbers else "-")
         workload = f"{c.workload} (quick)" if quick else c.workload
-        # Three significant digits: a small workload's floor is microseconds.
-        floor = f"{r.floor_ms:.3g} | {r.over_floor:.1f}" if r.floor_ms else "- | -"
+        # Three significant digits: a small workload's floor is microseconds, and a few RoIs on a
+        # large map take a hundredth of theirs.
+        ratio = r.over_floor or 0.0
+        floor = f"{r.floor_ms:.3g} | {ratio:.1f}" if ratio >= 0.1 else f"{r.floor_ms:.3g} | {ratio:.2g}"
+        floor = floor if r.floor_ms else "- | -"
         lines.append(f"| {workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
                      f"| {speed} | {diff} | {floor} |")
     return "\n".join(lines)
