@@ -38,9 +38,10 @@ def table(rows: list[Row], quick: bool = False) -> str:
         workload = f"{c.workload} (quick)" if quick else c.workload
         # Three significant digits: a small workload's floor is microseconds, and a few RoIs on a
         # large map take a hundredth of theirs.
-        ratio = r.over_floor or 0.0
-        floor = f"{r.floor_ms:.3g} | {ratio:.1f}" if ratio >= 0.1 else f"{r.floor_ms:.3g} | {ratio:.2g}"
-        floor = floor if r.floor_ms else "- | -"
+        floor = "- | -"
+        if r.floor_ms:
+            ratio = r.over_floor
+            floor = f"{r.floor_ms:.3g} | " + (f"{ratio:.1f}" if ratio >= 0.1 else f"{ratio:.2g}")
         lines.append(f"| {workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
                      f"| {speed} | {diff} | {floor} |")
     return "\n".join(lines)
