@@ -109,8 +109,17 @@ def cmd_bench(args) -> int:
         print("roi-ops bench: OpenVINO cannot load under a preloaded sanitizer runtime; O1-O4 skipped",
               file=sys.stderr)
         peers = False
+    tensorflow = not args.no_peers and "float32" in args.dtypes
+    if tensorflow and missing("tensorflow"):
+        print("roi-ops bench: tensorflow is not installed; O5-O6 skipped (pip install 'roi-ops[tensorflow]')",
+              file=sys.stderr)
+        tensorflow = False
+    if tensorflow and "libasan" in os.environ.get("LD_PRELOAD", ""):
+        print("roi-ops bench: TensorFlow is not run under a preloaded sanitizer runtime; O5-O6 skipped",
+              file=sys.stderr)
+        tensorflow = False
     cases = list(all_cases(dtypes=args.dtypes, quick=args.quick, models_dir=args.models, torchvision_size=size,
-                           cache_dir=args.cache_dir, peers=peers))
+                           cache_dir=args.cache_dir, peers=peers, tensorflow=tensorflow))
     if not any(c.workload.startswith("D1") for c in cases) and "float32" in args.dtypes:
         print(f"roi-ops bench: no detector models in {args.models!r}; D1 skipped", file=sys.stderr)
     if size and not any(c.workload.startswith("T1") for c in cases) and "float32" in args.dtypes:
@@ -275,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "is written beside it), e.g. benchmarks/RESULTS.md")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.add_argument("--no-peers", action="store_true",
-                       help="leave out the peers' rows (O1-O4: OpenVINO on the same models)")
+                       help="leave out the peers' rows (O1-O4: OpenVINO on the same models; O5-O6: TensorFlow's "
+                            "crop_and_resize)")
     bench.add_argument("--no-torchvision", action="store_true",
                        help="skip T1, torchvision's Faster R-CNN export (needs torch and torchvision; 800x800, or "
                             "320x320 with --quick)")

@@ -24,6 +24,8 @@ inside the image):
   O1-O3, O4 peers  W1-W3's RoiAlign model run by OpenVINO's CPU plugin (float32, same thread count),
                    and M1's RoIs through OpenVINO's ExperimentalDetectronROIFeatureExtractor against
                    MultiScaleRoIAlign with its level rule (when openvino is installed)
+  O5, O6 peers     C1's crops and W6's three crops through TensorFlow's tf.image.crop_and_resize
+                   (when tensorflow is installed; timed in a child process, tensorflow_peer.py)
   D1 detector      models/faster_rcnn_detector.onnx vs its .standard.onnx form, on the demo image
   T1 torchvision   torchvision's Faster R-CNN R50-FPN export at 800x800 after `roi-ops convert` vs as
                    exported: the whole model and its pooler block (torchvision_cases.py)
@@ -246,6 +248,17 @@ def peer_cases(quick: bool = False):
                "OpenVINO ExperimentalDetectronROIFeatureExtractor", ov_model, ov_feeds, runtime="openvino")
 
 
+def tensorflow_cases(quick: bool = False):
+    """O5, O6: C1's crops and W6's three crops against tf.image.crop_and_resize (the caller checks
+    that TensorFlow is installed; tensorflow_peer.py runs it in a child process), same numbers."""
+    from .tensorflow_peer import version
+
+    crops = [c for c in [*op_set_cases(quick), *op_set_cases(quick, few=True)] if c.op == "CropAndResize"]
+    for name, case in zip(("O5 crops 14x14", "O6 few RoIs"), crops):
+        yield Case(name, case.op, "float32", case.model, case.feeds, f"TensorFlow {version()} crop_and_resize",
+                   case.model, case.feeds, runtime="tensorflow")
+
+
 def detector_cases(models_dir: str):
     """D1: the demo's detector with the plugin vs its standard-op form (pre-processed demo image)."""
     plugin = os.path.join(models_dir, "faster_rcnn_detector.onnx")
@@ -264,7 +277,8 @@ def detector_cases(models_dir: str):
 
 
 def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models",
-              torchvision_size: int | None = None, cache_dir: str = ".", peers: bool = True):
+              torchvision_size: int | None = None, cache_dir: str = ".", peers: bool = True,
+              tensorflow: bool = False):
     for dtype in dtypes:
         yield from roi_align_pool_cases(np.dtype(dtype).type, quick)
     if "float32" in dtypes:
@@ -273,6 +287,8 @@ def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir:
         yield from function_body_cases(quick)
         if peers:
             yield from peer_cases(quick)
+        if tensorflow:
+            yield from tensorflow_cases(quick)
         if models_dir:
             yield from detector_cases(models_dir)
         if torchvision_size:

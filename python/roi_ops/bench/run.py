@@ -76,6 +76,14 @@ def _baseline(case: Case, threads: int):
 
 def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None) -> Row:
     ours = _session(case.model, threads, True)
+    if case.runtime == "tensorflow":
+        from .tensorflow_peer import time_in_child
+
+        t_ours, t_base, diff = time_in_child(case, threads, warmup, repeat)
+        if tick:
+            for _ in range(2 * (warmup + repeat)):
+                tick()
+        return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick))
     if case.interleaved:
         base = _baseline(case, threads)
         t_ours, t_base = median_ms_interleaved(lambda: ours.run(None, case.feeds),
