@@ -116,3 +116,44 @@ def test_tensorflow_peer_agrees():
         ours_ms, tf_ms, diff = time_in_child(case, 1, 0, 1)
         assert ours_ms > 0 and tf_ms > 0
         assert diff <= TF_LIMIT, case.workload
+
+
+def _load_script(name: str):
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(MODELS_DIR), "benchmarks", name)
+    spec = importlib.util.spec_from_file_location(name[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_traffic_script_counts_cells_per_bin(capsys):
+    """benchmarks/traffic.py, which RESULTS.md quotes: the distinct cells a bin's samples read
+    along an axis, against counts worked out by hand, and its table has a row per workload."""
+    traffic = _load_script("traffic.py")
+    # Extent 8 in 2 bins of 2 samples: samples at 1, 3 | 5, 7, each reading its cell and the next.
+    assert traffic.cells_per_bin(0, 8, 1.0, False, 2, 2, 100).tolist() == [4, 4]
+    # Extent 2: samples at 0.25, 0.75 | 1.25, 1.75 share cells: {0, 1} | {1, 2}.
+    assert traffic.cells_per_bin(0, 2, 1.0, False, 2, 2, 100).tolist() == [2, 2]
+    # On a map of 3 cells: 0.5, 1.5 read {0, 1, 2}; 2.5 reads the last cell only, 3.5 nothing.
+    assert traffic.cells_per_bin(0, 4, 1.0, False, 2, 2, 3).tolist() == [3, 1]
+    traffic.main()
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| W")]
+    assert [r.split(" |")[0][2:4] for r in rows] == ["W1", "W2", "W3", "W4", "W6"]
+
+
+def test_random_loads_benchmark_compiles(tmp_path):
+    """benchmarks/random_loads.cc, which RESULTS.md quotes, still builds (running it takes a
+    few seconds and its figures belong to the machine, so the test only compiles it)."""
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler (g++ or c++) on PATH")
+    source = os.path.join(os.path.dirname(MODELS_DIR), "benchmarks", "random_loads.cc")
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}  # not the sanitized run's runtimes
+    run = subprocess.run([compiler, "-O2", "-Wall", "-Werror", "-o", str(tmp_path / "random_loads"), source],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
