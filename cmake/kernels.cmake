@@ -6,10 +6,11 @@ set(ROI_OPS_ROOT ${CMAKE_CURRENT_LIST_DIR}/..)
 # Compile options of every roi_ops C++ target (also reported by `roi-ops info`).
 set(ROI_OPS_CXX_OPTIONS -Wall -Wextra -fno-math-errno)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  # GCC notes that a 64-byte vector (ops/cpu/lanes.h) passed by value changes the ABI in the
-  # clones without AVX-512; those values live in always-inline code and never cross a call.
+  # GCC notes that a 32-byte vector (ops/cpu/lanes.h) passed by value changes the ABI in the
+  # clones without AVX; those values live in always-inline code and never cross a call.
   list(APPEND ROI_OPS_CXX_OPTIONS -Wno-psabi)
 endif()
+option(ROI_OPS_NO_AVX512 "Compile the CPU kernels without their AVX-512 clones (ops/cpu/isa.h)" OFF)
 set(ROI_OPS_CXX_RELEASE_OPTIONS -O3)
 set(ROI_OPS_CUDA_OPTIONS -O3 --expt-relaxed-constexpr)
 
@@ -28,3 +29,6 @@ set_target_properties(roi_ops_kernels PROPERTIES CXX_VISIBILITY_PRESET hidden VI
                       POSITION_INDEPENDENT_CODE ON)
 target_compile_options(roi_ops_kernels PRIVATE ${ROI_OPS_CXX_OPTIONS}
                        $<$<CONFIG:Release>:${ROI_OPS_CXX_RELEASE_OPTIONS}>)
+if(ROI_OPS_NO_AVX512)
+  target_compile_definitions(roi_ops_kernels PRIVATE ROI_OPS_NO_AVX512)
+endif()

@@ -265,14 +265,14 @@ ROI_OPS_ALWAYS_INLINE void max_bin(const A* plane, const Tap<A>* ys, int64_t ny,
                           // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
                           const V a = w00 * load_lanes(p00), b = w01 * load_lanes(p01);
                           const V c = w10 * load_lanes(p10), d = w11 * load_lanes(p11);
-                          const V ab = a > b ? a : b, cd = c > d ? c : d;
-                          v = ab > cd ? ab : cd;
+                          const V ab = select_greater(a, b, a, b), cd = select_greater(c, d, c, d);
+                          v = select_greater(ab, cd, ab, cd);
                         }
-                        acc = v > acc ? v : acc;
+                        acc = select_greater(v, acc, v, acc);
                       });
   // A bin without samples is 0, and samples outside the map count as 0 in the max.
   if (ny * nx == 0) acc = V{};
-  if (static_cast<double>(ny * nx) < grid_samples) acc = acc < V{} ? V{} : acc;
+  if (static_cast<double>(ny * nx) < grid_samples) acc = select_greater(V{}, acc, V{}, acc);
   store_lanes(out, acc);
 }
 

@@ -4,8 +4,14 @@
 // that each clone inlines and vectorises with its own instruction set.
 #pragma once
 
+// ROI_OPS_NO_AVX512 (CMake option of the same name) leaves out the AVX-512 clone, so that a test
+// run on an AVX-512 machine exercises the AVX2 code (CI's sanitized run does).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(ROI_OPS_NO_ISA_CLONES)
+#ifdef ROI_OPS_NO_AVX512
+#define ROI_OPS_ISA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
 #define ROI_OPS_ISA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 #else
 #define ROI_OPS_ISA_CLONES
 #endif

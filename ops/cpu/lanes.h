@@ -1,6 +1,5 @@
-// One staged channel block (channel_blocks.h) as a value: kBlockBytes of the compute type in a
-// GCC/Clang vector, which each ISA clone (isa.h) lowers to its own registers (one AVX-512
-// register, two AVX2 ones, four SSE ones). Written with plain arrays, GCC kept the accumulators
+// One staged channel block (channel_blocks.h) as a value: kBlockBytes of the compute type in two
+// GCC/Clang vectors, which the AVX2 and AVX-512 clones (isa.h) keep in two ymm registers. Written with plain arrays, GCC kept the accumulators
 // of a bin in registers inside the sample loop but spilled them to the stack and finished every
 // bin with scalar adds; as a vector value they stay in registers to the store.
 #pragma once
@@ -14,35 +13,62 @@
 
 namespace roi_ops::cpu {
 
+// Two 32-byte halves, not one 64-byte GCC vector: a vector wider than the ISA's registers has no
+// register mode in GCC, so in the AVX2 clone every loop-carried accumulator lived on the stack
+// and the kernels ran 5-7x slower than the AVX-512 clone (W1 260 ms against 47). Halves are
+// registers with AVX2 and AVX-512 (as ymm operations: the same speed as one zmm here); the SSE
+// clones still split them through memory (~8x slower; 16-byte quarters made AVX-512 0.6x).
 // (GCC ignores vector_size on a dependent type, hence one typedef per compute type.)
+constexpr int kHalfBytes = kBlockBytes / 2;
 template <typename A>
-struct LanesOf;
+struct HalfOf;
 template <>
-struct LanesOf<float> {
-  typedef float type __attribute__((vector_size(kBlockBytes)));
+struct HalfOf<float> {
+  typedef float type __attribute__((vector_size(kHalfBytes)));
 };
 template <>
-struct LanesOf<double> {
-  typedef double type __attribute__((vector_size(kBlockBytes)));
+struct HalfOf<double> {
+  typedef double type __attribute__((vector_size(kHalfBytes)));
 };
+
 template <typename A>
-using Lanes = typename LanesOf<A>::type;
+struct Lanes {
+  using Half = typename HalfOf<A>::type;
+  Half lo{}, hi{};
+
+  friend Lanes operator+(Lanes a, Lanes b) { return {a.lo + b.lo, a.hi + b.hi}; }
+  friend Lanes operator-(Lanes a, Lanes b) { return {a.lo - b.lo, a.hi - b.hi}; }
+  friend Lanes operator*(Lanes a, Lanes b) { return {a.lo * b.lo, a.hi * b.hi}; }
+  friend Lanes operator*(A w, Lanes a) { return {w * a.lo, w * a.hi}; }
+  friend Lanes operator*(Lanes a, A w) { return {a.lo * w, a.hi * w}; }
+  friend Lanes operator/(Lanes a, A d) { return {a.lo / d, a.hi / d}; }
+  Lanes& operator+=(Lanes b) { return *this = *this + b; }
+  Lanes& operator/=(A d) { return *this = *this / d; }
+};
 
 template <typename A>
 ROI_OPS_ALWAYS_INLINE Lanes<A> load_lanes(const A* p) {
   Lanes<A> v;
-  std::memcpy(&v, p, sizeof v);  // the staged plane need not be vector-aligned
+  std::memcpy(&v.lo, p, sizeof v.lo);  // the staged plane need not be vector-aligned
+  std::memcpy(&v.hi, p + sizeof v.lo / sizeof(A), sizeof v.hi);
   return v;
 }
 
 template <typename A>
 ROI_OPS_ALWAYS_INLINE void store_lanes(A* p, Lanes<A> v) {
-  std::memcpy(p, &v, sizeof v);
+  std::memcpy(p, &v.lo, sizeof v.lo);
+  std::memcpy(p + sizeof v.lo / sizeof(A), &v.hi, sizeof v.hi);
 }
 
 template <typename A>
 ROI_OPS_ALWAYS_INLINE Lanes<A> splat(A v) {
-  return Lanes<A>{} + v;
+  return {typename Lanes<A>::Half{} + v, typename Lanes<A>::Half{} + v};
+}
+
+// Lane by lane: a > b ? x : y (false for NaN, as the comparison is).
+template <typename A>
+ROI_OPS_ALWAYS_INLINE Lanes<A> select_greater(Lanes<A> a, Lanes<A> b, Lanes<A> x, Lanes<A> y) {
+  return {a.lo > b.lo ? x.lo : y.lo, a.hi > b.hi ? x.hi : y.hi};
 }
 
 // Transposes the square matrix whose rows are r[0..n), n = lanes per vector: afterwards r[j][i] is
@@ -74,10 +100,16 @@ ROI_OPS_ALWAYS_INLINE void transpose_from(V* r, Seq seq) {
 }
 }  // namespace lanes_detail
 
+// Rows of halves: the four quarters of the square are transposed one by one (as squares of
+// halves) and the two off the diagonal trade places.
 template <typename A>
 ROI_OPS_ALWAYS_INLINE void transpose_lanes(Lanes<A>* r) {
-  constexpr int n = block_channels<A>();
-  lanes_detail::transpose_from<n / 2>(r, std::make_index_sequence<n>{});
+  constexpr int n = block_channels<A>() / 2;
+  using Half = typename Lanes<A>::Half;
+  Half q[4][n];  // top-left, top-right, bottom-left, bottom-right
+  for (int i = 0; i < n; ++i) q[0][i] = r[i].lo, q[1][i] = r[i].hi, q[2][i] = r[n + i].lo, q[3][i] = r[n + i].hi;
+  for (auto& quarter : q) lanes_detail::transpose_from<n / 2>(quarter, std::make_index_sequence<n>{});
+  for (int i = 0; i < n; ++i) r[i] = {q[0][i], q[2][i]}, r[n + i] = {q[1][i], q[3][i]};
 }
 
 }  // namespace roi_ops::cpu

@@ -39,7 +39,7 @@ ROI_OPS_ALWAYS_INLINE void pool_roi_impl(const A* plane, const MapShape& s, cons
         const A* row = plane + h * s.w * kB;
         for (int64_t w = w0; w < w1; ++w) {
           const Lanes<A> v = load_lanes(row + w * kB);
-          acc = v > acc ? v : acc;
+          acc = select_greater(v, acc, v, acc);
         }
       }
       store_lanes(out, acc);
