@@ -118,6 +118,30 @@ def test_tensorflow_peer_agrees():
         assert diff <= TF_LIMIT, case.workload
 
 
+def test_broken_tensorflow_is_named_in_one_line(tmp_path, monkeypatch, capsys):
+    """A tensorflow that is installed but does not import (here one that needs a module that is
+    missing, as a TensorFlow without its dependencies does) leaves out O5 and O6 with one line
+    naming the error; the other rows still run."""
+    import numpy as np
+
+    from roi_ops.bench.cases import roi_align_pool_cases, tensorflow_cases
+    from roi_ops.bench.run import run_all
+
+    fake = tmp_path / "site" / "tensorflow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("import requests_that_is_not_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "site"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    w5 = [c for c in roi_align_pool_cases(np.float32, quick=True) if c.workload.startswith("W5")]
+    rows = run_all([*tensorflow_cases(quick=True), *w5], threads=(1,), warmup=0, repeat=1, progress=False)
+    assert [r.case.workload for r in rows] == ["W5 tiny"]
+    err = capsys.readouterr().err
+    assert err.count("roi-ops bench:") == 1, err
+    assert "TensorFlow failed to run (ModuleNotFoundError: No module named 'requests_that_is_not_installed')" in err
+    assert "Traceback" not in err
+
+
 def _load_script(name: str):
     import importlib.util
 

@@ -254,9 +254,10 @@ def tensorflow_cases(quick: bool = False):
     from .tensorflow_peer import version
 
     crops = [c for c in [*op_set_cases(quick), *op_set_cases(quick, few=True)] if c.op == "CropAndResize"]
+    label = " ".join(filter(None, ("TensorFlow", version(), "crop_and_resize")))
     for name, case in zip(("O5 crops 14x14", "O6 few RoIs"), crops):
-        yield Case(name, case.op, "float32", case.model, case.feeds, f"TensorFlow {version()} crop_and_resize",
-                   case.model, case.feeds, runtime="tensorflow")
+        yield Case(name, case.op, "float32", case.model, case.feeds, label, case.model, case.feeds,
+                   runtime="tensorflow")
 
 
 def detector_cases(models_dir: str):

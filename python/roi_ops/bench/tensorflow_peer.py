@@ -20,6 +20,7 @@ import onnx
 
 from .._timing import median_ms_interleaved
 from .cases import Case
+from .run import PeerFailed, _session
 
 
 def version() -> str | None:
@@ -42,7 +43,8 @@ def time_in_child(case: Case, threads: int, warmup: int, repeat: int) -> tuple[f
         run = subprocess.run([sys.executable, "-m", __name__, d, "--threads", str(threads), "--warmup", str(warmup),
                               "--repeat", str(repeat)], capture_output=True, text=True)
     if run.returncode != 0:
-        raise RuntimeError(f"TensorFlow peer failed on {case.workload}: {run.stderr.strip()[-1000:]}")
+        last = (run.stderr.strip().splitlines() or ["no message"])[-1]
+        raise PeerFailed(f"TensorFlow failed to run ({last})")
     out = json.loads(run.stdout.strip().splitlines()[-1])
     return out["ours_ms"], out["tf_ms"], out["max_diff"]
 
@@ -56,8 +58,6 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up banner is not news here
     import tensorflow as tf
-
-    from .run import _session
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
