@@ -84,14 +84,9 @@ def test_bench_rejects_bad_counts(capsys):
 def test_paired_timing_script(capsys):
     """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical, and
     float16 against float32 prints its ratio; a workload that does not exist is named."""
-    import importlib.util
-
     import roi_ops
 
-    path = os.path.join(os.path.dirname(MODELS_DIR), "benchmarks", "paired.py")
-    spec = importlib.util.spec_from_file_location("paired", path)
-    paired = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(paired)
+    paired = _load_script("paired.py")
     lib = roi_ops.get_library_path(cuda=False)
     assert paired.main(["libs", "W1 box head", lib, lib, "--quick", "--seconds", "0.1"]) == 0
     assert "outputs bit-identical" in capsys.readouterr().out
