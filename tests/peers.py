@@ -21,6 +21,9 @@ import sys, numpy as np, openvino as ov
 folder = sys.argv[1]
 feeds = dict(np.load(folder + "/feeds.npz"))
 core = ov.Core()
+if sys.argv[2] == "1":
+    from roi_ops.openvino_frontend import conversion_extensions
+    core.add_extension(conversion_extensions())
 compiled = core.compile_model(core.read_model(open(folder + "/model.onnx", "rb").read(), b""), "CPU",
                               {"INFERENCE_PRECISION_HINT": "f32"})
 result = compiled(feeds)
@@ -36,25 +39,30 @@ def openvino_or_skip():
     return ov
 
 
-def openvino_run(model_bytes: bytes, feeds: dict) -> list:
-    """The outputs of an ONNX model run by OpenVINO's CPU plugin in float32, in output order."""
+def openvino_run(model_bytes: bytes, feeds: dict, *, roi_ops_extensions: bool = False) -> list:
+    """The outputs of an ONNX model run by OpenVINO's CPU plugin in float32, in output order;
+    ``roi_ops_extensions``: with roi_ops.openvino_frontend's conversion extensions added."""
     ov = openvino_or_skip()
     if SANITIZED:
-        return _in_child(model_bytes, feeds)
+        return _in_child(model_bytes, feeds, roi_ops_extensions)
     core = ov.Core()
+    if roi_ops_extensions:
+        from roi_ops.openvino_frontend import conversion_extensions
+
+        core.add_extension(conversion_extensions())
     compiled = core.compile_model(core.read_model(model_bytes, b""), "CPU", OPENVINO_F32)
     result = compiled(feeds)
     return [result[o] for o in compiled.outputs]
 
 
-def _in_child(model_bytes: bytes, feeds: dict) -> list:
+def _in_child(model_bytes: bytes, feeds: dict, roi_ops_extensions: bool) -> list:
     with tempfile.TemporaryDirectory() as folder:
         with open(os.path.join(folder, "model.onnx"), "wb") as f:
             f.write(model_bytes)
         np.savez(os.path.join(folder, "feeds.npz"), **feeds)
         env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-        run = subprocess.run([sys.executable, "-c", _CHILD, folder], capture_output=True, text=True, env=env,
-                             timeout=300)
+        run = subprocess.run([sys.executable, "-c", _CHILD, folder, str(int(roi_ops_extensions))],
+                             capture_output=True, text=True, env=env, timeout=300)
         assert run.returncode == 0, run.stderr[-3000:]
         outputs = np.load(os.path.join(folder, "outputs.npz"))
         return [outputs[f"arr_{i}"] for i in range(len(outputs.files))]

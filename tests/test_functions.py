@@ -1,9 +1,10 @@
 """Function bodies (roi_ops.functions, docs/spec.md "Function bodies"): for every op form with a
 body, (a) onnxruntime without the library inlines it and matches the NumPy reference, (b) with the
 library registered onnxruntime runs the library's kernel, not the body (its profile shows the
-roi_ops node and none of the body's ops), (c) OpenVINO runs it (after onnx's inliner: OpenVINO
-2026.4 does not expand model-local functions) and (d) onnx.reference.ReferenceEvaluator runs it;
-the demo's detector with bodies gives the library's detections in onnxruntime and OpenVINO."""
+roi_ops node and none of the body's ops), (c) OpenVINO runs it (after onnx's inliner, or as it
+is with roi_ops.openvino_frontend: OpenVINO 2026.4 does not expand model-local functions) and
+(d) onnx.reference.ReferenceEvaluator runs it; the demo's detector with bodies gives the
+library's detections in onnxruntime and OpenVINO."""
 from __future__ import annotations
 
 import glob
@@ -202,19 +203,46 @@ def test_with_the_library_onnxruntime_runs_the_kernel_not_the_body(case, tmp_pat
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+def _static_inputs(model: onnx.ModelProto, feeds: dict) -> onnx.ModelProto:
+    """OpenVINO's CPU plugin wants inputs of known rank: the feeds' shapes."""
+    for v in model.graph.input:
+        v.type.tensor_type.ClearField("shape")
+        for d in feeds[v.name].shape:
+            v.type.tensor_type.shape.dim.add().dim_value = d
+    return model
+
+
+@pytest.mark.parametrize("how", ["inlined", "roi_ops extensions"])
 @pytest.mark.parametrize("case", CASES)
-def test_openvino_runs_the_inlined_body(case):
+def test_openvino_runs_the_body(case, how):
+    """(c) OpenVINO 2026.4 does not expand model-local functions: it runs the bodies once onnx's
+    inliner has expanded them, or reads the model as it is with roi_ops.openvino_frontend."""
     openvino_or_skip()
     model, feeds, _, want = CASES[case]()
-    inlined = onnx.inliner.inline_local_functions(attach_functions(model))
-    assert not inlined.functions and all(n.domain != "roi_ops" for n in inlined.graph.node)
-    for v in inlined.graph.input:  # OpenVINO wants static input shapes here
-        shape = feeds[v.name].shape
-        v.type.tensor_type.ClearField("shape")
-        for d in shape:
-            v.type.tensor_type.shape.dim.add().dim_value = d
-    (got,) = openvino_run(inlined.SerializeToString(), feeds)
+    with_bodies = attach_functions(model)
+    if how == "inlined":
+        with_bodies = onnx.inliner.inline_local_functions(with_bodies)
+        assert not with_bodies.functions and all(n.domain != "roi_ops" for n in with_bodies.graph.node)
+    (got,) = openvino_run(_static_inputs(with_bodies, feeds).SerializeToString(), feeds,
+                          roi_ops_extensions=how != "inlined")
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_openvino_reading_a_roi_ops_model_without_bodies_and_a_form_without_one():
+    """roi_ops.openvino_frontend builds the bodies itself, so a model without them reads too; a
+    form without a body fails naming the node and the reason."""
+    ov = openvino_or_skip()
+    from roi_ops.openvino_frontend import conversion_extensions
+
+    model, feeds, _, want = CASES["MultiScaleRoIAlign max rescaled skipped rois5, opset 17"]()
+    (got,) = openvino_run(_static_inputs(model, feeds).SerializeToString(), feeds, roi_ops_extensions=True)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    node = builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="true_max")
+    model = builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")])
+    core = ov.Core()
+    core.add_extension(conversion_extensions())
+    with pytest.raises(RuntimeError, match="true_max.*mode 'max' with sampling_ratio 0 \\(adaptive\\)"):
+        core.read_model(model.SerializeToString(), b"")
 
 
 def test_nodes_without_a_body_are_named_with_the_reason():
@@ -259,8 +287,9 @@ def test_demo_detector_with_bodies_gives_the_librarys_detections_without_it():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
     inlined = onnx.inliner.inline_local_functions(with_bodies)
-    for got_ov, w in zip(openvino_run(inlined.SerializeToString(), feeds), want):
-        np.testing.assert_allclose(got_ov, w, rtol=1e-3, atol=1e-3)
+    for model_bytes, extensions in ((inlined.SerializeToString(), False), (with_bodies.SerializeToString(), True)):
+        for got_ov, w in zip(openvino_run(model_bytes, feeds, roi_ops_extensions=extensions), want):
+            np.testing.assert_allclose(got_ov, w, rtol=1e-3, atol=1e-3)
 
 
 def test_cli_convert_with_functions(tmp_path):
@@ -289,3 +318,11 @@ def test_torch_export_with_functions_runs_without_the_library():
     feeds = {i.name: a.numpy() for i, a in zip(model.graph.input, (x, rois))}
     want = reference.roi_align(X, ROIS5, output_height=3, output_width=3, spatial_scale=0.25, sampling_ratio=2)
     np.testing.assert_allclose(plain_session(model).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_openvino_frontend_without_openvino_names_the_extra(monkeypatch):
+    from roi_ops.openvino_frontend import conversion_extensions
+
+    monkeypatch.setitem(sys.modules, "openvino", None)  # what a missing package looks like to import
+    with pytest.raises(ImportError, match=r"pip install 'roi-ops\[openvino\]'"):
+        conversion_extensions()

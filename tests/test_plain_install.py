@@ -66,7 +66,7 @@ def test_bench_runs_without_extras_and_says_what_it_leaves_out(tmp_path):
     assert "no progress bar (pip install 'roi-ops[demo]')" in r.stderr
     assert "no plot (pip install 'roi-ops[plots]')" in r.stderr
     assert "T1 skipped (pip install 'roi-ops[test]')" in r.stderr and "Traceback" not in r.stderr
-    assert "openvino is not installed; O1-O4 skipped (pip install 'roi-ops[test]')" in r.stderr
+    assert "openvino is not installed; O1-O4 skipped (pip install 'roi-ops[openvino]')" in r.stderr
     assert "tensorflow is not installed; O5-O6 skipped (pip install 'roi-ops[tensorflow]')" in r.stderr
     assert "| D1 detector (quick) |" in r.stdout  # the demo's models come with the package, found from any folder
     assert (tmp_path / "bench_output" / "bench.md").is_file()

@@ -132,6 +132,33 @@ def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported,
     assert_same_detections(actual, expected)
 
 
+@pytest.mark.parametrize("case", ["fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"])
+def test_converted_detector_with_bodies_runs_without_the_library_and_in_openvino(exported, case):
+    """Function bodies on a real exported detector: onnxruntime without the library inlines them
+    and gives the exported detections; OpenVINO reads the model with roi_ops.openvino_frontend and
+    gives what it gives for torchvision's own export (its backbone differs from onnxruntime's by
+    up to ~3e-4 in scores, so OpenVINO is compared with itself)."""
+    from peers import openvino_run
+
+    from roi_ops.functions import FunctionReport, attach_functions
+
+    name, images, model, converted, _ = exported(case)
+    report = FunctionReport()
+    with_bodies = attach_functions(converted, report=report)
+    assert len(report.attached) == (2 if name.startswith("mask") else 1) and not report.without, report
+    assert_same_detections(_run(with_bodies, images, plugin=False), _run(model, images, plugin=False))
+    feeds = {f"image{i}": image for i, image in enumerate(images)}
+
+    def in_openvino(m: onnx.ModelProto, extensions: bool) -> list[np.ndarray]:
+        m = onnx.ModelProto.FromString(m.SerializeToString())
+        for v, image in zip(m.graph.input, images):  # OpenVINO's CPU plugin: static input shapes
+            for d, size in zip(v.type.tensor_type.shape.dim, image.shape):
+                d.dim_value = size
+        return openvino_run(m.SerializeToString(), feeds, roi_ops_extensions=extensions)
+
+    assert_same_detections(in_openvino(with_bodies, True), in_openvino(model, False))
+
+
 def test_roi_ops_export_of_a_detector_with_replaced_poolers_gives_pytorchs_detections():
     model = rt.replace_torchvision_poolers(_detector("maskrcnn_resnet50_fpn"))
     images = _images(1, seed=1)

@@ -101,7 +101,8 @@ def cmd_bench(args) -> int:
     size = None if args.no_torchvision else (320 if args.quick else 800)
     peers = not args.no_peers and "float32" in args.dtypes
     if peers and missing("openvino"):
-        print("roi-ops bench: openvino is not installed; O1-O4 skipped (pip install 'roi-ops[test]')", file=sys.stderr)
+        print("roi-ops bench: openvino is not installed; O1-O4 skipped (pip install 'roi-ops[openvino]')",
+              file=sys.stderr)
         peers = False
     if peers and "libasan" in os.environ.get("LD_PRELOAD", ""):
         # OpenVINO dlopens its plugins with RTLD_DEEPBIND, which a preloaded sanitizer runtime
