@@ -7,20 +7,24 @@ name) per distinct node form (op, attributes, which inputs are given), told apar
 kernel when the library is registered and inlines the body otherwise; ``onnx.reference`` runs the
 body. The bodies are ``roi_ops.convert.to_standard``'s graphs where it has one, so they give the
 op's numbers exactly where a standard op computes the same thing (``RoiAlign``, ``MaxRoiPool``),
-and otherwise ``GridSample`` graphs (``roi_ops.sampled_bodies``) within float32 rounding. A node
-form without such a body gets none, and the report says which node and why.
+and otherwise graphs that sample the map at computed positions (``roi_ops.sampled_bodies``)
+within float32 rounding. A RoI with a NaN or infinite coordinate gets a NaN block, as the spec
+says, in every body. A node form without such a body gets none, and the report says which node
+and why.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import onnx
 from onnx import helper
 
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
 from .graph import check, node_label, opset_version
+from .standard_models import NodeEmitter
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
                              ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
 
@@ -29,7 +33,7 @@ _FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignR
            "CropAndResize": ["X", "boxes", "box_indices"]}
 _BOX = ["X", "rois", "batch_indices"]
 DEFAULT_OPSET = 17  # for a model that imports no standard opset
-# Forms to_standard has no graph for, sampled with GridSample (roi_ops.sampled_bodies).
+# Forms to_standard has no graph for, sampled at computed positions (roi_ops.sampled_bodies).
 SAMPLED = {"RoIAlign": roi_align_max_nodes, "RoIAlignRotated": roi_align_rotated_nodes,
            "CropAndResize": crop_and_resize_nodes, "MultiScaleRoIAlign": multi_scale_max_nodes,
            "MultiScaleRoIAlignRotated": multi_scale_rotated_nodes, "PSRoIPool": ps_roi_pool_nodes}
@@ -63,12 +67,40 @@ def _key(node: onnx.NodeProto) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
+_UNCHECKED, _FINITE = "body_before_non_finite_rois", "body_finite_rois"
+
+
+def _non_finite_rois(rois: str, opset: int) -> tuple[list[onnx.NodeProto], list[onnx.NodeProto]]:
+    """Nodes before the body (``_FINITE``: rois with each NaN or infinite value replaced by 0, as
+    onnxruntime's RoiAlign refuses such rois and OpenVINO's fails on them) and after it (Y = the
+    body's output + NaN in the blocks of those RoIs, 0 elsewhere: docs/spec.md gives them a NaN
+    block). rois - rois is 0, or NaN where a value is not finite."""
+    before, after = NodeEmitter("body_finite_"), NodeEmitter("body_nan_")
+    diff = before.op("Sub", [rois, rois])
+    if opset >= 15:
+        zero = before.real(0.0, rois)
+    else:  # zeros of the rois' type without CastLike (opset 15)
+        eye = before.op("EyeLike", [rois])
+        zero = before.op("Sub", [eye, eye])
+    # Equal rather than IsNaN: OpenVINO 2026.4 fails to compile IsNaN of a dynamic shape.
+    before.op("Where", [before.op("Equal", [diff, zero]), rois, zero], output=_FINITE)
+    if opset >= 13:  # ReduceSum and Unsqueeze take their axes as an input from 13
+        flag = after.op("ReduceSum", [diff, after.const([1], np.int64)], keepdims=1)  # [K, 1]
+        flag = after.op("Unsqueeze", [flag, after.const([2, 3], np.int64)])
+    else:
+        flag = after.op("Unsqueeze", [after.op("ReduceSum", [diff], axes=[1], keepdims=1)], axes=[2, 3])
+    after.op("Add", [_UNCHECKED, flag], output="Y")
+    return before.nodes, after.nodes
+
+
 def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
     """The body of ``node``'s form at standard opset ``opset``; ``ConversionError`` (naming the
     node and why) when it has none."""
     formal = _formal_inputs(node)
-    template = helper.make_node(node.op_type, [f if given else "" for f, given in zip(formal, node.input)], ["Y"],
-                                domain=DOMAIN, name=node.name)
+    rois = "boxes" if node.op_type == "CropAndResize" else "rois"
+    template = helper.make_node(node.op_type, [(_FINITE if f == rois else f) if given else ""
+                                               for f, given in zip(formal, node.input)],
+                                [_UNCHECKED], domain=DOMAIN, name=node.name)
     template.attribute.extend(node.attribute)
     try:
         body = standard_nodes(template, opset, "body_")
@@ -77,15 +109,17 @@ def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
         if sampled is None or (node.op_type in ("RoIAlign", "MultiScaleRoIAlign") and _mode(node) != "max"):
             raise
         if opset < 16:
-            raise NoBody(f"{node_label(node)}: its body samples with GridSample, which needs standard opset 16 or "
-                         f"later; the model imports {opset}") from None
+            raise NoBody(f"{node_label(node)}: its sampled body needs standard opset 16 or later; the model imports "
+                         f"{opset}") from None
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         inputs = list(template.input) + [""] * 3
         if node.op_type.startswith("MultiScale"):
-            body = sampled(inputs[0], inputs[1] or None, list(template.input[2:]), "Y", prefix="body_", opset=opset,
-                           **attrs)
+            body = sampled(inputs[0], inputs[1] or None, list(template.input[2:]), _UNCHECKED, prefix="body_",
+                           opset=opset, **attrs)
         else:
-            body = sampled(inputs[0], inputs[1], inputs[2] or None, "Y", prefix="body_", opset=opset, **attrs)
+            body = sampled(inputs[0], inputs[1], inputs[2] or None, _UNCHECKED, prefix="body_", opset=opset, **attrs)
+    before, after = _non_finite_rois(rois, opset)
+    body = before + list(body) + after
     return helper.make_function(DOMAIN, node.op_type, formal, ["Y"], body, [helper.make_opsetid("", opset)],
                                 attributes=[a.name for a in node.attribute], overload=_key(node))
 

@@ -1,12 +1,12 @@
-"""Function bodies that sample the map with ``GridSample`` (roi_ops.functions): the op forms no
+"""Function bodies that sample the map at computed positions (roi_ops.functions): the op forms no
 single standard op computes, built from the sample positions of docs/spec.md.
 
-``GridSample`` with ``align_corners=1`` and ``padding_mode="border"`` reads a map at real (y, x)
-positions with bilinear weights, clamping positions into [0, H-1] x [0, W-1]; masking the samples
-outside [-1, H] x [-1, W] to 0 makes that the spec's "Bilinear sample" exactly. Every image's map
-is sampled at every RoI's points and each RoI then keeps its own image's values (N times the
-sampling work, nothing the size of a map per RoI). Positions are computed in the RoIs' float type,
-so the bodies match the reference within float32 rounding, not bit for bit.
+Each sample reads its RoI's image bilinearly with four ``Gather``s of the map's rows ([N*H*W, C])
+at positions clamped into [0, H-1] x [0, W-1]; masking the samples outside [-1, H] x [-1, W] to
+0 makes that the spec's "Bilinear sample" exactly. Only standard ops every runtime has (no
+``GridSample``, whose mode names changed at opset 20 and which onnx's evaluator runs only from
+then on). Positions are computed in the RoIs' float type, so the bodies match the reference
+within float32 rounding, not bit for bit.
 
 Forms: RoIAlign ``mode="max"``, RoIAlignRotated, MultiScaleRoIAlign ``mode="max"`` and
 MultiScaleRoIAlignRotated, each with ``sampling_ratio > 0`` (an adaptive ratio varies per RoI and
@@ -40,32 +40,40 @@ def _column(e: NodeEmitter, x: str, i: int) -> str:
     return e.op("Gather", [x, e.const([i], np.int64)], axis=1)
 
 
-def _sample(e: NodeEmitter, x: str, batch: str, ys: str, xs: str, opset: int) -> str:
+def _sample(e: NodeEmitter, x: str, batch: str, ys: str, xs: str) -> str:
     """Bilinear values [K, C, P] of x [N,C,H,W] at positions ys, xs [K, P] on image batch[k],
-    positions clamped into the map (GridSample border padding)."""
+    positions clamped into the map: four rows of x as [N*H*W, C] gathered per sample and weighted
+    (docs/spec.md, "Bilinear sample"; a NaN position reads pixel 0 and is masked by the caller)."""
     shape = e.op("Shape", [x])
-    h = e.op("CastLike", [e.op("Gather", [shape, e.const([2], np.int64)]), ys])
-    w = e.op("CastLike", [e.op("Gather", [shape, e.const([3], np.int64)]), ys])
-    one, two = e.real(1.0, ys), e.real(2.0, ys)
-    # align_corners=1: -1 is pixel 0 and 1 is pixel size-1 (a map of size 1 reads pixel 0 anyway).
-    gx = e.op("Sub", [e.op("Div", [e.op("Mul", [xs, two]), e.op("Max", [e.op("Sub", [w, one]), one])]), one])
-    gy = e.op("Sub", [e.op("Div", [e.op("Mul", [ys, two]), e.op("Max", [e.op("Sub", [h, one]), one])]), one])
-    grid = e.op("Concat", [e.op("Reshape", [gx, e.const([1, -1, 1, 1], np.int64)]),
-                           e.op("Reshape", [gy, e.const([1, -1, 1, 1], np.int64)])], axis=3)  # [1, K*P, 1, 2]
-    n = e.op("Gather", [shape, e.const([0], np.int64)])
-    grid = e.op("Expand", [grid, e.op("Concat", [n, e.const([1, 1, 1], np.int64)], axis=0)])
-    values = e.op("GridSample", [x, e.op("CastLike", [grid, x])], align_corners=1, padding_mode="border",
-                  mode="linear" if opset >= 20 else "bilinear")  # [N, C, K*P, 1]
-    k = e.op("Shape", [ys], start=0, end=1)
-    p = e.op("Shape", [ys], start=1, end=2)
-    c = e.op("Gather", [shape, e.const([1], np.int64)])
-    values = e.op("Reshape", [values, e.op("Concat", [n, c, k, p], axis=0)])  # [N, C, K, P]
-    values = e.op("Reshape", [e.op("Transpose", [values], perm=[0, 2, 1, 3]),
-                              e.op("Concat", [e.const([-1], np.int64), c, p], axis=0)])  # [N*K, C, P]
-    k_scalar = e.op("Squeeze", [k])
-    own = e.op("Add", [e.op("Mul", [batch, k_scalar]), e.op("Range", [e.const(0, np.int64), k_scalar,
-                                                                      e.const(1, np.int64)])])
-    return e.op("Gather", [values, own], axis=0)  # [K, C, P]
+    c, h, w = (e.op("Gather", [shape, e.const([i], np.int64)]) for i in (1, 2, 3))
+    rows = e.op("Reshape", [e.op("Transpose", [x], perm=[0, 2, 3, 1]),
+                            e.op("Concat", [e.const([-1], np.int64), c], axis=0)])  # [N*H*W, C]
+    zero, one = e.real(0.0, ys), e.real(1.0, ys)
+    index_one = e.const([1], np.int64)
+
+    def corners(pos: str, size: str) -> tuple[str, str, str]:
+        """(low index, high index, weight of the high one) along one axis."""
+        top = e.op("Sub", [e.op("CastLike", [size, pos]), one])
+        pos = e.op("Where", [e.op("Equal", [pos, pos]), pos, zero])  # not IsNaN: see functions._non_finite_rois
+        pos = e.op("Min", [e.op("Max", [pos, zero]), top])
+        low = e.op("Floor", [pos])
+        low_i = e.op("Cast", [low], to=TensorProto.INT64)
+        high_i = e.op("Min", [e.op("Add", [low_i, index_one]), e.op("Sub", [size, index_one])])
+        return low_i, high_i, e.op("CastLike", [e.op("Sub", [pos, low]), x])
+
+    y0, y1, ly = corners(ys, h)
+    x0, x1, lx = corners(xs, w)
+    base = e.op("Mul", [e.op("Unsqueeze", [batch, e.const([1], np.int64)]), e.op("Mul", [h, w])])  # [K, 1]
+    one_x = e.real(1.0, x)
+    hy, hx = e.op("Sub", [one_x, ly]), e.op("Sub", [one_x, lx])
+    total = None
+    for yi, wy in ((y0, hy), (y1, ly)):
+        row = e.op("Add", [base, e.op("Mul", [yi, w])])
+        for xi, wx in ((x0, hx), (x1, lx)):
+            v = e.op("Gather", [rows, e.op("Add", [row, xi])], axis=0)  # [K, P, C]
+            term = e.op("Mul", [v, e.op("Unsqueeze", [e.op("Mul", [wy, wx]), e.const([2], np.int64)])])
+            total = term if total is None else e.op("Add", [total, term])
+    return e.op("Transpose", [total], perm=[0, 2, 1])  # [K, C, P]
 
 
 def _inside(e: NodeEmitter, ys: str, xs: str, x: str, lo: float, hi_offset: float) -> str:
@@ -118,7 +126,7 @@ def roi_align_max_nodes(x: str, rois: str, batch_indices: str | None, output: st
         w, h = e.op("Max", [w, e.real(1.0, boxes)]), e.op("Max", [h, e.real(1.0, boxes)])
     oh, ow = int(a["output_height"]), int(a["output_width"])
     ys, xs = _pairs(e, _grid(e, y1, h, oh, g), _grid(e, x1, w, ow, g), oh * g * ow * g)
-    v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs, opset),
+    v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs),
                        e.real(0.0, x)])
     e.op("Identity", [_bins(e, v, oh, g, ow, "ReduceMax", opset)], output)
     return e.nodes
@@ -148,7 +156,7 @@ def roi_align_rotated_nodes(x: str, rois: str, batch_indices: str | None, output
                     oh * g * ow * g)
     ys = e.op("Add", [e.op("Sub", [e.op("Mul", [yy, cos]), e.op("Mul", [xx, sin])]), cy])
     xs = e.op("Add", [e.op("Add", [e.op("Mul", [yy, sin]), e.op("Mul", [xx, cos])]), cx])
-    v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs, opset), e.real(0.0, x)])
+    v = e.op("Where", [_inside(e, ys, xs, x, -1.0, 0.0), _sample(e, x, batch, ys, xs), e.real(0.0, x)])
     e.op("Identity", [_bins(e, v, oh, g, ow, "ReduceMean", opset)], output)
     return e.nodes
 
@@ -175,9 +183,9 @@ def crop_and_resize_nodes(x: str, boxes: str, box_indices: str, output: str, *, 
     ys, xs = _pairs(e, axis(y1, y2, hm1, ch), axis(x1, x2, wm1, cw), ch * cw)
     inside = _inside(e, ys, xs, x, 0.0, -1.0)
     if method == "nearest":  # TensorFlow rounds half away from zero; inside the map, floor(v + 0.5)
-        # (GridSample's nearest would round halves to even), then reads that pixel bilinearly.
+        # (ONNX Round rounds halves to even), then reads that pixel bilinearly.
         ys, xs = (e.op("Floor", [e.op("Add", [v, e.real(0.5, boxes)])]) for v in (ys, xs))
-    v = e.op("Where", [inside, _sample(e, x, batch, ys, xs, opset),
+    v = e.op("Where", [inside, _sample(e, x, batch, ys, xs),
                        e.real(float(a["extrapolation_value"]), x)])
     e.op("Reshape", [v, e.const([0, 0, ch, cw], np.int64)], output)
     return e.nodes
@@ -236,17 +244,14 @@ def ps_roi_pool_nodes(x: str, rois: str, batch_indices: str | None, output: str,
     """PSRoIPool (docs/spec.md): the integer windows of each bin (rounded corners, extent without +1,
     bounds clamped to [0, size-1]) summed from an integral image in float64 (CumSum, four GatherND
     lookups per bin, each output channel reading its bin's input channel), divided by the window's
-    area; 0 for an empty window, NaN for a RoI with a non-finite coordinate (cleared before any
-    conversion to an integer)."""
+    area; 0 for an empty window. (roi_ops.functions gives it finite RoIs, so no non-finite value
+    is converted to an integer, and puts NaN in the blocks of the others.)"""
     a = {**defaults("PSRoIPool"), **attributes}
     oh, ow = int(a["output_height"]), int(a["output_width"])
     e = NodeEmitter(prefix)
     i64 = lambda v: e.const(v, np.int64)  # noqa: E731
     boxes, batch = (rois, batch_indices) if batch_indices else split_batch_column(e, rois)
-    # A RoI is finite when x - x sums to 0 over its row (NaN and inf give NaN).
-    finite = e.op("Equal", [_reduce(e, "ReduceSum", e.op("Sub", [boxes, boxes]), [1], opset), e.real(0.0, boxes)])
-    safe = e.op("Where", [e.op("Unsqueeze", [finite, i64([1])]), boxes, e.real(0.0, boxes)])
-    scaled = e.op("Mul", [e.op("Cast", [safe], to=TensorProto.DOUBLE), e.const(float(np.float32(a["spatial_scale"])),
+    scaled = e.op("Mul", [e.op("Cast", [boxes], to=TensorProto.DOUBLE), e.const(float(np.float32(a["spatial_scale"])),
                                                                                  np.float64)])
     rounded = e.op("Mul", [e.op("Sign", [scaled]), e.op("Floor", [e.op("Add", [e.op("Abs", [scaled]),
                                                                                 e.const(0.5, np.float64)])])])
@@ -291,6 +296,5 @@ def ps_roi_pool_nodes(x: str, rois: str, batch_indices: str | None, output: str,
                         e.op("Reshape", [e.op("Sub", [w1, w0]), i64([-1, 1, 1, ow])])])
     mean = e.op("Div", [total, e.op("Cast", [e.op("Max", [area, i64(1)])], to=TensorProto.DOUBLE)])
     mean = e.op("Where", [e.op("Greater", [area, i64(0)]), mean, e.const(0.0, np.float64)])
-    nan = e.op("CastLike", [e.const(float("nan"), np.float32), x])
-    e.op("Where", [e.op("Reshape", [finite, i64([-1, 1, 1, 1])]), e.op("CastLike", [mean, x]), nan], output)
+    e.op("CastLike", [mean, x], output)
     return e.nodes
