@@ -7,8 +7,8 @@ per-turn ratios. Two forms:
   python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so   two builds of the library
   python benchmarks/paired.py dtypes "W1 box head"               float16 against float32
 
-Options: --op (a workload's op when it has several: W4, W6), --threads, --seconds, --quick (the
-shrunken inputs of `roi-ops bench --quick`). `libs` also reports whether the builds' outputs are
+Options: --op (a workload's op when it has several: W4, W6), --dtype (libs: float16 inputs),
+--threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs` also reports whether the builds' outputs are
 bit-identical. RESULTS.md quotes figures from this script.
 """
 from __future__ import annotations
@@ -63,15 +63,17 @@ def main(argv=None) -> int:
     p.add_argument("workload")
     p.add_argument("libraries", nargs="*", help="libs: the OLD and NEW library files")
     p.add_argument("--op")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float16"], help="libs: the inputs' type")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
-    where = f"{args.workload} ({args.op or 'its op'}), {args.threads} thread(s)"
+    dtype = f", {args.dtype}" if args.form == "libs" else ""
+    where = f"{args.workload} ({args.op or 'its op'}{dtype}), {args.threads} thread(s)"
     if args.form == "libs":
         if len(args.libraries) != 2:
             p.error("libs needs two library files: OLD.so NEW.so")
-        case = find_case(args.workload, args.op, np.float32, args.quick)
+        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
         old, new = (session(case, lib, args.threads) for lib in args.libraries)
         same = np.array_equal(old(), new(), equal_nan=True)
         t_old, t_new, ratio = alternate(old, new, args.seconds)

@@ -90,6 +90,9 @@ def test_paired_timing_script(capsys):
     lib = roi_ops.get_library_path(cuda=False)
     assert paired.main(["libs", "W1 box head", lib, lib, "--quick", "--seconds", "0.1"]) == 0
     assert "outputs bit-identical" in capsys.readouterr().out
+    assert paired.main(["libs", "W6 few RoIs", lib, lib, "--op", "RoIAlign", "--dtype", "float16", "--quick",
+                        "--seconds", "0.1"]) == 0
+    assert "(RoIAlign, float16)" in (out := capsys.readouterr().out) and "outputs bit-identical" in out, out
     assert paired.main(["dtypes", "W6 few RoIs", "--op", "RoIPool", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"float16 takes \d+\.\d+x the float32 time", out), out

@@ -24,9 +24,9 @@ from onnx import helper
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
 from .graph import check, node_label, opset_version
-from .standard_models import NodeEmitter
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
                              ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
+from .standard_models import NodeEmitter
 
 # Formal input names of each op's function, in the node's input order.
 _FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignRotated": ["rois", "batch_indices"],
