@@ -315,6 +315,39 @@ def test_cli_convert_with_functions(tmp_path):
     assert not glob.glob(str(tmp_path / "*.json"))
 
 
+def _convert(tmp_path, model, *args):
+    onnx.save(model, tmp_path / "m.onnx")
+    return subprocess.run([sys.executable, "-m", "roi_ops.cli", "convert", str(tmp_path / "m.onnx"), "-o",
+                           str(tmp_path / "s.onnx"), "--to", "standard", *args], capture_output=True, text=True)
+
+
+def test_cli_convert_to_standard_with_functions_inlines_the_bodies(tmp_path):
+    """--to standard refuses a form no single standard op computes and points to
+    --with-functions, which writes every roi_ops node as its body: standard ops only, the
+    reference's numbers in onnxruntime without the library and in onnx.reference."""
+    model, feeds, want, _ = CASES["RoIAlignRotated, opset 17"]()
+    r = _convert(tmp_path, model)
+    assert r.returncode == 1 and "RoIAlignRotated has no equivalent" in r.stderr and "--with-functions" in r.stderr
+    assert r.stderr.strip().count("\n") == 0, r.stderr
+    r = _convert(tmp_path, model, "--with-functions")
+    assert r.returncode == 0 and "converted 1 roi_ops node(s) to standard ops" in r.stdout, r.stderr
+    out = onnx.load(tmp_path / "s.onnx")
+    assert not out.functions and all(n.domain == "" for n in out.graph.node)
+    assert [o.domain for o in out.opset_import] == [""]
+    np.testing.assert_allclose(plain_session(out).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ReferenceEvaluator(out).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_cli_convert_to_standard_with_functions_names_a_node_without_a_body(tmp_path):
+    node = builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="true_max")
+    model = builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")])
+    r = _convert(tmp_path, model, "--with-functions")
+    assert r.returncode == 1 and not (tmp_path / "s.onnx").exists()
+    assert r.stderr.strip() == ("roi-ops: error: no standard-op body for RoIAlign node 'true_max': mode 'max' with "
+                                "sampling_ratio 0 (adaptive): the number of samples per bin depends on the RoI, "
+                                "which no fixed-size standard-op grid expresses"), r.stderr
+
+
 def test_torch_export_with_functions_runs_without_the_library():
     torch = pytest.importorskip("torch", reason="needs torch (pip install 'roi-ops[test]')")
     import roi_ops.torch as rt

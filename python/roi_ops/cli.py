@@ -153,7 +153,7 @@ def cmd_convert(args) -> int:
     import onnx
 
     from .convert import ConversionError, ConversionReport, to_roi_ops, to_standard
-    from .functions import FunctionReport, attach_functions
+    from .functions import FunctionReport, attach_functions, inline_functions
 
     if not args.output and not args.in_place:
         raise UserError("give an output file (-o OUT) or --in-place")
@@ -167,17 +167,20 @@ def cmd_convert(args) -> int:
             if args.to == "roi_ops":
                 out = to_roi_ops(model, fix_onnx_max=args.fix_onnx_max, fuse=not args.no_fuse, aligned=args.aligned,
                                  fold_aligned_shift=args.fold_aligned_shift, report=report)
+            elif args.with_functions:
+                out = inline_functions(model)
             else:
                 out = to_standard(model)
     except ConversionError as e:
-        raise UserError(str(e)) from e
+        hint = "" if args.to == "roi_ops" or args.with_functions else (
+            " (--with-functions writes the nodes' standard-op function bodies instead, within float32 rounding "
+            "where no single standard op computes the form)")
+        raise UserError(str(e) + hint) from e
     for w in caught:
         print(f"roi-ops: warning: {w.message}", file=sys.stderr)
     target = args.model if args.in_place else args.output
     bodies = FunctionReport()
-    if args.with_functions:
-        if args.to != "roi_ops":
-            raise UserError("--with-functions attaches bodies to roi_ops nodes; it goes with --to roi_ops")
+    if args.with_functions and args.to == "roi_ops":
         out = attach_functions(out, report=bodies)
     if args.to == "roi_ops":
         if not (report.fused or report.converted or report.not_fused or report.foreign):
@@ -315,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
                            "opset 16) as aligned=1 (changes the numbers for RoIs under one feature cell)")
     conv.add_argument("--with-functions", action="store_true",
                       help="attach standard-op function bodies to the roi_ops nodes, so the model also runs where "
-                           "the library is not registered (onnxruntime inlines them); lists nodes left without one")
+                           "the library is not registered (onnxruntime inlines them); lists nodes left without one. "
+                           "With --to standard: replace each roi_ops node by its body (for runtimes that expand "
+                           "no model-local functions)")
     conv.add_argument("-v", "--verbose", action="store_true",
                       help="list each pooler fused or left alone (with the reason) and each node converted")
     chk = sub.add_parser("check", help="run a model through the library and the NumPy reference; exit 1 when an "

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
+import onnx.inliner
 from onnx import helper
 
 from ._library import DOMAIN
@@ -154,5 +155,22 @@ def attach_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
                                    f"{node_label(node)}")
     if out.ir_version < 10:  # function overloads exist from IR version 10
         out.ir_version = 10
+    check(out, allow_shapeless_io=True)
+    return out
+
+
+def inline_functions(model: onnx.ModelProto, *, report: FunctionReport | None = None) -> onnx.ModelProto:
+    """A copy of ``model`` whose roi_ops nodes (main graph) are replaced by their standard-op
+    bodies: a model of standard ops only, for runtimes that expand no model-local functions.
+    ``ConversionError`` naming each node without a body (and why) when there is one."""
+    report = report if report is not None else FunctionReport()
+    with_bodies = attach_functions(model, report=report)
+    if report.without:
+        raise ConversionError("no standard-op body for " + "; ".join(report.without))
+    out = onnx.inliner.inline_local_functions(with_bodies)
+    if not any(n.domain == DOMAIN for n in out.graph.node):
+        kept = [o for o in out.opset_import if o.domain != DOMAIN]
+        del out.opset_import[:]
+        out.opset_import.extend(kept)
     check(out, allow_shapeless_io=True)
     return out
