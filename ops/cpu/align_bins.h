@@ -234,37 +234,35 @@ ROI_OPS_ALWAYS_INLINE void for_each_sample(const A* plane, const Tap<A>* ys, int
 
 // One avg bin over one channel block: kB lanes, accumulators in registers (docs/spec.md,
 // "RoIAlign", mode avg), from the bin's cells.
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void average_bin(const A* plane, const Cell<A>* ys, int64_t ny, const Cell<A>* xs, int64_t nx,
                                        A divisor, A* out) {
-  using V = Lanes<A>;
   V acc{};
   for (int64_t r = 0; r < ny; ++r) {
     const A* row = plane + ys[r].offset;
     V sum{};
-    for (int64_t c = 0; c < nx; ++c) sum += xs[c].w * load_lanes(row + xs[c].offset);
+    for (int64_t c = 0; c < nx; ++c) sum += xs[c].w * V::load(row + xs[c].offset);
     acc += ys[r].w * sum;
   }
   store_lanes(out, acc / divisor);
 }
 
 // One max or onnx_max bin over one channel block (docs/spec.md, "RoIAlign"), from its taps.
-template <typename A, int kMode>
+template <typename V, int kMode, typename A>
 ROI_OPS_ALWAYS_INLINE void max_bin(const A* plane, const Tap<A>* ys, int64_t ny, const Tap<A>* xs, int64_t nx,
                                    double grid_samples, A* out) {
-  using V = Lanes<A>;
-  V acc = splat(-std::numeric_limits<A>::infinity());
+  V acc = V::splat(-std::numeric_limits<A>::infinity());
   for_each_sample(plane, ys, ny, xs, nx,
                   [&](A w00, A w01, A w10, A w11, const A* p00, const A* p01, const A* p10, const A* p11)
                       ROI_OPS_LAMBDA_INLINE {
                         V v;
                         if constexpr (kMode == static_cast<int>(math::AlignMode::kMax)) {
-                          v = w00 * load_lanes(p00) + w01 * load_lanes(p01) + w10 * load_lanes(p10) +
-                              w11 * load_lanes(p11);
+                          v = w00 * V::load(p00) + w01 * V::load(p01) + w10 * V::load(p10) +
+                              w11 * V::load(p11);
                         } else {
                           // ONNX Runtime's max: the largest weighted corner, not the interpolated value.
-                          const V a = w00 * load_lanes(p00), b = w01 * load_lanes(p01);
-                          const V c = w10 * load_lanes(p10), d = w11 * load_lanes(p11);
+                          const V a = w00 * V::load(p00), b = w01 * V::load(p01);
+                          const V c = w10 * V::load(p10), d = w11 * V::load(p11);
                           const V ab = select_greater(a, b, a, b), cd = select_greater(c, d, c, d);
                           v = select_greater(ab, cd, ab, cd);
                         }
@@ -277,16 +275,16 @@ ROI_OPS_ALWAYS_INLINE void max_bin(const A* plane, const Tap<A>* ys, int64_t ny,
 }
 
 // Bin (ph, pw) of RoI k from the tables.
-template <typename A, int kMode>
+template <typename V, int kMode, typename A>
 ROI_OPS_ALWAYS_INLINE void align_table_bin(const A* plane, const AlignTables<A>& t, int64_t k, int64_t ph,
                                            int64_t pw, int64_t out_h, int64_t out_w, A* out) {
   const Span y = t.y_bins[static_cast<std::size_t>(k * out_h + ph)];
   const Span x = t.x_bins[static_cast<std::size_t>(k * out_w + pw)];
   if constexpr (kMode == static_cast<int>(math::AlignMode::kAvg))
-    average_bin<A>(plane, t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count, t.divisor[k],
+    average_bin<V>(plane, t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count, t.divisor[k],
                    out);
   else
-    max_bin<A, kMode>(plane, t.y_taps.data() + y.first, y.count, t.x_taps.data() + x.first, x.count,
+    max_bin<V, kMode>(plane, t.y_taps.data() + y.first, y.count, t.x_taps.data() + x.first, x.count,
                       t.grid_samples[k], out);
 }
 

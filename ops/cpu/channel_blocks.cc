@@ -11,15 +11,15 @@ namespace {
 // out[i * kB + j] = in[j][i] for i < run and j < count, 0 for count <= j < kB (in[] has kB
 // entries). kB cells at a time go through registers: kB channel vectors in, transposed
 // (lanes.h), kB cell vectors out; as a scalar loop this was most of W6's time and a tenth of W1's.
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void interleave(const A* const* in, int64_t count, int64_t run, A* out) {
   constexpr int kB = block_channels<A>();
   int64_t i = 0;
   if (count == kB) {
     for (; i + kB <= run; i += kB) {
-      Lanes<A> v[kB];
-      for (int j = 0; j < kB; ++j) v[j] = load_lanes(in[j] + i);
-      transpose_lanes<A>(v);
+      V v[kB];
+      for (int j = 0; j < kB; ++j) v[j] = V::load(in[j] + i);
+      transpose_lanes(v);
       for (int j = 0; j < kB; ++j) store_lanes(out + (i + j) * kB, v[j]);
     }
   }
@@ -29,7 +29,7 @@ ROI_OPS_ALWAYS_INLINE void interleave(const A* const* in, int64_t count, int64_t
 
 // Staging with a conversion: one image row at a time, `count` channel rows converted into a
 // buffer, then interleaved into one row of [width, kB].
-template <typename S, typename A, typename LoadRow>
+template <typename V, typename S, typename A, typename LoadRow>
 ROI_OPS_ALWAYS_INLINE void stage(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
                                  int64_t count, const Window& win, A* dst, LoadRow load_row) {
   constexpr int kB = block_channels<A>();
@@ -42,13 +42,13 @@ ROI_OPS_ALWAYS_INLINE void stage(const S* src, const MapShape& s, int64_t n, int
   for (int64_t h = win.y0; h < win.y1; ++h) {
     for (int64_t j = 0; j < count; ++j)
       load_row(src + ((n * s.c + c0 + j * stride) * s.h + h) * s.w + win.x0, rows.data() + j * width, width);
-    interleave(in, count, width, dst + (h * s.w + win.x0) * kB);
+    interleave<V>(in, count, width, dst + (h * s.w + win.x0) * kB);
   }
 }
 
 // Same-type staging interleaves straight from the `count` source planes: one pass, `count`
 // sequential read streams, one sequential write stream per row.
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void stage_direct(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
                                         int64_t count, const Window& win, A* dst) {
   constexpr int kB = block_channels<A>();
@@ -64,7 +64,7 @@ ROI_OPS_ALWAYS_INLINE void stage_direct(const A* src, const MapShape& s, int64_t
     const int64_t first = (win.y0 + r) * s.w + win.x0;
     const A* in[kB];
     for (int j = 0; j < kB; ++j) in[j] = planes[j] + first;
-    interleave(in, count, run, dst + first * kB);
+    interleave<V>(in, count, run, dst + first * kB);
   }
 }
 
@@ -101,19 +101,23 @@ void stage_channel_cells(const Half* src, const MapShape& s, int64_t n, int64_t 
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, float* dst) {
-  stage_direct(src, s, n, c0, stride, count, win, dst);
+  if (wide_lanes()) return stage_direct<Lanes<float>>(src, s, n, c0, stride, count, win, dst);
+  stage_direct<Quarters<float>>(src, s, n, c0, stride, count, win, dst);
 }
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, double* dst) {
-  stage_direct(src, s, n, c0, stride, count, win, dst);
+  if (wide_lanes()) return stage_direct<Lanes<double>>(src, s, n, c0, stride, count, win, dst);
+  stage_direct<Quarters<double>>(src, s, n, c0, stride, count, win, dst);
 }
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, float* dst) {
-  stage(src, s, n, c0, stride, count, win, dst, [](const Half* in, float* out, int64_t len) {
+  const auto load_row = [](const Half* in, float* out, int64_t len) {
     halves_to_floats(in, out, static_cast<std::size_t>(len));
-  });
+  };
+  if (wide_lanes()) return stage<Lanes<float>>(src, s, n, c0, stride, count, win, dst, load_row);
+  stage<Quarters<float>>(src, s, n, c0, stride, count, win, dst, load_row);
 }
 
 }  // namespace roi_ops::cpu

@@ -19,7 +19,7 @@ namespace {
 
 using CropTap = math::CropTap<double>;
 
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, const MapShape& s, const math::Box<double>& b,
                                          const CropParams& p, A* block) {
   constexpr int kB = block_channels<A>();
@@ -38,18 +38,18 @@ ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, const MapShape& s, cons
       const CropTap& c = tx[j];
       A* out = block + (i * p.crop_width + j) * kB;
       if (!r.valid || !c.valid) {
-        store_lanes(out, splat(extrapolation));
+        store_lanes(out, V::splat(extrapolation));
       } else if (p.nearest) {
-        store_lanes(out, load_lanes(plane + (r.nearest * s.w + c.nearest) * kB));
+        store_lanes(out, V::load(plane + (r.nearest * s.w + c.nearest) * kB));
       } else {
         const A xl = static_cast<A>(c.frac);
-        const Lanes<A> tl = load_lanes(plane + (r.lo * s.w + c.lo) * kB);
-        const Lanes<A> tr = load_lanes(plane + (r.lo * s.w + c.hi) * kB);
-        const Lanes<A> bl = load_lanes(plane + (r.hi * s.w + c.lo) * kB);
-        const Lanes<A> br = load_lanes(plane + (r.hi * s.w + c.hi) * kB);
+        const V tl = V::load(plane + (r.lo * s.w + c.lo) * kB);
+        const V tr = V::load(plane + (r.lo * s.w + c.hi) * kB);
+        const V bl = V::load(plane + (r.hi * s.w + c.lo) * kB);
+        const V br = V::load(plane + (r.hi * s.w + c.hi) * kB);
         // TensorFlow's lerp order: along x on both rows, then along y.
-        const Lanes<A> top = tl + (tr - tl) * xl;
-        const Lanes<A> bottom = bl + (br - bl) * xl;
+        const V top = tl + (tr - tl) * xl;
+        const V bottom = bl + (br - bl) * xl;
         store_lanes(out, top + (bottom - top) * yl);
       }
     }
@@ -58,12 +58,14 @@ ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, const MapShape& s, cons
 
 ROI_OPS_ISA_CLONES void crop_box(const float* plane, const MapShape& s, const math::Box<double>& b,
                                  const CropParams& p, float* block) {
-  crop_box_impl(plane, s, b, p, block);
+  if (wide_lanes()) return crop_box_impl<Lanes<float>>(plane, s, b, p, block);
+  crop_box_impl<Quarters<float>>(plane, s, b, p, block);
 }
 
 ROI_OPS_ISA_CLONES void crop_box(const double* plane, const MapShape& s, const math::Box<double>& b,
                                  const CropParams& p, double* block) {
-  crop_box_impl(plane, s, b, p, block);
+  if (wide_lanes()) return crop_box_impl<Lanes<double>>(plane, s, b, p, block);
+  crop_box_impl<Quarters<double>>(plane, s, b, p, block);
 }
 
 // The rows a crop reads (appended to `rows`).

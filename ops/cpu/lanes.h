@@ -1,7 +1,11 @@
-// One staged channel block (channel_blocks.h) as a value: kBlockBytes of the compute type in two
-// GCC/Clang vectors, which the AVX2 and AVX-512 clones (isa.h) keep in two ymm registers. Written with plain arrays, GCC kept the accumulators
-// of a bin in registers inside the sample loop but spilled them to the stack and finished every
-// bin with scalar adds; as a vector value they stay in registers to the store.
+// One staged channel block (channel_blocks.h) as a value: kBlockBytes of the compute type in GCC/Clang
+// vectors kept in registers. Written with plain arrays, GCC kept the accumulators of a bin in
+// registers inside the sample loop but spilled them to the stack and finished every bin with scalar
+// adds; as vector values they stay in registers to the store. Two forms, chosen at run time
+// (wide_lanes()): Lanes, two 32-byte vectors, for CPUs with AVX2 (the AVX2 and AVX-512 clones keep
+// them in ymm registers), and Quarters, four 16-byte vectors, for the others (SSE registers).
+// The kernels are templates on the form (V below); V::load, V::splat, store_lanes, select_greater
+// and transpose_lanes work on both.
 #pragma once
 
 #include <cstddef>
@@ -16,8 +20,8 @@ namespace roi_ops::cpu {
 // Two 32-byte halves, not one 64-byte GCC vector: a vector wider than the ISA's registers has no
 // register mode in GCC, so in the AVX2 clone every loop-carried accumulator lived on the stack
 // and the kernels ran 5-7x slower than the AVX-512 clone (W1 260 ms against 47). Halves are
-// registers with AVX2 and AVX-512 (as ymm operations: the same speed as one zmm here); the SSE
-// clones still split them through memory (~8x slower; 16-byte quarters made AVX-512 0.6x).
+// registers with AVX2 and AVX-512 (as ymm operations: the same speed as one zmm here); without
+// AVX they go through memory, hence Quarters below (which as the only form made AVX-512 0.6x).
 // (GCC ignores vector_size on a dependent type, hence one typedef per compute type.)
 constexpr int kHalfBytes = kBlockBytes / 2;
 template <typename A>
@@ -33,8 +37,17 @@ struct HalfOf<double> {
 
 template <typename A>
 struct Lanes {
+  using Scalar = A;
   using Half = typename HalfOf<A>::type;
   Half lo{}, hi{};
+
+  static ROI_OPS_ALWAYS_INLINE Lanes load(const A* p) {
+    Lanes v;
+    std::memcpy(&v.lo, p, sizeof v.lo);  // the staged plane need not be vector-aligned
+    std::memcpy(&v.hi, p + sizeof v.lo / sizeof(A), sizeof v.hi);
+    return v;
+  }
+  static ROI_OPS_ALWAYS_INLINE Lanes splat(A v) { return {Half{} + v, Half{} + v}; }
 
   friend Lanes operator+(Lanes a, Lanes b) { return {a.lo + b.lo, a.hi + b.hi}; }
   friend Lanes operator-(Lanes a, Lanes b) { return {a.lo - b.lo, a.hi - b.hi}; }
@@ -47,22 +60,9 @@ struct Lanes {
 };
 
 template <typename A>
-ROI_OPS_ALWAYS_INLINE Lanes<A> load_lanes(const A* p) {
-  Lanes<A> v;
-  std::memcpy(&v.lo, p, sizeof v.lo);  // the staged plane need not be vector-aligned
-  std::memcpy(&v.hi, p + sizeof v.lo / sizeof(A), sizeof v.hi);
-  return v;
-}
-
-template <typename A>
 ROI_OPS_ALWAYS_INLINE void store_lanes(A* p, Lanes<A> v) {
   std::memcpy(p, &v.lo, sizeof v.lo);
   std::memcpy(p + sizeof v.lo / sizeof(A), &v.hi, sizeof v.hi);
-}
-
-template <typename A>
-ROI_OPS_ALWAYS_INLINE Lanes<A> splat(A v) {
-  return {typename Lanes<A>::Half{} + v, typename Lanes<A>::Half{} + v};
 }
 
 // Lane by lane: a > b ? x : y (false for NaN, as the comparison is).
@@ -70,6 +70,67 @@ template <typename A>
 ROI_OPS_ALWAYS_INLINE Lanes<A> select_greater(Lanes<A> a, Lanes<A> b, Lanes<A> x, Lanes<A> y) {
   return {a.lo > b.lo ? x.lo : y.lo, a.hi > b.hi ? x.hi : y.hi};
 }
+
+// Four 16-byte vectors: what CPUs without AVX2 hold in registers. With Lanes there, every 32-byte
+// half went through memory and W1-W4 ran 7-9x slower than with AVX2, no faster than
+// onnxruntime's own RoiAlign; with Quarters that code runs 1.3-1.9x slower than the AVX-512 code.
+constexpr int kQuarterBytes = kBlockBytes / 4;
+template <typename A>
+struct QuarterOf;
+template <>
+struct QuarterOf<float> {
+  typedef float type __attribute__((vector_size(kQuarterBytes)));
+};
+template <>
+struct QuarterOf<double> {
+  typedef double type __attribute__((vector_size(kQuarterBytes)));
+};
+
+template <typename A>
+struct Quarters {
+  using Scalar = A;
+  using Piece = typename QuarterOf<A>::type;
+  static constexpr int kLanes = kQuarterBytes / static_cast<int>(sizeof(A));
+  Piece a{}, b{}, c{}, d{};
+
+  static ROI_OPS_ALWAYS_INLINE Quarters load(const A* p) {
+    Quarters v;
+    std::memcpy(&v.a, p, sizeof v.a);
+    std::memcpy(&v.b, p + kLanes, sizeof v.b);
+    std::memcpy(&v.c, p + 2 * kLanes, sizeof v.c);
+    std::memcpy(&v.d, p + 3 * kLanes, sizeof v.d);
+    return v;
+  }
+  static ROI_OPS_ALWAYS_INLINE Quarters splat(A v) { return {Piece{} + v, Piece{} + v, Piece{} + v, Piece{} + v}; }
+
+  friend Quarters operator+(Quarters x, Quarters y) { return {x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d}; }
+  friend Quarters operator-(Quarters x, Quarters y) { return {x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d}; }
+  friend Quarters operator*(Quarters x, Quarters y) { return {x.a * y.a, x.b * y.b, x.c * y.c, x.d * y.d}; }
+  friend Quarters operator*(A w, Quarters x) { return {w * x.a, w * x.b, w * x.c, w * x.d}; }
+  friend Quarters operator*(Quarters x, A w) { return {x.a * w, x.b * w, x.c * w, x.d * w}; }
+  friend Quarters operator/(Quarters x, A q) { return {x.a / q, x.b / q, x.c / q, x.d / q}; }
+  Quarters& operator+=(Quarters y) { return *this = *this + y; }
+  Quarters& operator/=(A q) { return *this = *this / q; }
+};
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void store_lanes(A* p, Quarters<A> v) {
+  constexpr int n = Quarters<A>::kLanes;
+  std::memcpy(p, &v.a, sizeof v.a);
+  std::memcpy(p + n, &v.b, sizeof v.b);
+  std::memcpy(p + 2 * n, &v.c, sizeof v.c);
+  std::memcpy(p + 3 * n, &v.d, sizeof v.d);
+}
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE Quarters<A> select_greater(Quarters<A> p, Quarters<A> q, Quarters<A> x, Quarters<A> y) {
+  return {p.a > q.a ? x.a : y.a, p.b > q.b ? x.b : y.b, p.c > q.c ? x.c : y.c, p.d > q.d ? x.d : y.d};
+}
+
+// The form for this CPU, set when the library loads: Lanes where the CPU has AVX2, else Quarters.
+// Each ISA clone (isa.h) holds both; the one that runs uses Lanes exactly when it is an AVX clone.
+bool wide_lanes();
+
 
 // Transposes the square matrix whose rows are r[0..n), n = lanes per vector: afterwards r[j][i] is
 // the old r[i][j]. log2(n) stages; stage s swaps the off-diagonal s x s blocks of every 2s x 2s
@@ -110,6 +171,24 @@ ROI_OPS_ALWAYS_INLINE void transpose_lanes(Lanes<A>* r) {
   for (int i = 0; i < n; ++i) q[0][i] = r[i].lo, q[1][i] = r[i].hi, q[2][i] = r[n + i].lo, q[3][i] = r[n + i].hi;
   for (auto& quarter : q) lanes_detail::transpose_from<n / 2>(quarter, std::make_index_sequence<n>{});
   for (int i = 0; i < n; ++i) r[i] = {q[0][i], q[2][i]}, r[n + i] = {q[1][i], q[3][i]};
+}
+
+// Rows of quarters: a 4 x 4 grid of squares of quarters, each transposed, square (i, j) moving
+// to (j, i).
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void transpose_lanes(Quarters<A>* r) {
+  constexpr int n = Quarters<A>::kLanes;
+  using Piece = typename Quarters<A>::Piece;
+  Piece q[4][4][n];  // [square row][square column][row within the square]
+  for (int bi = 0; bi < 4; ++bi)
+    for (int i = 0; i < n; ++i) {
+      const Quarters<A>& row = r[bi * n + i];
+      q[bi][0][i] = row.a, q[bi][1][i] = row.b, q[bi][2][i] = row.c, q[bi][3][i] = row.d;
+    }
+  for (auto& square_row : q)
+    for (auto& square : square_row) lanes_detail::transpose_from<n / 2>(square, std::make_index_sequence<n>{});
+  for (int bj = 0; bj < 4; ++bj)
+    for (int i = 0; i < n; ++i) r[bj * n + i] = {q[0][bj][i], q[1][bj][i], q[2][bj][i], q[3][bj][i]};
 }
 
 }  // namespace roi_ops::cpu

@@ -7,6 +7,7 @@
 #include "../math/ps_roi.h"
 #include "../math/rois.h"
 #include "align_bins.h"
+#include "lanes.h"
 #include "isa.h"
 #include "roi_driver.h"
 #include "roi_kernels.h"
@@ -19,12 +20,14 @@ constexpr int kAvg = static_cast<int>(math::AlignMode::kAvg);
 
 ROI_OPS_ISA_CLONES void ps_align_bin(const float* plane, const AlignTables<float>& t, int64_t k, int64_t ph,
                                      int64_t pw, int64_t oh, int64_t ow, float* out) {
-  align_table_bin<float, kAvg>(plane, t, k, ph, pw, oh, ow, out);
+  if (wide_lanes()) return align_table_bin<Lanes<float>, kAvg>(plane, t, k, ph, pw, oh, ow, out);
+  align_table_bin<Quarters<float>, kAvg>(plane, t, k, ph, pw, oh, ow, out);
 }
 
 ROI_OPS_ISA_CLONES void ps_align_bin(const double* plane, const AlignTables<double>& t, int64_t k, int64_t ph,
                                      int64_t pw, int64_t oh, int64_t ow, double* out) {
-  align_table_bin<double, kAvg>(plane, t, k, ph, pw, oh, ow, out);
+  if (wide_lanes()) return align_table_bin<Lanes<double>, kAvg>(plane, t, k, ph, pw, oh, ow, out);
+  align_table_bin<Quarters<double>, kAvg>(plane, t, k, ph, pw, oh, ow, out);
 }
 
 }  // namespace

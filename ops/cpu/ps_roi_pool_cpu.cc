@@ -26,16 +26,16 @@ Window ps_pool_bin_window(const math::Box<double>& box, const PoolParams& p, int
   return w;
 }
 
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void ps_pool_bin_impl(const A* plane, const MapShape& s, const math::Box<double>& box,
                                             const PoolParams& p, int64_t ph, int64_t pw, A* out) {
   constexpr int kB = block_channels<A>();
   const Window win = ps_pool_bin_window(box, p, ph, pw, s);
-  Lanes<A> acc{};
+  V acc{};
   if (win.area() > 0) {  // an empty window is 0
     for (int64_t h = win.y0; h < win.y1; ++h) {
       const A* row = plane + h * s.w * kB;
-      for (int64_t w = win.x0; w < win.x1; ++w) acc += load_lanes(row + w * kB);
+      for (int64_t w = win.x0; w < win.x1; ++w) acc += V::load(row + w * kB);
     }
     acc /= static_cast<A>(win.area());
   }
@@ -44,12 +44,14 @@ ROI_OPS_ALWAYS_INLINE void ps_pool_bin_impl(const A* plane, const MapShape& s, c
 
 ROI_OPS_ISA_CLONES void ps_pool_bin(const float* plane, const MapShape& s, const math::Box<double>& box,
                                     const PoolParams& p, int64_t ph, int64_t pw, float* out) {
-  ps_pool_bin_impl(plane, s, box, p, ph, pw, out);
+  if (wide_lanes()) return ps_pool_bin_impl<Lanes<float>>(plane, s, box, p, ph, pw, out);
+  ps_pool_bin_impl<Quarters<float>>(plane, s, box, p, ph, pw, out);
 }
 
 ROI_OPS_ISA_CLONES void ps_pool_bin(const double* plane, const MapShape& s, const math::Box<double>& box,
                                     const PoolParams& p, int64_t ph, int64_t pw, double* out) {
-  ps_pool_bin_impl(plane, s, box, p, ph, pw, out);
+  if (wide_lanes()) return ps_pool_bin_impl<Lanes<double>>(plane, s, box, p, ph, pw, out);
+  ps_pool_bin_impl<Quarters<double>>(plane, s, box, p, ph, pw, out);
 }
 
 }  // namespace

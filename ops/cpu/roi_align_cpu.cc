@@ -19,37 +19,39 @@ namespace {
 
 using math::AlignMode;
 
-template <typename A, int kMode>
+template <typename V, int kMode, typename A>
 ROI_OPS_ALWAYS_INLINE void align_roi_block(const A* plane, const AlignTables<A>& t, int64_t k, const AlignParams& p,
                                            A* block) {
   constexpr int kB = block_channels<A>();
   for (int64_t ph = 0; ph < p.output_height; ++ph)
     for (int64_t pw = 0; pw < p.output_width; ++pw)
-      align_table_bin<A, kMode>(plane, t, k, ph, pw, p.output_height, p.output_width,
+      align_table_bin<V, kMode>(plane, t, k, ph, pw, p.output_height, p.output_width,
                                 block + (ph * p.output_width + pw) * kB);
 }
 
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void align_roi_dispatch(const A* plane, const AlignTables<A>& t, int64_t k,
                                               const AlignParams& p, A* block) {
   switch (p.mode) {
     case AlignMode::kAvg:
-      return align_roi_block<A, static_cast<int>(AlignMode::kAvg)>(plane, t, k, p, block);
+      return align_roi_block<V, static_cast<int>(AlignMode::kAvg)>(plane, t, k, p, block);
     case AlignMode::kMax:
-      return align_roi_block<A, static_cast<int>(AlignMode::kMax)>(plane, t, k, p, block);
+      return align_roi_block<V, static_cast<int>(AlignMode::kMax)>(plane, t, k, p, block);
     case AlignMode::kOnnxMax:
-      return align_roi_block<A, static_cast<int>(AlignMode::kOnnxMax)>(plane, t, k, p, block);
+      return align_roi_block<V, static_cast<int>(AlignMode::kOnnxMax)>(plane, t, k, p, block);
   }
 }
 
 ROI_OPS_ISA_CLONES void align_roi(const float* plane, const AlignTables<float>& t, int64_t k, const AlignParams& p,
                                   float* block) {
-  align_roi_dispatch(plane, t, k, p, block);
+  if (wide_lanes()) return align_roi_dispatch<Lanes<float>>(plane, t, k, p, block);
+  align_roi_dispatch<Quarters<float>>(plane, t, k, p, block);
 }
 
 ROI_OPS_ISA_CLONES void align_roi(const double* plane, const AlignTables<double>& t, int64_t k,
                                   const AlignParams& p, double* block) {
-  align_roi_dispatch(plane, t, k, p, block);
+  if (wide_lanes()) return align_roi_dispatch<Lanes<double>>(plane, t, k, p, block);
+  align_roi_dispatch<Quarters<double>>(plane, t, k, p, block);
 }
 
 }  // namespace

@@ -73,27 +73,29 @@ void build_rotated_table(const Geometry& g, const RotatedParams& p, const MapSha
   }
 }
 
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void rotated_roi_impl(const A* plane, const RotatedTable<A>& t, int64_t bins, A* block) {
   constexpr int kB = block_channels<A>();
   for (int64_t b = 0; b < bins; ++b) {
-    Lanes<A> acc{};
+    V acc{};
     for (int64_t i = t.first[b]; i < t.first[b + 1]; ++i) {
       const RotatedSample<A>& q = t.samples[static_cast<std::size_t>(i)];
-      acc += q.w00 * load_lanes(plane + q.o00) + q.w01 * load_lanes(plane + q.o01) +
-             q.w10 * load_lanes(plane + q.o10) + q.w11 * load_lanes(plane + q.o11);
+      acc += q.w00 * V::load(plane + q.o00) + q.w01 * V::load(plane + q.o01) +
+             q.w10 * V::load(plane + q.o10) + q.w11 * V::load(plane + q.o11);
     }
     store_lanes(block + b * kB, acc / t.divisor);
   }
 }
 
 ROI_OPS_ISA_CLONES void rotated_roi(const float* plane, const RotatedTable<float>& t, int64_t bins, float* block) {
-  rotated_roi_impl(plane, t, bins, block);
+  if (wide_lanes()) return rotated_roi_impl<Lanes<float>>(plane, t, bins, block);
+  rotated_roi_impl<Quarters<float>>(plane, t, bins, block);
 }
 
 ROI_OPS_ISA_CLONES void rotated_roi(const double* plane, const RotatedTable<double>& t, int64_t bins,
                                     double* block) {
-  rotated_roi_impl(plane, t, bins, block);
+  if (wide_lanes()) return rotated_roi_impl<Lanes<double>>(plane, t, bins, block);
+  rotated_roi_impl<Quarters<double>>(plane, t, bins, block);
 }
 
 // The cells a rotated RoI's samples can read: every sample lies in the box, so the map-frame

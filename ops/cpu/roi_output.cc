@@ -13,14 +13,14 @@ namespace {
 // block is [bins, kB] and y is [count, bins]: kB bins at a time are one square of vectors,
 // transposed in registers (lanes.h) and stored as row pieces; the remaining bins one by one.
 // As a plain scalar loop this transposition took a third of W3's time.
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void transpose_rows(const A* block, int64_t bins, int64_t count, A* y) {
   constexpr int kB = block_channels<A>();
   int64_t b = 0;
   for (; b + kB <= bins; b += kB) {
-    Lanes<A> r[kB];
-    for (int i = 0; i < kB; ++i) r[i] = load_lanes(block + (b + i) * kB);
-    transpose_lanes<A>(r);
+    V r[kB];
+    for (int i = 0; i < kB; ++i) r[i] = V::load(block + (b + i) * kB);
+    transpose_lanes(r);
     for (int64_t j = 0; j < count; ++j) store_lanes(y + j * bins + b, r[j]);
   }
   for (; b < bins; ++b)
@@ -36,7 +36,10 @@ template <typename A>
 ROI_OPS_ALWAYS_INLINE A* tile_rows(const A* block, int64_t bins, int64_t count) {
   thread_local std::vector<A> tile;
   tile.resize(static_cast<std::size_t>(count * bins));
-  transpose_rows(block, bins, count, tile.data());
+  if (wide_lanes())
+    transpose_rows<Lanes<A>>(block, bins, count, tile.data());
+  else
+    transpose_rows<Quarters<A>>(block, bins, count, tile.data());
   return tile.data();
 }
 

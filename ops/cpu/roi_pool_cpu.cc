@@ -17,7 +17,7 @@
 namespace roi_ops::cpu {
 namespace {
 
-template <typename A>
+template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void pool_roi_impl(const A* plane, const MapShape& s, const math::Box<double>& box,
                                          const PoolParams& p, A* block) {
   constexpr int kB = block_channels<A>();
@@ -31,14 +31,14 @@ ROI_OPS_ALWAYS_INLINE void pool_roi_impl(const A* plane, const MapShape& s, cons
       math::pool_window(ax, pw, s.w, &w0, &w1);
       A* out = block + (ph * p.output_width + pw) * kB;
       if (h0 >= h1 || w0 >= w1) {  // empty window
-        store_lanes(out, Lanes<A>{});
+        store_lanes(out, V{});
         continue;
       }
-      Lanes<A> acc = splat(-std::numeric_limits<A>::infinity());
+      V acc = V::splat(-std::numeric_limits<A>::infinity());
       for (int64_t h = h0; h < h1; ++h) {
         const A* row = plane + h * s.w * kB;
         for (int64_t w = w0; w < w1; ++w) {
-          const Lanes<A> v = load_lanes(row + w * kB);
+          const V v = V::load(row + w * kB);
           acc = select_greater(v, acc, v, acc);
         }
       }
@@ -49,12 +49,14 @@ ROI_OPS_ALWAYS_INLINE void pool_roi_impl(const A* plane, const MapShape& s, cons
 
 ROI_OPS_ISA_CLONES void pool_roi(const float* plane, const MapShape& s, const math::Box<double>& box,
                                  const PoolParams& p, float* block) {
-  pool_roi_impl(plane, s, box, p, block);
+  if (wide_lanes()) return pool_roi_impl<Lanes<float>>(plane, s, box, p, block);
+  pool_roi_impl<Quarters<float>>(plane, s, box, p, block);
 }
 
 ROI_OPS_ISA_CLONES void pool_roi(const double* plane, const MapShape& s, const math::Box<double>& box,
                                  const PoolParams& p, double* block) {
-  pool_roi_impl(plane, s, box, p, block);
+  if (wide_lanes()) return pool_roi_impl<Lanes<double>>(plane, s, box, p, block);
+  pool_roi_impl<Quarters<double>>(plane, s, box, p, block);
 }
 
 // The cells a RoI's bins read: the union of their windows (empty bins read nothing).
