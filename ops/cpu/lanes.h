@@ -22,23 +22,24 @@ namespace roi_ops::cpu {
 // and the kernels ran 5-7x slower than the AVX-512 clone (W1 260 ms against 47). Halves are
 // registers with AVX2 and AVX-512 (as ymm operations: the same speed as one zmm here); without
 // AVX they go through memory, hence Quarters below (which as the only form made AVX-512 0.6x).
-// (GCC ignores vector_size on a dependent type, hence one typedef per compute type.)
+// A GCC/Clang vector of kBytes of A. (GCC ignores vector_size on a dependent element type, hence
+// one specialisation per compute type; the size may depend.)
+template <typename A, int kBytes>
+struct VectorOf;
+template <int kBytes>
+struct VectorOf<float, kBytes> {
+  typedef float type __attribute__((vector_size(kBytes)));
+};
+template <int kBytes>
+struct VectorOf<double, kBytes> {
+  typedef double type __attribute__((vector_size(kBytes)));
+};
 constexpr int kHalfBytes = kBlockBytes / 2;
-template <typename A>
-struct HalfOf;
-template <>
-struct HalfOf<float> {
-  typedef float type __attribute__((vector_size(kHalfBytes)));
-};
-template <>
-struct HalfOf<double> {
-  typedef double type __attribute__((vector_size(kHalfBytes)));
-};
 
 template <typename A>
 struct Lanes {
   using Scalar = A;
-  using Half = typename HalfOf<A>::type;
+  using Half = typename VectorOf<A, kHalfBytes>::type;
   Half lo{}, hi{};
 
   static ROI_OPS_ALWAYS_INLINE Lanes load(const A* p) {
@@ -75,21 +76,11 @@ ROI_OPS_ALWAYS_INLINE Lanes<A> select_greater(Lanes<A> a, Lanes<A> b, Lanes<A> x
 // half went through memory and W1-W4 ran 7-9x slower than with AVX2, no faster than
 // onnxruntime's own RoiAlign; with Quarters that code runs 1.3-1.9x slower than the AVX-512 code.
 constexpr int kQuarterBytes = kBlockBytes / 4;
-template <typename A>
-struct QuarterOf;
-template <>
-struct QuarterOf<float> {
-  typedef float type __attribute__((vector_size(kQuarterBytes)));
-};
-template <>
-struct QuarterOf<double> {
-  typedef double type __attribute__((vector_size(kQuarterBytes)));
-};
 
 template <typename A>
 struct Quarters {
   using Scalar = A;
-  using Piece = typename QuarterOf<A>::type;
+  using Piece = typename VectorOf<A, kQuarterBytes>::type;
   static constexpr int kLanes = kQuarterBytes / static_cast<int>(sizeof(A));
   Piece a{}, b{}, c{}, d{};
 
