@@ -31,6 +31,19 @@ np.savez(folder + "/outputs.npz", *[result[o] for o in compiled.outputs])
 """
 
 
+def static_inputs(model, feeds: dict):
+    """A copy of ``model`` whose inputs have the feeds' shapes: OpenVINO's CPU plugin wants inputs
+    of known rank."""
+    import onnx
+
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    for v in model.graph.input:
+        v.type.tensor_type.ClearField("shape")
+        for d in feeds[v.name].shape:
+            v.type.tensor_type.shape.dim.add().dim_value = d
+    return model
+
+
 def openvino_or_skip():
     try:
         import openvino as ov

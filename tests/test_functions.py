@@ -20,7 +20,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
-from peers import openvino_or_skip, openvino_run
+from peers import openvino_or_skip, openvino_run, static_inputs
 
 import roi_ops
 from roi_ops import builders, reference
@@ -214,15 +214,6 @@ def test_with_the_library_onnxruntime_runs_the_kernel_not_the_body(case, tmp_pat
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
-def _static_inputs(model: onnx.ModelProto, feeds: dict) -> onnx.ModelProto:
-    """OpenVINO's CPU plugin wants inputs of known rank: the feeds' shapes."""
-    for v in model.graph.input:
-        v.type.tensor_type.ClearField("shape")
-        for d in feeds[v.name].shape:
-            v.type.tensor_type.shape.dim.add().dim_value = d
-    return model
-
-
 @pytest.mark.parametrize("how", ["inlined", "roi_ops extensions"])
 @pytest.mark.parametrize("case", CASES)
 def test_openvino_runs_the_body(case, how):
@@ -234,7 +225,7 @@ def test_openvino_runs_the_body(case, how):
     if how == "inlined":
         with_bodies = onnx.inliner.inline_local_functions(with_bodies)
         assert not with_bodies.functions and all(n.domain != "roi_ops" for n in with_bodies.graph.node)
-    (got,) = openvino_run(_static_inputs(with_bodies, feeds).SerializeToString(), feeds,
+    (got,) = openvino_run(static_inputs(with_bodies, feeds).SerializeToString(), feeds,
                           roi_ops_extensions=how != "inlined")
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
@@ -246,7 +237,7 @@ def test_openvino_reading_a_roi_ops_model_without_bodies_and_a_form_without_one(
     from roi_ops.openvino_frontend import conversion_extensions
 
     model, feeds, _, want = CASES["MultiScaleRoIAlign max rescaled skipped rois5, opset 17"]()
-    (got,) = openvino_run(_static_inputs(model, feeds).SerializeToString(), feeds, roi_ops_extensions=True)
+    (got,) = openvino_run(static_inputs(model, feeds).SerializeToString(), feeds, roi_ops_extensions=True)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     node = builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="true_max")
     model = builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")])
@@ -303,22 +294,21 @@ def test_demo_detector_with_bodies_gives_the_librarys_detections_without_it():
             np.testing.assert_allclose(got_ov, w, rtol=1e-3, atol=1e-3)
 
 
-def test_cli_convert_with_functions(tmp_path):
-    model, feeds, want, _ = CASES["MultiScaleRoIAlign"]()
-    onnx.save(model, tmp_path / "m.onnx")
-    r = subprocess.run([sys.executable, "-m", "roi_ops.cli", "convert", str(tmp_path / "m.onnx"), "-o",
-                        str(tmp_path / "f.onnx"), "--with-functions"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert "attached 1 function body(ies); 0 roi_ops node(s) without one" in r.stdout
-    np.testing.assert_allclose(plain_session(onnx.load(tmp_path / "f.onnx")).run(None, feeds)[0], want, rtol=1e-5,
-                               atol=1e-5)
-    assert not glob.glob(str(tmp_path / "*.json"))
-
-
 def _convert(tmp_path, model, *args):
+    """`roi-ops convert` of `model` into tmp_path/out.onnx."""
     onnx.save(model, tmp_path / "m.onnx")
     return subprocess.run([sys.executable, "-m", "roi_ops.cli", "convert", str(tmp_path / "m.onnx"), "-o",
-                           str(tmp_path / "s.onnx"), "--to", "standard", *args], capture_output=True, text=True)
+                           str(tmp_path / "out.onnx"), *args], capture_output=True, text=True)
+
+
+def test_cli_convert_with_functions(tmp_path):
+    model, feeds, want, _ = CASES["MultiScaleRoIAlign"]()
+    r = _convert(tmp_path, model, "--with-functions")
+    assert r.returncode == 0, r.stderr
+    assert "attached 1 function body(ies); 0 roi_ops node(s) without one" in r.stdout
+    np.testing.assert_allclose(plain_session(onnx.load(tmp_path / "out.onnx")).run(None, feeds)[0], want, rtol=1e-5,
+                               atol=1e-5)
+    assert not glob.glob(str(tmp_path / "*.json"))
 
 
 def test_cli_convert_to_standard_with_functions_inlines_the_bodies(tmp_path):
@@ -326,12 +316,12 @@ def test_cli_convert_to_standard_with_functions_inlines_the_bodies(tmp_path):
     --with-functions, which writes every roi_ops node as its body: standard ops only, the
     reference's numbers in onnxruntime without the library and in onnx.reference."""
     model, feeds, want, _ = CASES["RoIAlignRotated, opset 17"]()
-    r = _convert(tmp_path, model)
+    r = _convert(tmp_path, model, "--to", "standard")
     assert r.returncode == 1 and "RoIAlignRotated has no equivalent" in r.stderr and "--with-functions" in r.stderr
     assert r.stderr.strip().count("\n") == 0, r.stderr
-    r = _convert(tmp_path, model, "--with-functions")
+    r = _convert(tmp_path, model, "--to", "standard", "--with-functions")
     assert r.returncode == 0 and "converted 1 roi_ops node(s) to standard ops" in r.stdout, r.stderr
-    out = onnx.load(tmp_path / "s.onnx")
+    out = onnx.load(tmp_path / "out.onnx")
     assert not out.functions and all(n.domain == "" for n in out.graph.node)
     assert [o.domain for o in out.opset_import] == [""]
     np.testing.assert_allclose(plain_session(out).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
@@ -341,8 +331,8 @@ def test_cli_convert_to_standard_with_functions_inlines_the_bodies(tmp_path):
 def test_cli_convert_to_standard_with_functions_names_a_node_without_a_body(tmp_path):
     node = builders.make_roi_align_node("X", "rois", "bi", "Y", mode="max", name="true_max")
     model = builders.make_model([node], [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y")])
-    r = _convert(tmp_path, model, "--with-functions")
-    assert r.returncode == 1 and not (tmp_path / "s.onnx").exists()
+    r = _convert(tmp_path, model, "--to", "standard", "--with-functions")
+    assert r.returncode == 1 and not (tmp_path / "out.onnx").exists()
     assert r.stderr.strip() == ("roi-ops: error: no standard-op body for RoIAlign node 'true_max': mode 'max' with "
                                 "sampling_ratio 0 (adaptive): the number of samples per bin depends on the RoI, "
                                 "which no fixed-size standard-op grid expresses"), r.stderr

@@ -138,7 +138,7 @@ def test_converted_detector_with_bodies_runs_without_the_library_and_in_openvino
     and gives the exported detections; OpenVINO reads the model with roi_ops.openvino_frontend and
     gives what it gives for torchvision's own export (its backbone differs from onnxruntime's by
     up to ~3e-4 in scores, so OpenVINO is compared with itself)."""
-    from peers import openvino_run
+    from peers import openvino_run, static_inputs
 
     from roi_ops.functions import FunctionReport, attach_functions
 
@@ -150,11 +150,7 @@ def test_converted_detector_with_bodies_runs_without_the_library_and_in_openvino
     feeds = {f"image{i}": image for i, image in enumerate(images)}
 
     def in_openvino(m: onnx.ModelProto, extensions: bool) -> list[np.ndarray]:
-        m = onnx.ModelProto.FromString(m.SerializeToString())
-        for v, image in zip(m.graph.input, images):  # OpenVINO's CPU plugin: static input shapes
-            for d, size in zip(v.type.tensor_type.shape.dim, image.shape):
-                d.dim_value = size
-        return openvino_run(m.SerializeToString(), feeds, roi_ops_extensions=extensions)
+        return openvino_run(static_inputs(m, feeds).SerializeToString(), feeds, roi_ops_extensions=extensions)
 
     assert_same_detections(in_openvino(with_bodies, True), in_openvino(model, False))
 
