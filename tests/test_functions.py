@@ -3,8 +3,10 @@ body, (a) onnxruntime without the library inlines it and matches the NumPy refer
 library registered onnxruntime runs the library's kernel, not the body (its profile shows the
 roi_ops node and none of the body's ops), (c) OpenVINO runs it (after onnx's inliner, or as it
 is with roi_ops.openvino_frontend: OpenVINO 2026.4 does not expand model-local functions) and
-(d) onnx.reference.ReferenceEvaluator runs it; the demo's detector with bodies gives the
-library's detections in onnxruntime and OpenVINO."""
+(d) onnx.reference.ReferenceEvaluator runs it (roi_ops.evaluator.make_body_evaluator mends the two
+standard ops its onnx 1.23 version lacks or computes wrongly; it runs as is wherever the body
+avoids those); the demo's detector with bodies gives the library's detections in onnxruntime and
+OpenVINO."""
 from __future__ import annotations
 
 import glob
@@ -24,6 +26,7 @@ from peers import openvino_or_skip, openvino_run, static_inputs
 
 import roi_ops
 from roi_ops import builders, reference
+from roi_ops.evaluator import make_body_evaluator
 from roi_ops.functions import FunctionReport, attach_functions
 from roi_ops.graph import opset_version
 
@@ -180,21 +183,24 @@ def test_body_runs_without_the_library_and_in_the_reference_evaluator(case):
     with_bodies = attach_functions(model, report=report)
     assert len(report.attached) == 1 and not report.without
     np.testing.assert_allclose(plain_session(with_bodies).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)  # (a)
-    if any(n.op_type == "MaxRoiPool" for n in with_bodies.functions[0].node):
-        # onnx 1.23's evaluator implements no MaxRoiPool, so RoIPool's body cannot run there (a gap
-        # of the evaluator, checked so that it shows when onnx fills it).
+    # (d): the body, no roi_ops ops given, with the two standard ops mended that onnx 1.23's
+    # evaluator lacks or computes wrongly (roi_ops.evaluator.STANDARD_OPS, checked against
+    # onnxruntime's kernels in tests/test_evaluator_standard_ops.py).
+    np.testing.assert_allclose(make_body_evaluator(with_bodies).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+    body_ops = {n.op_type for n in with_bodies.functions[0].node}
+    if "MaxRoiPool" in body_ops:
+        # The evaluator alone implements no MaxRoiPool: checked, so that it shows when onnx fills it.
         from onnx.reference.op_run import RuntimeImplementationError
 
         with pytest.raises(RuntimeImplementationError, match="MaxRoiPool"):
             ReferenceEvaluator(with_bodies)
-        return
-    evaluated = ReferenceEvaluator(with_bodies).run(None, feeds)[0]  # (d): the body, no roi_ops ops given
-    if opset_version(with_bodies) < 16 and any(n.op_type == "RoiAlign" for n in with_bodies.functions[0].node):
-        # onnx 1.23's evaluator runs RoiAlign-10 with opset 16's default coordinates (half_pixel),
+    elif opset_version(with_bodies) < 16 and "RoiAlign" in body_ops:
+        # The evaluator alone runs RoiAlign-10 with opset 16's default coordinates (half_pixel),
         # not output_half_pixel: checked, so that it shows when onnx fixes it.
-        assert not np.allclose(evaluated, want, rtol=1e-5, atol=1e-5, equal_nan=True)
-        return
-    np.testing.assert_allclose(evaluated, want, rtol=1e-5, atol=1e-5)
+        alone = ReferenceEvaluator(with_bodies).run(None, feeds)[0]
+        assert not np.allclose(alone, want, rtol=1e-5, atol=1e-5, equal_nan=True)
+    else:
+        np.testing.assert_allclose(ReferenceEvaluator(with_bodies).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -2,16 +2,25 @@
 reference (``roi_ops.reference``)::
 
     from onnx.reference import ReferenceEvaluator
-    from roi_ops.evaluator import REFERENCE_OPS
-    ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, feeds)
+    from roi_ops.evaluator import REFERENCE_OPS, STANDARD_OPS
+    ReferenceEvaluator(model, new_ops=REFERENCE_OPS + STANDARD_OPS).run(None, feeds)
 
 or ``roi_ops.evaluator.make_evaluator(model)``.
+
+``STANDARD_OPS`` mends two standard ops that onnx 1.23's evaluator lacks or computes wrongly,
+both of which roi_ops' function bodies and ``roi-ops convert --to standard`` write: it has no
+``MaxRoiPool``, and it runs ``RoiAlign``-10 (models importing opset < 16) with opset 16's default
+coordinates (``half_pixel``) where RoiAlign-10 samples as ``output_half_pixel`` does (as
+onnxruntime and OpenVINO run it). ``make_body_evaluator(model)`` runs a model's roi_ops nodes by
+their function bodies (``roi_ops.functions``) with these two mended.
 """
 from __future__ import annotations
 
 import onnx
+import onnx.inliner
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
+from onnx.reference.ops.op_roi_align import RoiAlign as _EvaluatorRoiAlign
 
 from . import reference
 from ._library import DOMAIN
@@ -35,7 +44,46 @@ def _reference_op(op_type: str, fn) -> type[OpRun]:
 REFERENCE_OPS = [_reference_op(op_type, reference.BY_OP_TYPE[op_type]) for op_type in OP_TYPES]
 
 
+class MaxRoiPool(OpRun):
+    """ONNX ``MaxRoiPool``-1, which onnx 1.23's evaluator does not implement: the same op as
+    roi_ops' RoIPool (docs/spec.md, "RoIPool"), so its reference computes it."""
+
+    op_domain = ""
+
+    def _run(self, X, rois, pooled_shape=None, spatial_scale=None):
+        oh, ow = (int(v) for v in pooled_shape)
+        scale = 1.0 if spatial_scale is None else spatial_scale
+        return (reference.roi_pool(X, rois, output_height=oh, output_width=ow, spatial_scale=scale),)
+
+
+class RoiAlign(_EvaluatorRoiAlign):
+    """The evaluator's own ``RoiAlign``, given ``output_half_pixel`` where the node is
+    ``RoiAlign``-10: that version has no coordinate_transformation_mode and samples without the
+    half-pixel shift, but onnx 1.23's evaluator applies opset 16's default (``half_pixel``)."""
+
+    op_domain = ""
+
+    def _run(self, X, rois, batch_indices, coordinate_transformation_mode=None, **attrs):
+        opsets = self.run_params.get("opsets") or {}
+        if opsets.get("", opsets.get("ai.onnx", 16)) < 16:
+            coordinate_transformation_mode = "output_half_pixel"
+        return super()._run(X, rois, batch_indices, coordinate_transformation_mode=coordinate_transformation_mode,
+                            **attrs)
+
+
+STANDARD_OPS = [MaxRoiPool, RoiAlign]
+
+
 def make_evaluator(model: onnx.ModelProto, **kwargs) -> ReferenceEvaluator:
-    """A ReferenceEvaluator for ``model`` with the roi_ops domain available."""
+    """A ReferenceEvaluator for ``model`` with the roi_ops domain available and the standard ops
+    of ``STANDARD_OPS`` mended."""
     register_schemas()
-    return ReferenceEvaluator(model, new_ops=REFERENCE_OPS, **kwargs)
+    return ReferenceEvaluator(model, new_ops=REFERENCE_OPS + STANDARD_OPS, **kwargs)
+
+
+def make_body_evaluator(model: onnx.ModelProto, **kwargs) -> ReferenceEvaluator:
+    """A ReferenceEvaluator that runs ``model``'s roi_ops nodes by their function bodies, with
+    ``STANDARD_OPS``. The model-local functions are inlined first: onnx 1.23's evaluator builds
+    the evaluators of local functions without ``new_ops``, so inside a body it would run its own
+    RoiAlign and have no MaxRoiPool."""
+    return ReferenceEvaluator(onnx.inliner.inline_local_functions(model), new_ops=STANDARD_OPS, **kwargs)
