@@ -165,17 +165,20 @@ def test_traffic_script_counts_cells_per_bin(capsys):
     assert [r.split(" |")[0][2:4] for r in rows] == ["W1", "W2", "W3", "W4", "W6"]
 
 
-def test_random_loads_benchmark_compiles(tmp_path):
-    """benchmarks/random_loads.cc, which RESULTS.md quotes, still builds (running it takes a
-    few seconds and its figures belong to the machine, so the test only compiles it)."""
+@pytest.mark.parametrize("name", ["random_loads.cc", "bin_loop.cc", "few_rois_reads.cc"])
+def test_benchmark_programs_compile(name, tmp_path):
+    """The C++ programs in benchmarks/ that RESULTS.md quotes still build (bin_loop.cc against the
+    library's own bin code; running them takes seconds and their figures belong to the machine, so
+    the test only compiles them)."""
     import shutil
     import subprocess
 
     compiler = shutil.which("g++") or shutil.which("c++")
     if compiler is None:
         pytest.skip("no C++ compiler (g++ or c++) on PATH")
-    source = os.path.join(os.path.dirname(MODELS_DIR), "benchmarks", "random_loads.cc")
+    root = os.path.dirname(MODELS_DIR)
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}  # not the sanitized run's runtimes
-    run = subprocess.run([compiler, "-O2", "-Wall", "-Werror", "-o", str(tmp_path / "random_loads"), source],
+    run = subprocess.run([compiler, "-O2", "-std=c++17", "-Wall", "-Werror", "-I", root, "-o",
+                          str(tmp_path / "program"), os.path.join(root, "benchmarks", name)],
                          capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr

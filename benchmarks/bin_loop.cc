@@ -1,0 +1,171 @@
+// What one avg RoIAlign bin costs on W3's and W4's small maps, and what of it is the loads: the
+// library's own bin code (ops/cpu/align_bins.h) on the library's own tables, for one staged
+// channel block, next to variants that each drop one cost. All variants take turns in every
+// round, so a change of this machine's speed between rounds (it moves by up to 2x within
+// seconds here) weighs on all of them alike; the figure to read is the median per-round ratio
+// to the library's code. Built for the machine it runs on, from the repository root:
+//
+//   g++ -O2 -march=native -std=c++17 -I. -o /tmp/bin_loop benchmarks/bin_loop.cc && /tmp/bin_loop
+//
+// RoIs are drawn as the bench draws them (sizes log-uniform in 16-600 px inside the image), from
+// a C++ generator, so they are not the bench's exact boxes.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "ops/cpu/align_bins.h"
+
+using namespace roi_ops;
+using namespace roi_ops::cpu;
+using V = Lanes<float>;  // the form the library uses on AVX2 and AVX-512 CPUs
+constexpr int kB = 16;
+
+namespace {
+
+struct Workload {
+  const char* name;
+  int64_t h, w, rois, out;
+  double scale;
+};
+
+AlignTables<float> tables_for(const Workload& wl) {
+  std::mt19937_64 rng(1234);
+  std::uniform_real_distribution<double> u(0, 1);
+  const double img_h = wl.h / wl.scale, img_w = wl.w / wl.scale;
+  auto size = [&](double limit) { return std::min(std::exp(std::log(16.0) + u(rng) * std::log(600.0 / 16)), limit - 1); };
+  std::vector<math::Box<double>> boxes(static_cast<std::size_t>(wl.rois));
+  for (auto& b : boxes) {
+    const double sh = size(img_h), sw = size(img_w);
+    const double y1 = u(rng) * (img_h - sh), x1 = u(rng) * (img_w - sw);
+    b = {0, x1, y1, x1 + sw, y1 + sh};
+  }
+  MapShape s;
+  s.n = 1, s.c = kB, s.h = wl.h, s.w = wl.w;
+  AlignTables<float> t;
+  build_tables(boxes, std::vector<int64_t>(boxes.size(), 0), s, wl.out, wl.out,
+               [&](const math::Box<double>& b) {
+                 return std::make_pair(math::align_axis(b.y1, b.y2, wl.scale, false, wl.out, 0),
+                                       math::align_axis(b.x1, b.x2, wl.scale, false, wl.out, 0));
+               },
+               true, t);
+  // Two spare cells at the ends, for the 3x3 variant's reads past a table's last bin.
+  for (int i = 0; i < 2; ++i) t.y_cells.push_back({0, 0.0f}), t.x_cells.push_back({0, 0.0f});
+  return t;
+}
+
+void run(const Workload& wl) {
+  const AlignTables<float> t = tables_for(wl);
+  const int64_t P = wl.out, K = wl.rois, bins = K * P * P;
+  std::vector<float> plane(static_cast<std::size_t>(wl.h * wl.w * kB));
+  for (std::size_t i = 0; i < plane.size(); ++i) plane[i] = static_cast<float>(i % 13) * 0.1f;
+  std::vector<float> block(static_cast<std::size_t>(P * P * kB));  // one RoI's results, as in the library
+  double cells = 0, rows = 0;
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t ph = 0; ph < P; ++ph)
+      for (int64_t pw = 0; pw < P; ++pw) {
+        cells += static_cast<double>(t.y_bins[k * P + ph].count * t.x_bins[k * P + pw].count);
+        rows += static_cast<double>(t.y_bins[k * P + ph].count);
+      }
+  auto bin_cells = [&](int64_t k, int64_t ph, int64_t pw) {
+    const Span y = t.y_bins[k * P + ph], x = t.x_bins[k * P + pw];
+    return std::make_tuple(t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count);
+  };
+  V sink{};
+  std::vector<std::pair<const char*, std::function<void()>>> variants = {
+      {"the library's bins", [&] {
+         for (int64_t k = 0; k < K; ++k)
+           for (int64_t ph = 0; ph < P; ++ph)
+             for (int64_t pw = 0; pw < P; ++pw)
+               align_table_bin<V, 0>(plane.data(), t, k, ph, pw, P, P, block.data() + (ph * P + pw) * kB);
+       }},
+      {"same loads, no FMA chains, no stores", [&] {
+         V a0{}, a1{};
+         for (int64_t k = 0; k < K; ++k)
+           for (int64_t ph = 0; ph < P; ++ph)
+             for (int64_t pw = 0; pw < P; ++pw) {
+               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+               for (int64_t r = 0; r < ny; ++r) {
+                 const float* row = plane.data() + ys[r].offset;
+                 int64_t c = 0;
+                 for (; c + 1 < nx; c += 2) a0 += V::load(row + xs[c].offset), a1 += V::load(row + xs[c + 1].offset);
+                 if (c < nx) a0 += V::load(row + xs[c].offset);
+               }
+             }
+         sink += a0 + a1;
+       }},
+      {"two rows per pass (same bits)", [&] {
+         for (int64_t k = 0; k < K; ++k)
+           for (int64_t ph = 0; ph < P; ++ph)
+             for (int64_t pw = 0; pw < P; ++pw) {
+               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+               V acc{};
+               int64_t r = 0;
+               for (; r + 1 < ny; r += 2) {
+                 const float *r0 = plane.data() + ys[r].offset, *r1 = plane.data() + ys[r + 1].offset;
+                 V s0{}, s1{};
+                 for (int64_t c = 0; c < nx; ++c)
+                   s0 += xs[c].w * V::load(r0 + xs[c].offset), s1 += xs[c].w * V::load(r1 + xs[c].offset);
+                 acc += ys[r].w * s0;
+                 acc += ys[r + 1].w * s1;
+               }
+               if (r < ny) {
+                 V s{};
+                 for (int64_t c = 0; c < nx; ++c) s += xs[c].w * V::load(plane.data() + ys[r].offset + xs[c].offset);
+                 acc += ys[r].w * s;
+               }
+               store_lanes(block.data() + (ph * P + pw) * kB, acc / t.divisor[k]);
+             }
+       }},
+      {"every bin 3x3 cells (loop exits predicted)", [&] {
+         for (int64_t k = 0; k < K; ++k)
+           for (int64_t ph = 0; ph < P; ++ph)
+             for (int64_t pw = 0; pw < P; ++pw) {
+               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+               (void)ny, (void)nx;  // reads neighbouring table entries: the cost, not the numbers
+               V acc{};
+               for (int r = 0; r < 3; ++r) {
+                 V s{};
+                 for (int c = 0; c < 3; ++c) s += xs[c].w * V::load(plane.data() + ys[r].offset + xs[c].offset);
+                 acc += ys[r].w * s;
+               }
+               store_lanes(block.data() + (ph * P + pw) * kB, acc / t.divisor[k]);
+             }
+       }},
+  };
+  const int rounds = 300;
+  std::vector<std::vector<double>> ns(variants.size());
+  for (int round = 0; round < rounds; ++round)
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      const auto a = std::chrono::steady_clock::now();
+      variants[v].second();
+      ns[v].push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - a).count());
+    }
+  std::printf("%s: %lld bins per block, %.2f cells and %.2f rows per bin\n", wl.name, static_cast<long long>(bins),
+              cells / static_cast<double>(bins), rows / static_cast<double>(bins));
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    std::vector<double> ratio(rounds), sorted = ns[v];
+    for (int i = 0; i < rounds; ++i) ratio[i] = ns[0][i] / ns[v][i];
+    std::sort(ratio.begin(), ratio.end());
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("  %-44s %6.1f ns per bin (%.2f per cell), %.2fx the library's speed\n", variants[v].first,
+                sorted[rounds / 2] / static_cast<double>(bins), sorted[rounds / 2] / cells, ratio[rounds / 2]);
+  }
+  float out[kB];
+  store_lanes(out, sink + V::load(block.data()));
+  if (out[0] == 12345.0f) std::puts("");  // keeps the variants' results alive
+}
+
+}  // namespace
+
+int main() {
+  run({"W3 (one image: [50, 68] plane, 512 RoIs, scale 1/16, 7x7, adaptive sampling)", 50, 68, 512, 7, 1.0 / 16});
+  run({"W4 ([38, 50] plane, 300 RoIs, scale 1/16, 7x7, adaptive sampling)", 38, 50, 300, 7, 1.0 / 16});
+  return 0;
+}
