@@ -14,7 +14,7 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EXTRAS = "onnxruntime_extensions,PIL,tqdm,matplotlib,torch,torchvision,onnxscript,ray,openvino"
+EXTRAS = "onnxruntime_extensions,PIL,tqdm,matplotlib,torch,torchvision,onnxscript,ray,openvino,tensorflow"
 
 
 PLAIN_PYTHON = os.environ.get("ROI_OPS_PLAIN_PYTHON")
