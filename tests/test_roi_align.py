@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import random_rois, run_op
+from conftest import assert_close, random_rois, run_op
 from roi_op_tester import DTYPES, RoiOpTester
 
 MODES = ["avg", "max", "onnx_max"]
@@ -57,6 +57,35 @@ class TestRoIAlign(RoiOpTester):
         for aligned, sr in itertools.product([0, 1], [0, 1, 4]):
             self.check(X, boxes, bidx, True, output_height=5, output_width=3, sampling_ratio=sr, mode=mode,
                        aligned=aligned)
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_few_rois_path_and_staged_path_agree(self, dtype):
+        # Avg mode takes one of two CPU paths: up to 16 RoIs sum each bin row's sample rows straight
+        # from the map first (ops/cpu/align_rows_first.cc), more go through staged channel blocks
+        # (ops/cpu/roi_driver.h). 17 RoIs and their first 16 take one each; both match the reference,
+        # and each other to rounding. RoIs from under 8 to over 100 cells wide (float16's F16C loop
+        # needs 8, the vector loop's ragged end shows past 16), 37 channels (a partial block).
+        rng = np.random.default_rng(7)
+        X = rng.standard_normal((2, 37, 40, 130)).astype(dtype)
+        boxes, bidx = random_rois(rng, 17, 2, 160, 520, min_size=2, outside=0.2)
+        boxes[0], bidx[0] = [8, 8, 500, 150], 0  # 123 cells wide at scale 1/4
+        boxes[1] = [40, 40, 60, 120]  # 5 cells wide
+        attrs = dict(output_height=7, output_width=6, spatial_scale=0.25, sampling_ratio=2)
+        for aligned in (0, 1):
+            self.check(X, boxes, bidx, False, aligned=aligned, **attrs)
+            self.check(X, boxes[:16], bidx[:16], False, aligned=aligned, **attrs)
+        rois = boxes.astype(dtype)
+        many = run_op(self.op, X, rois, bidx, **attrs)
+        few = run_op(self.op, X, rois[:16], bidx[:16], **attrs)
+        assert_close(few, many[:16].astype(np.float64), dtype)
+        # Non-finite map values: the same NaN and infinity pattern either way.
+        X[0, 3, 10:13, 20:30] = np.inf  # rows that RoI 0's samples read
+        X[0, 5, 20:23, 50:70] = np.nan
+        many = run_op(self.op, X, rois, bidx, **attrs)
+        few = run_op(self.op, X, rois[:16], bidx[:16], **attrs)
+        assert np.isnan(few).any() and np.isinf(few).any()
+        np.testing.assert_array_equal(np.isnan(few), np.isnan(many[:16]))
+        np.testing.assert_array_equal(np.isinf(few), np.isinf(many[:16]))
 
 
 def test_half_accumulates_in_float32():

@@ -1,0 +1,246 @@
+#include "align_rows_first.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "channel_blocks.h"
+#include "half.h"
+#include "isa.h"
+#include "lanes.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#endif
+
+namespace roi_ops::cpu {
+namespace {
+
+// A RoI's cells in the terms of this path: map rows and their weights per bin row, and columns
+// as offsets into the transposed sums ([width, kB], column x0 first).
+template <typename A>
+struct RowsFirstRoi {
+  int64_t x0 = 0, width = 0;
+  std::vector<int64_t> y_row;   // map rows, bin row ph's at y_bins[ph]
+  std::vector<A> y_w;
+  std::vector<Span> y_bins;     // into y_row / y_w
+  std::vector<Cell<A>> x_cells;  // offsets (column - x0) * kB
+  std::vector<Span> x_bins;
+  A divisor = 1;
+};
+
+template <typename A>
+RowsFirstRoi<A> rows_first_roi(const AlignTables<A>& t, int64_t k, int64_t out_h, int64_t out_w, const MapShape& s) {
+  constexpr int64_t kB = block_channels<A>();
+  const auto uk = static_cast<std::size_t>(k);
+  RowsFirstRoi<A> r;
+  r.x0 = t.windows[uk].x0;
+  r.width = t.windows[uk].x1 - r.x0;
+  r.divisor = t.divisor[uk];
+  if (r.width <= 0) return r;  // nothing to read (a map of width 0 included): every bin is 0
+  for (int64_t p = 0; p < out_h; ++p) {
+    const Span b = t.y_bins[uk * static_cast<std::size_t>(out_h) + static_cast<std::size_t>(p)];
+    r.y_bins.push_back({static_cast<int64_t>(r.y_row.size()), b.count});
+    for (int64_t i = b.first; i < b.first + b.count; ++i) {
+      r.y_row.push_back(t.y_cells[static_cast<std::size_t>(i)].offset / (s.w * kB));
+      r.y_w.push_back(t.y_cells[static_cast<std::size_t>(i)].w);
+    }
+  }
+  for (int64_t p = 0; p < out_w; ++p) {
+    const Span b = t.x_bins[uk * static_cast<std::size_t>(out_w) + static_cast<std::size_t>(p)];
+    r.x_bins.push_back({static_cast<int64_t>(r.x_cells.size()), b.count});
+    for (int64_t j = b.first; j < b.first + b.count; ++j) {
+      const Cell<A>& c = t.x_cells[static_cast<std::size_t>(j)];
+      r.x_cells.push_back({c.offset - r.x0 * kB, c.w});
+    }
+  }
+  return r;
+}
+
+// sums[j * width + x] = sum over i < n of w[i] * rows[j * n + i][x], for channels j < count and
+// x < width (n >= 1). The channels go innermost so that the loads of all `count` channel planes
+// are in flight together, as in staging (channel by channel, W6 was 1.15x slower). A ragged end is
+// one more vector ending at the last column: it recomputes a few sums to the same values.
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void weighted_rows_impl(const A* const* rows, const A* w, int64_t n, int64_t count,
+                                              int64_t width, A* sums) {
+  constexpr int64_t kLanes = block_channels<A>();
+  auto columns = [&](int64_t x) ROI_OPS_LAMBDA_INLINE {
+    for (int64_t j = 0; j < count; ++j) {
+      const A* const* r = rows + j * n;
+      V acc = w[0] * V::load(r[0] + x);
+      for (int64_t i = 1; i < n; ++i) acc += w[i] * V::load(r[i] + x);
+      store_lanes(sums + j * width + x, acc);
+    }
+  };
+  if (width >= kLanes) {
+    int64_t x = 0;
+    for (; x + kLanes <= width; x += kLanes) columns(x);
+    if (x < width) columns(width - kLanes);
+    return;
+  }
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t x = 0; x < width; ++x) {
+      const A* const* r = rows + j * n;
+      A acc = w[0] * r[0][x];
+      for (int64_t i = 1; i < n; ++i) acc += w[i] * r[i][x];
+      sums[j * width + x] = acc;
+    }
+}
+
+ROI_OPS_ISA_CLONES void weighted_rows(const float* const* rows, const float* w, int64_t n, int64_t count,
+                                      int64_t width, float* sums) {
+  if (wide_lanes()) return weighted_rows_impl<Lanes<float>>(rows, w, n, count, width, sums);
+  weighted_rows_impl<Quarters<float>>(rows, w, n, count, width, sums);
+}
+
+ROI_OPS_ISA_CLONES void weighted_rows(const double* const* rows, const double* w, int64_t n, int64_t count,
+                                      int64_t width, double* sums) {
+  if (wide_lanes()) return weighted_rows_impl<Lanes<double>>(rows, w, n, count, width, sums);
+  weighted_rows_impl<Quarters<double>>(rows, w, n, count, width, sums);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define ROI_OPS_HAVE_F16C_ROWS 1
+// float16 rows widened inside the loop above (F16C), so that the loads of all channels' half rows
+// are in flight together; widened a row at a time first (halves_to_floats), float16 W6 was no
+// faster than on the staged path. Ours to dispatch: a target_clones function cannot hold these
+// intrinsics in its default clone.
+__attribute__((target("avx2,fma,f16c"))) inline void half_columns_f16c(const Half* const* rows, const float* w,
+                                                                          int64_t n, int64_t count, int64_t width,
+                                                                          int64_t x, float* sums) {
+  for (int64_t j = 0; j < count; ++j) {
+    const Half* const* r = rows + j * n;
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]),
+                               _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[0] + x))));
+    for (int64_t i = 1; i < n; ++i)
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(w[i]),
+                            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + x))), acc);
+    _mm256_storeu_ps(sums + j * width + x, acc);
+  }
+}
+
+// width >= 8; a ragged end as in weighted_rows.
+__attribute__((target("avx2,fma,f16c"))) void weighted_half_rows_f16c(const Half* const* rows, const float* w,
+                                                                       int64_t n, int64_t count, int64_t width,
+                                                                       float* sums) {
+  int64_t x = 0;
+  for (; x + 8 <= width; x += 8) half_columns_f16c(rows, w, n, count, width, x, sums);
+  if (x < width) half_columns_f16c(rows, w, n, count, width, width - 8, sums);
+}
+
+bool f16c_rows() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                          __builtin_cpu_supports("f16c");
+  return has;
+}
+#endif
+
+// One bin row over a block: bin pw from the transposed sums `cells` ([width, kB]).
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void bin_row_impl(const A* cells, const RowsFirstRoi<A>& r, A* block) {
+  constexpr int64_t kB = block_channels<A>();
+  const Cell<A> whole_row{0, A(1)};  // the sums are one row already: weight 1 keeps them exact
+  for (std::size_t pw = 0; pw < r.x_bins.size(); ++pw) {
+    const Span x = r.x_bins[pw];
+    average_bin<V>(cells, &whole_row, 1, r.x_cells.data() + x.first, x.count, r.divisor,
+                   block + static_cast<int64_t>(pw) * kB);
+  }
+}
+
+ROI_OPS_ISA_CLONES void bin_row(const float* cells, const RowsFirstRoi<float>& r, float* block) {
+  if (wide_lanes()) return bin_row_impl<Lanes<float>>(cells, r, block);
+  bin_row_impl<Quarters<float>>(cells, r, block);
+}
+
+ROI_OPS_ISA_CLONES void bin_row(const double* cells, const RowsFirstRoi<double>& r, double* block) {
+  if (wide_lanes()) return bin_row_impl<Lanes<double>>(cells, r, block);
+  bin_row_impl<Quarters<double>>(cells, r, block);
+}
+
+}  // namespace
+
+template <typename T>
+void align_rows_first(const T* x, const MapShape& s, const AlignTables<compute_t<T>>& t,
+                      const std::vector<int64_t>& batch, int64_t out_h, int64_t out_w, T* y,
+                      const ParallelFor& parallel_for) {
+  using A = compute_t<T>;
+  constexpr int64_t kB = block_channels<A>();
+  const int64_t bins = out_h * out_w, hw = s.h * s.w;
+  std::vector<int64_t> rois;
+  std::vector<RowsFirstRoi<A>> cells;
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    if (batch[k] < 0) continue;
+    rois.push_back(static_cast<int64_t>(k));
+    cells.push_back(rows_first_roi(t, static_cast<int64_t>(k), out_h, out_w, s));
+  }
+  const int64_t blocks = (s.c + kB - 1) / kB;
+  // A task is one channel block of one RoI.
+  parallel_for(static_cast<std::size_t>(blocks) * rois.size(), [&](std::size_t task) {
+    const std::size_t i = task % rois.size();
+    const int64_t k = rois[i], c0 = static_cast<int64_t>(task / rois.size()) * kB;
+    const int64_t count = std::min(kB, s.c - c0);
+    const RowsFirstRoi<A>& r = cells[i];
+    thread_local std::vector<A> block, sums, transposed, widened;
+    thread_local std::vector<const A*> rows;
+    thread_local std::vector<const T*> half_rows;
+    block.assign(static_cast<std::size_t>(bins * kB), A(0));
+    if (r.width > 0) {
+      sums.resize(static_cast<std::size_t>(kB * r.width));
+      transposed.resize(static_cast<std::size_t>(r.width * kB));
+      const T* planes = x + (batch[static_cast<std::size_t>(k)] * s.c + c0) * hw;
+      const MapShape sums_shape{1, kB, 1, r.width};
+      for (int64_t ph = 0; ph < out_h; ++ph) {
+        const Span yb = r.y_bins[static_cast<std::size_t>(ph)];
+        if (yb.count == 0) continue;  // no sample row inside the map: the bins stay 0
+        bool summed = false;
+#ifdef ROI_OPS_HAVE_F16C_ROWS
+        if constexpr (std::is_same_v<T, Half>) {
+          if (r.width >= 8 && f16c_rows()) {
+            half_rows.resize(static_cast<std::size_t>(count * yb.count));
+            for (int64_t j = 0; j < count; ++j)
+              for (int64_t q = 0; q < yb.count; ++q)
+                half_rows[static_cast<std::size_t>(j * yb.count + q)] =
+                    planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
+            weighted_half_rows_f16c(half_rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width,
+                                    sums.data());
+            summed = true;
+          }
+        }
+#endif
+        if (!summed) {
+          rows.resize(static_cast<std::size_t>(count * yb.count));
+          if constexpr (!std::is_same_v<T, A>) widened.resize(static_cast<std::size_t>(count * yb.count * r.width));
+          for (int64_t j = 0; j < count; ++j)
+            for (int64_t q = 0; q < yb.count; ++q) {
+              const T* row = planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
+              const auto at = static_cast<std::size_t>(j * yb.count + q);
+              if constexpr (std::is_same_v<T, A>) {
+                rows[at] = row;
+              } else {  // float16 without F16C: each row widened to float first
+                A* dst = widened.data() + at * static_cast<std::size_t>(r.width);
+                halves_to_floats(row, dst, static_cast<std::size_t>(r.width));
+                rows[at] = dst;
+              }
+            }
+          weighted_rows(rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width, sums.data());
+        }
+        // The sums of the `count` channels, [count, width], as channel vectors per column.
+        stage_channel_block(sums.data(), sums_shape, 0, 0, 1, count, Window::whole(sums_shape), transposed.data());
+        bin_row(transposed.data(), r, block.data() + ph * out_w * kB);
+      }
+    }
+    write_rows(block.data(), bins, count, y + (k * s.c + c0) * bins);
+  });
+}
+
+template void align_rows_first<float>(const float*, const MapShape&, const AlignTables<float>&,
+                                      const std::vector<int64_t>&, int64_t, int64_t, float*, const ParallelFor&);
+template void align_rows_first<double>(const double*, const MapShape&, const AlignTables<double>&,
+                                       const std::vector<int64_t>&, int64_t, int64_t, double*, const ParallelFor&);
+template void align_rows_first<Half>(const Half*, const MapShape&, const AlignTables<float>&,
+                                     const std::vector<int64_t>&, int64_t, int64_t, Half*, const ParallelFor&);
+
+}  // namespace roi_ops::cpu
