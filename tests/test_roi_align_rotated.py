@@ -35,6 +35,20 @@ class TestRoIAlignRotated(RoiOpTester):
         self.check(X, boxes, bidx, False, output_height=3, output_width=4, aligned=aligned, clockwise=clockwise,
                    angle_unit=unit)
 
+    @pytest.mark.parametrize("dtype", DTYPES)
+    @pytest.mark.parametrize("hw", [(60, 80), (3, 4)])
+    def test_few_small_rois_far_apart(self, rng, dtype, hw):
+        # A few RoIs far apart stage only the cells they read, 16 cells at a time where a whole
+        # block of channels is there (ops/cpu/channel_blocks.cc, stage_cell_runs): 37 channels
+        # (two full blocks and a tail), RoIs at the map's first and last cells, and a map of under
+        # 16 cells. Two maps in turn, so a cell the staging missed would keep the first one's value.
+        h, w = hw
+        boxes = np.array([[6, 6, 14, 10, 30], [w * 4 - 5, h * 4 - 5, 12, 16, -60], [w * 2, h * 2, 40, 24, 100],
+                          [w * 3, h, 9, 30, 10]], np.float64)
+        bidx = np.array([0, 1, 1, 0], np.int64)
+        for _ in range(2):
+            X = rng.standard_normal((2, 37, h, w)).astype(dtype)
+            self.check(X, boxes, bidx, False, output_height=7, output_width=7, spatial_scale=0.25, sampling_ratio=2)
 
 # mmcv's tests/test_ops/test_roi_align_rotated.py: roi_align_rotated(x, rois, (2, 2), 1.0, 2,
 # aligned=True), angles in radians, counter-clockwise; rois (batch, cx, cy, w, h, angle).

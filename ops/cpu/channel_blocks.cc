@@ -88,16 +88,41 @@ void stage_cells(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t
   }
 }
 
-}  // namespace
-
-void stage_channel_cells(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
-                         const int64_t* cells, int64_t ncells, float* dst) {
-  stage_cells(src, s, n, c0, count, cells, ncells, dst, [](float v) { return v; });
+// As stage_cells for cells in increasing order, a full block of channels: kB cells at a time,
+// starting at the next cell not yet staged (moved back to end inside the plane), transposed in
+// registers by interleave. Cells of such a run that nothing reads are staged too, with their true
+// values (the plane is scratch). A rotated RoI's samples read cells in runs of two or more, so one
+// transposition stands for several one-cell gathers.
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void stage_cell_runs(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                                           const int64_t* cells, int64_t ncells, A* dst) {
+  constexpr int kB = block_channels<A>();
+  const int64_t hw = s.h * s.w;
+  if (count != kB || hw < kB) return stage_cells(src, s, n, c0, count, cells, ncells, dst, [](A v) { return v; });
+  const A* planes = src + (n * s.c + c0) * hw;
+  int64_t staged_end = 0;
+  for (int64_t i = 0; i < ncells; ++i) {
+    if (i > 0 && cells[i] < staged_end) continue;
+    const int64_t first = std::min(cells[i], hw - kB);
+    const A* in[kB];
+    for (int j = 0; j < kB; ++j) in[j] = planes + j * hw + first;
+    interleave<V>(in, kB, kB, dst + first * kB);
+    staged_end = first + kB;
+  }
 }
 
-void stage_channel_cells(const double* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
-                         const int64_t* cells, int64_t ncells, double* dst) {
-  stage_cells(src, s, n, c0, count, cells, ncells, dst, [](double v) { return v; });
+}  // namespace
+
+ROI_OPS_ISA_CLONES void stage_channel_cells(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                                            const int64_t* cells, int64_t ncells, float* dst) {
+  if (wide_lanes()) return stage_cell_runs<Lanes<float>>(src, s, n, c0, count, cells, ncells, dst);
+  stage_cell_runs<Quarters<float>>(src, s, n, c0, count, cells, ncells, dst);
+}
+
+ROI_OPS_ISA_CLONES void stage_channel_cells(const double* src, const MapShape& s, int64_t n, int64_t c0,
+                                            int64_t count, const int64_t* cells, int64_t ncells, double* dst) {
+  if (wide_lanes()) return stage_cell_runs<Lanes<double>>(src, s, n, c0, count, cells, ncells, dst);
+  stage_cell_runs<Quarters<double>>(src, s, n, c0, count, cells, ncells, dst);
 }
 
 void stage_channel_cells(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
