@@ -41,14 +41,22 @@ class TestRoIAlignRotated(RoiOpTester):
         # A few RoIs far apart stage only the cells they read, 16 cells at a time where a whole
         # block of channels is there (ops/cpu/channel_blocks.cc, stage_cell_runs): 37 channels
         # (two full blocks and a tail), RoIs at the map's first and last cells, and a map of under
-        # 16 cells. Two maps in turn, so a cell the staging missed would keep the first one's value.
+        # 16 cells. Two maps in turn, so a cell the staging missed would keep the first one's value,
+        # and each RoI alone on a map of its own too, so that no other RoI's staging can fill in a
+        # cell it missed (the long thin ones read few cells of their window, so alone they take
+        # this path too).
         h, w = hw
         boxes = np.array([[6, 6, 14, 10, 30], [w * 4 - 5, h * 4 - 5, 12, 16, -60], [w * 2, h * 2, 40, 24, 100],
-                          [w * 3, h, 9, 30, 10]], np.float64)
-        bidx = np.array([0, 1, 1, 0], np.int64)
+                          [w * 3, h, 9, 30, 10], [w * 2, h * 2, 200, 8, 45], [w * 2, h * 2, 200, 8, 5], [w * 2, h * 2, 240, 6, 2]], np.float64)
+        bidx = np.array([0, 1, 1, 0, 1, 0, 1], np.int64)
         for _ in range(2):
             X = rng.standard_normal((2, 37, h, w)).astype(dtype)
             self.check(X, boxes, bidx, False, output_height=7, output_width=7, spatial_scale=0.25, sampling_ratio=2)
+            for k in range(len(boxes)):
+                X = rng.standard_normal((2, 37, h, w)).astype(dtype)
+                self.check(X, boxes[k:k + 1], bidx[k:k + 1], False, output_height=7, output_width=7,
+                           spatial_scale=0.25, sampling_ratio=2)
+
 
 # mmcv's tests/test_ops/test_roi_align_rotated.py: roi_align_rotated(x, rois, (2, 2), 1.0, 2,
 # aligned=True), angles in radians, counter-clockwise; rois (batch, cx, cy, w, h, angle).

@@ -107,7 +107,7 @@ ROI_OPS_ISA_CLONES void weighted_rows(const double* const* rows, const double* w
 // float16 rows widened inside the loop above (F16C), so that the loads of all channels' half rows
 // are in flight together; widened a row at a time first (halves_to_floats), float16 W6 was no
 // faster than on the staged path. Ours to dispatch: a target_clones function cannot hold these
-// intrinsics in its default clone.
+// intrinsics in its default clone (hence cpu_has_f16c_fma).
 __attribute__((target("avx2,fma,f16c"))) inline void half_columns_f16c(const Half* const* rows, const float* w,
                                                                           int64_t n, int64_t count, int64_t width,
                                                                           int64_t x, float* sums) {
@@ -129,12 +129,6 @@ __attribute__((target("avx2,fma,f16c"))) void weighted_half_rows_f16c(const Half
   int64_t x = 0;
   for (; x + 8 <= width; x += 8) half_columns_f16c(rows, w, n, count, width, x, sums);
   if (x < width) half_columns_f16c(rows, w, n, count, width, width - 8, sums);
-}
-
-bool f16c_rows() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                          __builtin_cpu_supports("f16c");
-  return has;
 }
 #endif
 
@@ -184,8 +178,8 @@ void align_rows_first(const T* x, const MapShape& s, const AlignTables<compute_t
     const int64_t count = std::min(kB, s.c - c0);
     const RowsFirstRoi<A>& r = cells[i];
     thread_local std::vector<A> block, sums, transposed, widened;
-    thread_local std::vector<const A*> rows;
-    thread_local std::vector<const T*> half_rows;
+    thread_local std::vector<const T*> rows;
+    thread_local std::vector<const A*> widened_rows;
     block.assign(static_cast<std::size_t>(bins * kB), A(0));
     if (r.width > 0) {
       sums.resize(static_cast<std::size_t>(kB * r.width));
@@ -195,37 +189,32 @@ void align_rows_first(const T* x, const MapShape& s, const AlignTables<compute_t
       for (int64_t ph = 0; ph < out_h; ++ph) {
         const Span yb = r.y_bins[static_cast<std::size_t>(ph)];
         if (yb.count == 0) continue;  // no sample row inside the map: the bins stay 0
-        bool summed = false;
+        // The bin row's sample rows of each channel, channel j's at j * yb.count.
+        const auto n_rows = static_cast<std::size_t>(count * yb.count);
+        rows.resize(n_rows);
+        for (int64_t j = 0; j < count; ++j)
+          for (int64_t q = 0; q < yb.count; ++q)
+            rows[static_cast<std::size_t>(j * yb.count + q)] =
+                planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
+        const A* w = r.y_w.data() + yb.first;
+        if constexpr (std::is_same_v<T, A>) {
+          weighted_rows(rows.data(), w, yb.count, count, r.width, sums.data());
+        } else {
 #ifdef ROI_OPS_HAVE_F16C_ROWS
-        if constexpr (std::is_same_v<T, Half>) {
-          if (r.width >= 8 && f16c_rows()) {
-            half_rows.resize(static_cast<std::size_t>(count * yb.count));
-            for (int64_t j = 0; j < count; ++j)
-              for (int64_t q = 0; q < yb.count; ++q)
-                half_rows[static_cast<std::size_t>(j * yb.count + q)] =
-                    planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
-            weighted_half_rows_f16c(half_rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width,
-                                    sums.data());
-            summed = true;
-          }
-        }
+          if (r.width >= 8 && cpu_has_f16c_fma()) {
+            weighted_half_rows_f16c(rows.data(), w, yb.count, count, r.width, sums.data());
+          } else
 #endif
-        if (!summed) {
-          rows.resize(static_cast<std::size_t>(count * yb.count));
-          if constexpr (!std::is_same_v<T, A>) widened.resize(static_cast<std::size_t>(count * yb.count * r.width));
-          for (int64_t j = 0; j < count; ++j)
-            for (int64_t q = 0; q < yb.count; ++q) {
-              const T* row = planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
-              const auto at = static_cast<std::size_t>(j * yb.count + q);
-              if constexpr (std::is_same_v<T, A>) {
-                rows[at] = row;
-              } else {  // float16 without F16C: each row widened to float first
-                A* dst = widened.data() + at * static_cast<std::size_t>(r.width);
-                halves_to_floats(row, dst, static_cast<std::size_t>(r.width));
-                rows[at] = dst;
-              }
+          {  // each row widened to float first
+            widened.resize(n_rows * static_cast<std::size_t>(r.width));
+            widened_rows.resize(n_rows);
+            for (std::size_t e = 0; e < n_rows; ++e) {
+              A* dst = widened.data() + e * static_cast<std::size_t>(r.width);
+              halves_to_floats(rows[e], dst, static_cast<std::size_t>(r.width));
+              widened_rows[e] = dst;
             }
-          weighted_rows(rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width, sums.data());
+            weighted_rows(widened_rows.data(), w, yb.count, count, r.width, sums.data());
+          }
         }
         // The sums of the `count` channels, [count, width], as channel vectors per column.
         stage_channel_block(sums.data(), sums_shape, 0, 0, 1, count, Window::whole(sums_shape), transposed.data());

@@ -8,12 +8,17 @@
 namespace roi_ops::cpu {
 
 #ifdef ROI_OPS_HAVE_F16C_PATH
-namespace {
-
 bool cpu_has_f16c() {
   static const bool has = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
   return has;
 }
+
+bool cpu_has_f16c_fma() {
+  static const bool has = cpu_has_f16c() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+
+namespace {
 
 __attribute__((target("avx,f16c"))) void halves_to_floats_f16c(const Half* src, float* dst, std::size_t n) {
   std::size_t i = 0;
@@ -34,6 +39,9 @@ __attribute__((target("avx,f16c"))) void floats_to_halves_f16c(const float* src,
 }
 
 }  // namespace
+#else
+bool cpu_has_f16c() { return false; }
+bool cpu_has_f16c_fma() { return false; }
 #endif
 
 void halves_to_floats(const Half* src, float* dst, std::size_t n) {

@@ -12,6 +12,11 @@ using math::Half;
 using math::float_to_half;
 using math::half_to_float;
 
+// Whether the CPU has the instructions of the hand-written F16C code here (AVX, F16C) and in
+// align_rows_first.cc (also AVX2 and FMA); checked once.
+bool cpu_has_f16c();
+bool cpu_has_f16c_fma();
+
 // Bulk conversions; they use the F16C instructions when the CPU has them.
 void halves_to_floats(const Half* src, float* dst, std::size_t n);
 void floats_to_halves(const float* src, Half* dst, std::size_t n);
