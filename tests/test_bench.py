@@ -81,6 +81,27 @@ def test_bench_rejects_bad_counts(capsys):
     assert "--repeat" in capsys.readouterr().err
 
 
+def test_timing_runs_on_for_min_seconds():
+    """A full bench run times each workload for at least MIN_SECONDS (its medians of 15 runs of a
+    0.4 ms workload moved by 1.4x between runs); the progress bar still counts warmup + repeat."""
+    import time
+
+    from roi_ops._timing import median_ms, median_ms_interleaved
+
+    calls, ticks = [], []
+    median_ms(lambda: calls.append(time.sleep(0.002)), warmup=1, repeat=3, tick=lambda: ticks.append(1))
+    assert len(calls) == 4 and len(ticks) == 4
+    calls.clear()
+    ticks.clear()
+    start = time.perf_counter()
+    median_ms(lambda: calls.append(time.sleep(0.002)), warmup=1, repeat=3, tick=lambda: ticks.append(1),
+              min_seconds=0.1)
+    assert time.perf_counter() - start >= 0.1 and len(calls) > 20 and len(ticks) == 4
+    a, b = [], []
+    median_ms_interleaved(lambda: a.append(0), lambda: b.append(0), warmup=0, repeat=2, min_seconds=0.05)
+    assert len(a) == len(b) > 2
+
+
 def test_paired_timing_script(capsys):
     """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical, and
     float16 against float32 prints its ratio; a workload that does not exist is named."""

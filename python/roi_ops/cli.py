@@ -85,7 +85,7 @@ def cmd_bench(args) -> int:
 
     from .bench import report
     from .bench.cases import all_cases
-    from .bench.run import run_all
+    from .bench.run import MIN_SECONDS, run_all
 
     if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1:
         raise UserError("--repeat and --threads must be at least 1, --warmup at least 0")
@@ -126,8 +126,10 @@ def cmd_bench(args) -> int:
     if size and not any(c.workload.startswith("T1") for c in cases) and "float32" in args.dtypes:
         print("roi-ops bench: torch or torchvision is not installed; T1 skipped (pip install 'roi-ops[test]')",
               file=sys.stderr)
-    rows = run_all(cases, args.threads, args.warmup, args.repeat, progress=not args.no_progress)
-    head = report.header(args.threads, args.warmup, args.repeat, args.quick)
+    min_seconds = 0.0 if args.quick else MIN_SECONDS
+    rows = run_all(cases, args.threads, args.warmup, args.repeat, progress=not args.no_progress,
+                   min_seconds=min_seconds)
+    head = report.header(args.threads, args.warmup, args.repeat, args.quick, min_seconds)
     text = report.table(rows, args.quick)
     print(head + "\n\n" + text)
     out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir

@@ -36,11 +36,12 @@ class MemoryFloor:
             self.pool.shutdown()
 
 
-def floor_ms(feeds: dict, output: np.ndarray, threads: int, warmup: int, repeat: int, tick=None) -> float:
+def floor_ms(feeds: dict, output: np.ndarray, threads: int, warmup: int, repeat: int, tick=None,
+             min_seconds: float = 0.0) -> float:
     """Median ms of the floor for an op given `feeds` (its 4-D inputs are the maps) and `output`."""
     maps = sum(v.nbytes for v in feeds.values() if v.ndim == 4)
     floor = MemoryFloor(maps, output.nbytes, threads)
     try:
-        return median_ms(floor.run, warmup, repeat, tick)
+        return median_ms(floor.run, warmup, repeat, tick, min_seconds)
     finally:
         floor.close()

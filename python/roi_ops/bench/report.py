@@ -6,7 +6,7 @@ import os
 import platform
 import re
 
-from .run import Row
+from .run import MIN_SECONDS, Row
 
 BEGIN, END = "<!-- roi-ops bench: begin -->", "<!-- roi-ops bench: end -->"
 
@@ -14,7 +14,7 @@ BEGIN, END = "<!-- roi-ops bench: begin -->", "<!-- roi-ops bench: end -->"
 QUICK = "quick run: small inputs, a smoke test of the command, not figures"
 
 
-def header(threads, warmup: int, repeat: int, quick: bool = False) -> str:
+def header(threads, warmup: int, repeat: int, quick: bool = False, min_seconds: float = MIN_SECONDS) -> str:
     import onnxruntime as ort
 
     from .. import __version__
@@ -22,8 +22,9 @@ def header(threads, warmup: int, repeat: int, quick: bool = False) -> str:
     quick_note = f"{QUICK.capitalize()}. " if quick else ""
     return (f"{quick_note}onnxruntime {ort.__version__}, roi-ops {__version__}, {platform.machine()}, "
             f"{os.cpu_count()} logical CPUs; intra-op threads {', '.join(map(str, threads))} (inter-op 1); median of "
-            f"{repeat} runs after {warmup} warm-up runs; speed-up = baseline ms / roi_ops ms; floor = streaming the "
-            f"op's feature maps once and its output once (a copy of (maps + output) / 2 bytes, same threads).")
+            f"at least {repeat} runs and {min_seconds:g} s of runs after {warmup} warm-up runs; speed-up = baseline ms / "
+            f"roi_ops ms; floor = streaming the op's feature maps once and its output once (a copy of (maps + output) "
+            f"/ 2 bytes, same threads).")
 
 
 def table(rows: list[Row], quick: bool = False) -> str:

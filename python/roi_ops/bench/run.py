@@ -16,6 +16,12 @@ from .cases import Case
 from .floor import floor_ms
 
 
+# A full run's timings go on past their `repeat` runs until the timed runs took this long: the
+# median of 15 runs of a 0.4 ms workload (W6) spans 6 ms, and one stall of the shared machine
+# moved those rows by up to 1.4x between runs. (--quick, a smoke test, does not wait.)
+MIN_SECONDS = 0.25
+
+
 class PeerFailed(RuntimeError):
     """A peer that is installed but cannot run here (its rows are left out, with one line)."""
 
@@ -79,46 +85,48 @@ def _baseline(case: Case, threads: int):
     return _session(case.baseline_model, threads, case.baseline_needs_plugin)
 
 
-def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None) -> Row:
+def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min_seconds: float = MIN_SECONDS) -> Row:
     ours = _session(case.model, threads, True)
     if case.runtime == "tensorflow":
         from .tensorflow_peer import time_in_child
 
-        t_ours, t_base, diff = time_in_child(case, threads, warmup, repeat)
+        t_ours, t_base, diff = time_in_child(case, threads, warmup, repeat, min_seconds)
         if tick:
             for _ in range(2 * (warmup + repeat)):
                 tick()
-        return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick))
+        return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds))
     if case.interleaved:
         base = _baseline(case, threads)
         t_ours, t_base = median_ms_interleaved(lambda: ours.run(None, case.feeds),
-                                               lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick)
+                                               lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick,
+                                               min_seconds)
     else:
-        t_ours = median_ms(lambda: ours.run(None, case.feeds), warmup, repeat, tick)
+        t_ours = median_ms(lambda: ours.run(None, case.feeds), warmup, repeat, tick, min_seconds)
         try:
             base = _baseline(case, threads)
         except Exception:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
             if tick:
                 for _ in range(warmup + repeat):
                     tick()
-            return Row(case, threads, t_ours, None, None, _floor_ms(case, ours, threads, warmup, repeat, tick))
-        t_base = median_ms(lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick)
+            return Row(case, threads, t_ours, None, None, _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds))
+        t_base = median_ms(lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick, min_seconds)
     diff = None
     if case.same_numbers:
         a = ours.run(None, case.feeds)
         b = base.run(None, case.baseline_feeds)
         diff = case.difference(a, b) if case.difference else \
             max(float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)), initial=0.0)) for x, y in zip(a, b))
-    return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick))
+    return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds))
 
 
-def _floor_ms(case: Case, ours, threads: int, warmup: int, repeat: int, tick) -> float | None:
+def _floor_ms(case: Case, ours, threads: int, warmup: int, repeat: int, tick, min_seconds: float) -> float | None:
     if case.op not in OP_TYPES:  # whole-model cases (D1, T1)
         return None
-    return floor_ms(case.feeds, ours.run(None, case.feeds)[0], threads, warmup, repeat, tick)
+    return floor_ms(case.feeds, ours.run(None, case.feeds)[0], threads, warmup, repeat, tick, min_seconds)
 
 
-def run_all(cases, threads=(1, 2), warmup: int = 3, repeat: int = 15, progress: bool = True) -> list[Row]:
+def run_all(cases, threads=(1, 2), warmup: int = 3, repeat: int = 15, progress: bool = True,
+            min_seconds: float = MIN_SECONDS) -> list[Row]:
     cases = list(cases)
     total = len(cases) * len(threads) * 3 * (warmup + repeat)  # roi_ops, baseline, floor
     bar = None
@@ -135,7 +143,7 @@ def run_all(cases, threads=(1, 2), warmup: int = 3, repeat: int = 15, progress: 
             if case.runtime in failed:
                 continue
             try:
-                rows.append(time_case(case, t, warmup, repeat, bar.update if bar else None))
+                rows.append(time_case(case, t, warmup, repeat, bar.update if bar else None, min_seconds))
             except PeerFailed as e:
                 failed.add(case.runtime)
                 print(f"roi-ops bench: {e}; its rows are left out", file=sys.stderr)

@@ -20,7 +20,7 @@ import onnx
 
 from .._timing import median_ms_interleaved
 from .cases import Case
-from .run import PeerFailed, _session
+from .run import MIN_SECONDS, PeerFailed, _session
 
 
 def version() -> str | None:
@@ -35,13 +35,14 @@ def version() -> str | None:
     return None
 
 
-def time_in_child(case: Case, threads: int, warmup: int, repeat: int) -> tuple[float, float, float]:
+def time_in_child(case: Case, threads: int, warmup: int, repeat: int,
+                  min_seconds: float = MIN_SECONDS) -> tuple[float, float, float]:
     """(roi_ops ms, TensorFlow ms, largest absolute difference) for a CropAndResize case."""
     with tempfile.TemporaryDirectory() as d:
         onnx.save(case.model, os.path.join(d, "model.onnx"))
         np.savez(os.path.join(d, "feeds.npz"), **case.feeds)
         run = subprocess.run([sys.executable, "-m", __name__, d, "--threads", str(threads), "--warmup", str(warmup),
-                              "--repeat", str(repeat)], capture_output=True, text=True)
+                              "--repeat", str(repeat), "--min-seconds", str(min_seconds)], capture_output=True, text=True)
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no message"])[-1]
         raise PeerFailed(f"TensorFlow failed to run ({last})")
@@ -55,6 +56,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--min-seconds", type=float, default=MIN_SECONDS)
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up banner is not news here
     import tensorflow as tf
@@ -78,7 +80,7 @@ def main(argv=None) -> int:
         return tf.image.crop_and_resize(image, boxes, index, size, method="bilinear").numpy()
 
     diff = float(np.max(np.abs(ours().astype(np.float64) - theirs().transpose(0, 3, 1, 2)), initial=0.0))
-    ours_ms, tf_ms = median_ms_interleaved(ours, theirs, args.warmup, args.repeat)
+    ours_ms, tf_ms = median_ms_interleaved(ours, theirs, args.warmup, args.repeat, min_seconds=args.min_seconds)
     print(json.dumps({"ours_ms": ours_ms, "tf_ms": tf_ms, "max_diff": diff}))
     return 0
 
