@@ -2,14 +2,18 @@
 
 Two sessions run in one process and take turns on the same inputs, so a drift of the machine's
 speed (other load, clocks) weighs on both alike; the figure to read is the median of the
-per-turn ratios. Two forms:
+per-turn ratios. Three forms:
 
-  python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so   two builds of the library
-  python benchmarks/paired.py dtypes "W1 box head"               float16 against float32
+  python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so        two builds of the library
+  python benchmarks/paired.py dtypes "W1 box head"                    float16 against float32
+  python benchmarks/paired.py baseline "W6 few RoIs" --op RoIAlign   the op against its baseline
 
-Options: --op (a workload's op when it has several: W4, W6), --dtype (libs: float16 inputs),
---threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs` also reports whether the builds' outputs are
-bit-identical. RESULTS.md quotes figures from this script.
+Options: --op (a workload's op when it has several: W4, W6), --dtype (libs, baseline: float16
+inputs), --threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs`
+also reports whether the builds' outputs are bit-identical. `baseline` times the installed
+library's op (or the one library file given) against the baseline `roi-ops bench` gives it, in
+alternation: both then see caches another model has just used, where the bench times each
+alone. RESULTS.md quotes figures from this script.
 """
 from __future__ import annotations
 
@@ -33,13 +37,16 @@ def find_case(workload: str, op: str | None, dtype, quick: bool):
     return found[0]
 
 
-def session(case, library: str, threads: int):
+def session(case, library: str | None, threads: int, baseline: bool = False):
+    """A call of the case's model (or its baseline model), with `library` registered if given."""
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
-    so.register_custom_ops_library(library)
-    s = ort.InferenceSession(case.model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    return lambda: s.run(None, case.feeds)[0]
+    if library:
+        so.register_custom_ops_library(library)
+    model, feeds = (case.baseline_model, case.baseline_feeds) if baseline else (case.model, case.feeds)
+    s = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return lambda: s.run(None, feeds)[0]
 
 
 def alternate(a, b, seconds: float) -> tuple[float, float, float]:
@@ -59,16 +66,16 @@ def alternate(a, b, seconds: float) -> tuple[float, float, float]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("form", choices=["libs", "dtypes"])
+    p.add_argument("form", choices=["libs", "dtypes", "baseline"])
     p.add_argument("workload")
-    p.add_argument("libraries", nargs="*", help="libs: the OLD and NEW library files")
+    p.add_argument("libraries", nargs="*", help="libs: the OLD and NEW library files; baseline: at most one")
     p.add_argument("--op")
     p.add_argument("--dtype", default="float32", choices=["float32", "float16"], help="libs: the inputs' type")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
-    dtype = f", {args.dtype}" if args.form == "libs" else ""
+    dtype = f", {args.dtype}" if args.form != "dtypes" else ""
     where = f"{args.workload} ({args.op or 'its op'}{dtype}), {args.threads} thread(s)"
     if args.form == "libs":
         if len(args.libraries) != 2:
@@ -79,6 +86,19 @@ def main(argv=None) -> int:
         t_old, t_new, ratio = alternate(old, new, args.seconds)
         print(f"{where}: old {t_old:.2f} ms, new {t_new:.2f} ms, new is {ratio:.3f}x faster (paired median); "
               f"outputs {'bit-identical' if same else 'differ'}")
+    elif args.form == "baseline":
+        if len(args.libraries) > 1:
+            p.error("baseline takes at most one library file")
+        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
+        lib = args.libraries[0] if args.libraries else roi_ops.get_library_path(cuda=False)
+        ours = session(case, lib, args.threads)
+        try:
+            base = session(case, lib if case.baseline_needs_plugin else None, args.threads, baseline=True)
+        except Exception as e:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
+            sys.exit(f"paired.py: {case.baseline} does not run here ({str(e).splitlines()[0][:120]})")
+        t_base, t_ours, speedup = alternate(base, ours, args.seconds)
+        print(f"{where}: roi_ops {t_ours:.2f} ms, {case.baseline} {t_base:.2f} ms, roi_ops is {speedup:.2f}x "
+              f"faster (paired median)")
     else:
         lib = roi_ops.get_library_path(cuda=False)
         f32 = session(find_case(args.workload, args.op, np.float32, args.quick), lib, args.threads)

@@ -103,8 +103,9 @@ def test_timing_runs_on_for_min_seconds():
 
 
 def test_paired_timing_script(capsys):
-    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical, and
-    float16 against float32 prints its ratio; a workload that does not exist is named."""
+    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical,
+    float16 against float32 and an op against its baseline print their ratios; a baseline that
+    cannot run and a workload that does not exist are named."""
     import roi_ops
 
     paired = _load_script("paired.py")
@@ -117,6 +118,11 @@ def test_paired_timing_script(capsys):
     assert paired.main(["dtypes", "W6 few RoIs", "--op", "RoIPool", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"float16 takes \d+\.\d+x the float32 time", out), out
+    assert paired.main(["baseline", "W6 few RoIs", "--op", "CropAndResize", "--quick", "--seconds", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"roi_ops \d+\.\d+ ms, RoiAlign 14x14, 1 sample \d+\.\d+ ms, roi_ops is \d+\.\d+x", out), out
+    with pytest.raises(SystemExit, match="MaxRoiPool does not run here"):
+        paired.main(["baseline", "W6 few RoIs", "--op", "RoIPool", "--dtype", "float16", "--quick"])
     with pytest.raises(SystemExit, match="no float32 workload 'W9'"):
         paired.main(["libs", "W9", lib, lib, "--quick"])
 

@@ -47,7 +47,8 @@ class TestRoIAlignRotated(RoiOpTester):
         # this path too).
         h, w = hw
         boxes = np.array([[6, 6, 14, 10, 30], [w * 4 - 5, h * 4 - 5, 12, 16, -60], [w * 2, h * 2, 40, 24, 100],
-                          [w * 3, h, 9, 30, 10], [w * 2, h * 2, 200, 8, 45], [w * 2, h * 2, 200, 8, 5], [w * 2, h * 2, 240, 6, 2]], np.float64)
+                          [w * 3, h, 9, 30, 10], [w * 2, h * 2, 200, 8, 45], [w * 2, h * 2, 200, 8, 5],
+                          [w * 2, h * 2, 240, 6, 2]], np.float64)
         bidx = np.array([0, 1, 1, 0, 1, 0, 1], np.int64)
         for _ in range(2):
             X = rng.standard_normal((2, 37, h, w)).astype(dtype)

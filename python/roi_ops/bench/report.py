@@ -22,9 +22,9 @@ def header(threads, warmup: int, repeat: int, quick: bool = False, min_seconds: 
     quick_note = f"{QUICK.capitalize()}. " if quick else ""
     return (f"{quick_note}onnxruntime {ort.__version__}, roi-ops {__version__}, {platform.machine()}, "
             f"{os.cpu_count()} logical CPUs; intra-op threads {', '.join(map(str, threads))} (inter-op 1); median of "
-            f"at least {repeat} runs and {min_seconds:g} s of runs after {warmup} warm-up runs; speed-up = baseline ms / "
-            f"roi_ops ms; floor = streaming the op's feature maps once and its output once (a copy of (maps + output) "
-            f"/ 2 bytes, same threads).")
+            f"at least {repeat} runs and {min_seconds:g} s of runs after {warmup} warm-up runs; speed-up = baseline "
+            f"ms / roi_ops ms; floor = streaming the op's feature maps once and its output once (a copy of (maps + "
+            f"output) / 2 bytes, same threads).")
 
 
 def table(rows: list[Row], quick: bool = False) -> str:

@@ -87,6 +87,9 @@ def _baseline(case: Case, threads: int):
 
 def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min_seconds: float = MIN_SECONDS) -> Row:
     ours = _session(case.model, threads, True)
+
+    def floor() -> float | None:
+        return _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds)
     if case.runtime == "tensorflow":
         from .tensorflow_peer import time_in_child
 
@@ -94,7 +97,7 @@ def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min
         if tick:
             for _ in range(2 * (warmup + repeat)):
                 tick()
-        return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds))
+        return Row(case, threads, t_ours, t_base, diff, floor())
     if case.interleaved:
         base = _baseline(case, threads)
         t_ours, t_base = median_ms_interleaved(lambda: ours.run(None, case.feeds),
@@ -108,7 +111,7 @@ def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min
             if tick:
                 for _ in range(warmup + repeat):
                     tick()
-            return Row(case, threads, t_ours, None, None, _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds))
+            return Row(case, threads, t_ours, None, None, floor())
         t_base = median_ms(lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick, min_seconds)
     diff = None
     if case.same_numbers:
@@ -116,7 +119,7 @@ def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min
         b = base.run(None, case.baseline_feeds)
         diff = case.difference(a, b) if case.difference else \
             max(float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)), initial=0.0)) for x, y in zip(a, b))
-    return Row(case, threads, t_ours, t_base, diff, _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds))
+    return Row(case, threads, t_ours, t_base, diff, floor())
 
 
 def _floor_ms(case: Case, ours, threads: int, warmup: int, repeat: int, tick, min_seconds: float) -> float | None:

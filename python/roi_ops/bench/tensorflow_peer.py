@@ -42,7 +42,8 @@ def time_in_child(case: Case, threads: int, warmup: int, repeat: int,
         onnx.save(case.model, os.path.join(d, "model.onnx"))
         np.savez(os.path.join(d, "feeds.npz"), **case.feeds)
         run = subprocess.run([sys.executable, "-m", __name__, d, "--threads", str(threads), "--warmup", str(warmup),
-                              "--repeat", str(repeat), "--min-seconds", str(min_seconds)], capture_output=True, text=True)
+                              "--repeat", str(repeat), "--min-seconds", str(min_seconds)],
+                             capture_output=True, text=True)
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no message"])[-1]
         raise PeerFailed(f"TensorFlow failed to run ({last})")
