@@ -121,6 +121,19 @@ def random_rois(rng, k, n, img_h, img_w, *, min_size=0.5, max_size=None, outside
     return boxes, rng.integers(0, n, k).astype(np.int64)
 
 
+def few_and_many_rois(dtype, seed):
+    """A [2,37,40,130] map and 17 RoIs (image pixels, for spatial_scale 1/4), for tests that run
+    17 RoIs and their first 16 to take the staged and the few-RoI CPU paths: RoIs from 5 to 123
+    cells wide (vector loops' ragged ends, float16's 8-wide F16C loop), some partly outside, 37
+    channels (a partial block)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((2, 37, 40, 130)).astype(dtype)
+    boxes, bidx = random_rois(rng, 17, 2, 160, 520, min_size=2, outside=0.2)
+    boxes[0], bidx[0] = [8, 8, 500, 150], 0  # 123 cells wide
+    boxes[1] = [40, 40, 60, 120]  # 5 cells wide
+    return X, boxes, bidx
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261124)

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import assert_close, random_rois, run_op
+from conftest import assert_close, few_and_many_rois, random_rois, run_op
 from roi_op_tester import DTYPES, RoiOpTester
 
 MODES = ["avg", "max", "onnx_max"]
@@ -61,15 +61,10 @@ class TestRoIAlign(RoiOpTester):
     @pytest.mark.parametrize("dtype", DTYPES)
     def test_few_rois_path_and_staged_path_agree(self, dtype):
         # Avg mode takes one of two CPU paths: up to 16 RoIs sum each bin row's sample rows straight
-        # from the map first (ops/cpu/align_rows_first.cc), more go through staged channel blocks
+        # from the map first (ops/cpu/rows_first.h), more go through staged channel blocks
         # (ops/cpu/roi_driver.h). 17 RoIs and their first 16 take one each; both match the reference,
-        # and each other to rounding. RoIs from under 8 to over 100 cells wide (float16's F16C loop
-        # needs 8, the vector loop's ragged end shows past 16), 37 channels (a partial block).
-        rng = np.random.default_rng(7)
-        X = rng.standard_normal((2, 37, 40, 130)).astype(dtype)
-        boxes, bidx = random_rois(rng, 17, 2, 160, 520, min_size=2, outside=0.2)
-        boxes[0], bidx[0] = [8, 8, 500, 150], 0  # 123 cells wide at scale 1/4
-        boxes[1] = [40, 40, 60, 120]  # 5 cells wide
+        # and each other to rounding.
+        X, boxes, bidx = few_and_many_rois(dtype, 7)
         attrs = dict(output_height=7, output_width=6, spatial_scale=0.25, sampling_ratio=2)
         for aligned in (0, 1):
             self.check(X, boxes, bidx, False, aligned=aligned, **attrs)

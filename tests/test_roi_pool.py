@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import run_op
+from conftest import few_and_many_rois, run_op
 from roi_op_tester import DTYPES, RoiOpTester
 
 
@@ -29,6 +29,26 @@ class TestRoIPool(RoiOpTester):
         bidx = np.zeros(len(boxes), np.int64)
         for out in [(1, 1), (3, 2), (7, 7), (12, 14)]:
             self.check(X, boxes, bidx, False, output_height=out[0], output_width=out[1])
+
+    @pytest.mark.parametrize("dtype", DTYPES)
+    def test_few_rois_path_and_staged_path_agree(self, dtype):
+        # Up to 16 RoIs take each bin row's maximum over its map rows straight from the map first
+        # (ops/cpu/rows_first.h), more go through staged channel blocks (ops/cpu/roi_driver.h). 17
+        # RoIs and their first 16 take one each; both match the reference exactly, and each other
+        # bit for bit, non-finite map values included; bin rows of one to many map rows.
+        X, boxes, bidx = few_and_many_rois(dtype, 8)
+        attrs = dict(output_height=7, output_width=6, spatial_scale=0.25)
+        self.check(X, boxes, bidx, False, **attrs)
+        self.check(X, boxes[:16], bidx[:16], False, **attrs)
+        X[0, 3, 10:13, 20:30] = np.inf  # rows that RoI 0's bins read
+        X[0, 4, 12:14, 30:90] = -np.inf
+        X[0, 5, 20:23, 50:70] = np.nan  # never the max, as on the staged path
+        X[0, 6, 2:35, 2:125] = np.nan  # every value of some of RoI 0's bins
+        rois = boxes.astype(dtype)
+        many = run_op(self.op, X, rois, bidx, **attrs)
+        few = run_op(self.op, X, rois[:16], bidx[:16], **attrs)
+        assert np.isinf(few).any() and (few == -np.inf).any()
+        np.testing.assert_array_equal(few, many[:16])
 
 
 def test_huge_finite_coordinates_do_not_overflow():

@@ -6,10 +6,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "channel_blocks.h"
 #include "half.h"
 #include "isa.h"
 #include "lanes.h"
+#include "rows_first.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -18,19 +18,7 @@
 namespace roi_ops::cpu {
 namespace {
 
-// A RoI's cells in the terms of this path: map rows and their weights per bin row, and columns
-// as offsets into the transposed sums ([width, kB], column x0 first).
-template <typename A>
-struct RowsFirstRoi {
-  int64_t x0 = 0, width = 0;
-  std::vector<int64_t> y_row;   // map rows, bin row ph's at y_bins[ph]
-  std::vector<A> y_w;
-  std::vector<Span> y_bins;     // into y_row / y_w
-  std::vector<Cell<A>> x_cells;  // offsets (column - x0) * kB
-  std::vector<Span> x_bins;
-  A divisor = 1;
-};
-
+// AlignTables' cells in the terms of rows_first.h.
 template <typename A>
 RowsFirstRoi<A> rows_first_roi(const AlignTables<A>& t, int64_t k, int64_t out_h, int64_t out_w, const MapShape& s) {
   constexpr int64_t kB = block_channels<A>();
@@ -61,8 +49,7 @@ RowsFirstRoi<A> rows_first_roi(const AlignTables<A>& t, int64_t k, int64_t out_h
 
 // sums[j * width + x] = sum over i < n of w[i] * rows[j * n + i][x], for channels j < count and
 // x < width (n >= 1). The channels go innermost so that the loads of all `count` channel planes
-// are in flight together, as in staging (channel by channel, W6 was 1.15x slower). A ragged end is
-// one more vector ending at the last column: it recomputes a few sums to the same values.
+// are in flight together, as in staging (channel by channel, W6 was 1.15x slower).
 template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void weighted_rows_impl(const A* const* rows, const A* w, int64_t n, int64_t count,
                                               int64_t width, A* sums) {
@@ -75,12 +62,7 @@ ROI_OPS_ALWAYS_INLINE void weighted_rows_impl(const A* const* rows, const A* w, 
       store_lanes(sums + j * width + x, acc);
     }
   };
-  if (width >= kLanes) {
-    int64_t x = 0;
-    for (; x + kLanes <= width; x += kLanes) columns(x);
-    if (x < width) columns(width - kLanes);
-    return;
-  }
+  if (width >= kLanes) return over_row<kLanes>(width, columns);
   for (int64_t j = 0; j < count; ++j)
     for (int64_t x = 0; x < width; ++x) {
       const A* const* r = rows + j * n;
@@ -161,68 +143,25 @@ void align_rows_first(const T* x, const MapShape& s, const AlignTables<compute_t
                       const std::vector<int64_t>& batch, int64_t out_h, int64_t out_w, T* y,
                       const ParallelFor& parallel_for) {
   using A = compute_t<T>;
-  constexpr int64_t kB = block_channels<A>();
-  const int64_t bins = out_h * out_w, hw = s.h * s.w;
   std::vector<int64_t> rois;
-  std::vector<RowsFirstRoi<A>> cells;
+  std::vector<RowsFirstRoi<A>> plan;
   for (std::size_t k = 0; k < batch.size(); ++k) {
     if (batch[k] < 0) continue;
     rois.push_back(static_cast<int64_t>(k));
-    cells.push_back(rows_first_roi(t, static_cast<int64_t>(k), out_h, out_w, s));
+    plan.push_back(rows_first_roi(t, static_cast<int64_t>(k), out_h, out_w, s));
   }
-  const int64_t blocks = (s.c + kB - 1) / kB;
-  // A task is one channel block of one RoI.
-  parallel_for(static_cast<std::size_t>(blocks) * rois.size(), [&](std::size_t task) {
-    const std::size_t i = task % rois.size();
-    const int64_t k = rois[i], c0 = static_cast<int64_t>(task / rois.size()) * kB;
-    const int64_t count = std::min(kB, s.c - c0);
-    const RowsFirstRoi<A>& r = cells[i];
-    thread_local std::vector<A> block, sums, transposed, widened;
-    thread_local std::vector<const T*> rows;
-    thread_local std::vector<const A*> widened_rows;
-    block.assign(static_cast<std::size_t>(bins * kB), A(0));
-    if (r.width > 0) {
-      sums.resize(static_cast<std::size_t>(kB * r.width));
-      transposed.resize(static_cast<std::size_t>(r.width * kB));
-      const T* planes = x + (batch[static_cast<std::size_t>(k)] * s.c + c0) * hw;
-      const MapShape sums_shape{1, kB, 1, r.width};
-      for (int64_t ph = 0; ph < out_h; ++ph) {
-        const Span yb = r.y_bins[static_cast<std::size_t>(ph)];
-        if (yb.count == 0) continue;  // no sample row inside the map: the bins stay 0
-        // The bin row's sample rows of each channel, channel j's at j * yb.count.
-        const auto n_rows = static_cast<std::size_t>(count * yb.count);
-        rows.resize(n_rows);
-        for (int64_t j = 0; j < count; ++j)
-          for (int64_t q = 0; q < yb.count; ++q)
-            rows[static_cast<std::size_t>(j * yb.count + q)] =
-                planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
-        const A* w = r.y_w.data() + yb.first;
-        if constexpr (std::is_same_v<T, A>) {
-          weighted_rows(rows.data(), w, yb.count, count, r.width, sums.data());
-        } else {
+  const auto sum_rows = [](const T* const* rows, const A* w, int64_t n, int64_t count, int64_t width, A* sums) {
+    if constexpr (std::is_same_v<T, A>) {
+      weighted_rows(rows, w, n, count, width, sums);
+    } else {
 #ifdef ROI_OPS_HAVE_F16C_ROWS
-          if (r.width >= 8 && cpu_has_f16c_fma()) {
-            weighted_half_rows_f16c(rows.data(), w, yb.count, count, r.width, sums.data());
-          } else
+      if (width >= 8 && cpu_has_f16c_fma()) return weighted_half_rows_f16c(rows, w, n, count, width, sums);
 #endif
-          {  // each row widened to float first
-            widened.resize(n_rows * static_cast<std::size_t>(r.width));
-            widened_rows.resize(n_rows);
-            for (std::size_t e = 0; e < n_rows; ++e) {
-              A* dst = widened.data() + e * static_cast<std::size_t>(r.width);
-              halves_to_floats(rows[e], dst, static_cast<std::size_t>(r.width));
-              widened_rows[e] = dst;
-            }
-            weighted_rows(widened_rows.data(), w, yb.count, count, r.width, sums.data());
-          }
-        }
-        // The sums of the `count` channels, [count, width], as channel vectors per column.
-        stage_channel_block(sums.data(), sums_shape, 0, 0, 1, count, Window::whole(sums_shape), transposed.data());
-        bin_row(transposed.data(), r, block.data() + ph * out_w * kB);
-      }
+      weighted_rows(widened_rows(rows, static_cast<std::size_t>(n * count), width), w, n, count, width, sums);
     }
-    write_rows(block.data(), bins, count, y + (k * s.c + c0) * bins);
-  });
+  };
+  rows_first(x, s, rois, plan, batch, out_h, out_w, y, parallel_for, sum_rows,
+             [](const A* cells, const RowsFirstRoi<A>& r, A* block_row) { bin_row(cells, r, block_row); });
 }
 
 template void align_rows_first<float>(const float*, const MapShape&, const AlignTables<float>&,

@@ -1,8 +1,11 @@
 // RoIPool on the CPU (docs/spec.md, "RoIPool"): the max over each bin's window, one channel block at
-// a time (channel_blocks.h), so each window element is one vector max.
+// a time (channel_blocks.h), so each window element is one vector max. A few RoIs take the
+// rows-first order instead (rows_first.h): each bin row's map rows maxed straight from the map,
+// then each bin's columns of that row max.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "../math/roi_pool.h"
@@ -13,6 +16,7 @@
 #include "roi_kernels.h"
 #include "roi_driver.h"
 #include "roi_output.h"
+#include "rows_first.h"
 
 namespace roi_ops::cpu {
 namespace {
@@ -59,6 +63,95 @@ ROI_OPS_ISA_CLONES void pool_roi(const double* plane, const MapShape& s, const m
   pool_roi_impl<Quarters<double>>(plane, s, box, p, block);
 }
 
+// reduced[j * width + x] = the max over i < n of rows[j * n + i][x] for channels j < count: the
+// rows-first form of pool_roi's max (NaN never wins; -inf where every value is NaN). The
+// channels go innermost so that their loads are in flight together.
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void max_rows_impl(const A* const* rows, int64_t n, int64_t count, int64_t width, A* reduced) {
+  constexpr int64_t kLanes = block_channels<A>();
+  constexpr A kLowest = -std::numeric_limits<A>::infinity();
+  auto columns = [&](int64_t x) ROI_OPS_LAMBDA_INLINE {
+    for (int64_t j = 0; j < count; ++j) {
+      const A* const* r = rows + j * n;
+      V acc = V::splat(kLowest);
+      for (int64_t i = 0; i < n; ++i) {
+        const V v = V::load(r[i] + x);
+        acc = select_greater(v, acc, v, acc);
+      }
+      store_lanes(reduced + j * width + x, acc);
+    }
+  };
+  if (width >= kLanes) return over_row<kLanes>(width, columns);
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t x = 0; x < width; ++x) {
+      A acc = kLowest;
+      for (int64_t i = 0; i < n; ++i) acc = rows[j * n + i][x] > acc ? rows[j * n + i][x] : acc;
+      reduced[j * width + x] = acc;
+    }
+}
+
+ROI_OPS_ISA_CLONES void max_rows(const float* const* rows, int64_t n, int64_t count, int64_t width, float* reduced) {
+  if (wide_lanes()) return max_rows_impl<Lanes<float>>(rows, n, count, width, reduced);
+  max_rows_impl<Quarters<float>>(rows, n, count, width, reduced);
+}
+
+ROI_OPS_ISA_CLONES void max_rows(const double* const* rows, int64_t n, int64_t count, int64_t width,
+                                 double* reduced) {
+  if (wide_lanes()) return max_rows_impl<Lanes<double>>(rows, n, count, width, reduced);
+  max_rows_impl<Quarters<double>>(rows, n, count, width, reduced);
+}
+
+// One bin row from the transposed row max `cells` ([width, kB]); an empty window gives 0.
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void max_bin_row_impl(const A* cells, const RowsFirstRoi<A>& r, A* block) {
+  constexpr int64_t kB = block_channels<A>();
+  for (std::size_t pw = 0; pw < r.x_bins.size(); ++pw) {
+    const Span xb = r.x_bins[pw];
+    V acc = xb.count ? V::splat(-std::numeric_limits<A>::infinity()) : V{};
+    for (int64_t c = xb.first; c < xb.first + xb.count; ++c) {
+      const V v = V::load(cells + r.x_cells[static_cast<std::size_t>(c)].offset);
+      acc = select_greater(v, acc, v, acc);
+    }
+    store_lanes(block + static_cast<int64_t>(pw) * kB, acc);
+  }
+}
+
+ROI_OPS_ISA_CLONES void max_bin_row(const float* cells, const RowsFirstRoi<float>& r, float* block) {
+  if (wide_lanes()) return max_bin_row_impl<Lanes<float>>(cells, r, block);
+  max_bin_row_impl<Quarters<float>>(cells, r, block);
+}
+
+ROI_OPS_ISA_CLONES void max_bin_row(const double* cells, const RowsFirstRoi<double>& r, double* block) {
+  if (wide_lanes()) return max_bin_row_impl<Lanes<double>>(cells, r, block);
+  max_bin_row_impl<Quarters<double>>(cells, r, block);
+}
+
+// A RoI's bin windows in the terms of rows_first.h (`win`: the union of its windows).
+template <typename A>
+RowsFirstRoi<A> pool_rows_first_roi(const math::Box<double>& box, const PoolParams& p, const MapShape& s,
+                                    const Window& win) {
+  constexpr int64_t kB = block_channels<A>();
+  RowsFirstRoi<A> r;
+  if (win.area() == 0) return r;  // every bin empty: 0
+  r.x0 = win.x0;
+  r.width = win.x1 - win.x0;
+  const auto ay = math::pool_axis(box.y1, box.y2, p.spatial_scale, p.output_height, true);
+  const auto ax = math::pool_axis(box.x1, box.x2, p.spatial_scale, p.output_width, true);
+  for (int64_t ph = 0; ph < p.output_height; ++ph) {
+    int64_t h0, h1;
+    math::pool_window(ay, ph, s.h, &h0, &h1);
+    r.y_bins.push_back({static_cast<int64_t>(r.y_row.size()), std::max<int64_t>(h1 - h0, 0)});
+    for (int64_t h = h0; h < h1; ++h) r.y_row.push_back(h), r.y_w.push_back(A(1));
+  }
+  for (int64_t pw = 0; pw < p.output_width; ++pw) {
+    int64_t w0, w1;
+    math::pool_window(ax, pw, s.w, &w0, &w1);
+    r.x_bins.push_back({static_cast<int64_t>(r.x_cells.size()), std::max<int64_t>(w1 - w0, 0)});
+    for (int64_t w = w0; w < w1; ++w) r.x_cells.push_back({(w - r.x0) * kB, A(1)});
+  }
+  return r;
+}
+
 // The cells a RoI's bins read: the union of their windows (empty bins read nothing).
 Window pool_window_of(const math::Box<double>& box, const PoolParams& p, const MapShape& s) {
   const auto ay = math::pool_axis(box.y1, box.y2, p.spatial_scale, p.output_height, true);
@@ -93,6 +186,24 @@ void roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const Po
   std::vector<Window> windows(boxes.size());
   for (std::size_t k = 0; k < boxes.size(); ++k)
     if (batch[k] >= 0) windows[k] = pool_window_of(boxes[k], params, shape);
+  // A few RoIs: rows first, without staging (rows_first.h).
+  if (std::count_if(batch.begin(), batch.end(), [](int64_t b) { return b >= 0; }) <= kFewRois) {
+    std::vector<int64_t> few;
+    std::vector<RowsFirstRoi<A>> plan;
+    for (std::size_t k = 0; k < boxes.size(); ++k)
+      if (batch[k] >= 0) {
+        few.push_back(static_cast<int64_t>(k));
+        plan.push_back(pool_rows_first_roi<A>(boxes[k], params, shape, windows[k]));
+      }
+    const auto max_of_rows = [](const T* const* rows, const A*, int64_t n, int64_t count, int64_t width, A* out) {
+      if constexpr (std::is_same_v<T, A>)
+        max_rows(rows, n, count, width, out);
+      else
+        max_rows(widened_rows(rows, static_cast<std::size_t>(n * count), width), n, count, width, out);
+    };
+    return rows_first(x, shape, few, plan, batch, params.output_height, params.output_width, y, parallel_for,
+                      max_of_rows, [](const A* cells, const RowsFirstRoi<A>& r, A* row) { max_bin_row(cells, r, row); });
+  }
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
       [&](const A* plane, int64_t k, A* block) { pool_roi(plane, shape, boxes[k], params, block); }, windows);

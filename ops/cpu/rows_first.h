@@ -1,0 +1,117 @@
+// The rows-first order for a few RoIs on a large map, shared by RoIAlign (avg) and RoIPool.
+//
+// The staged path (roi_driver.h) copies every map row a RoI reads into a [H, W, 16] channel block
+// (a 16x16 transposition per 16 cells) before its bins read them. With a few RoIs on a large map
+// that staging is most of the call (W6: ~70% for RoIAlign and RoIPool). Both ops reduce a bin
+// row's map rows the same way for every bin of that row (a weighted sum, or a max), so here each
+// bin row's map rows are first reduced into one row straight from the NCHW map (contiguous vector
+// loads, the loads of a block's 16 channels in flight together), and only that row, of the RoI's
+// width, is transposed into channel vectors for the bins' reductions along x. A bin row reads a
+// few map rows, so this transposes a fraction of what staging does, and each bin reads its
+// columns once.
+//
+// A call takes one path or the other for all its RoIs, whatever the thread count, so outputs stay
+// identical across thread counts.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "align_bins.h"
+#include "channel_blocks.h"
+#include "half.h"
+#include "isa.h"
+#include "parallel.h"
+#include "roi_output.h"
+#include "shapes.h"
+
+namespace roi_ops::cpu {
+
+// A RoI in the terms of this path: the map rows of each bin row (with their weights, for the
+// weighted sum), and each bin's columns as offsets into the transposed row ([width, kB], column
+// x0 first; with their weights).
+template <typename A>
+struct RowsFirstRoi {
+  int64_t x0 = 0, width = 0;     // width 0: nothing to read, every bin is 0
+  std::vector<int64_t> y_row;    // map rows, bin row ph's at y_bins[ph]
+  std::vector<A> y_w;
+  std::vector<Span> y_bins;      // into y_row / y_w
+  std::vector<Cell<A>> x_cells;  // offsets (column - x0) * kB
+  std::vector<Span> x_bins;
+  A divisor = 1;
+};
+
+// A reduction's vector loop over a row of `width` >= kLanes values: columns(x) for each full
+// vector, and a ragged end as one more vector ending at the last column (it recomputes a few
+// values, to the same results).
+template <int64_t kLanes, typename Columns>
+ROI_OPS_ALWAYS_INLINE void over_row(int64_t width, Columns columns) {
+  int64_t x = 0;
+  for (; x + kLanes <= width; x += kLanes) columns(x);
+  if (x < width) columns(width - kLanes);
+}
+
+// The rows of one bin row widened to float (float16 maps): rows[i] has `width` values.
+inline const float* const* widened_rows(const Half* const* rows, std::size_t n, int64_t width) {
+  thread_local std::vector<float> values;
+  thread_local std::vector<const float*> out;
+  values.resize(n * static_cast<std::size_t>(width));
+  out.resize(n);
+  for (std::size_t e = 0; e < n; ++e) {
+    float* dst = values.data() + e * static_cast<std::size_t>(width);
+    halves_to_floats(rows[e], dst, static_cast<std::size_t>(width));
+    out[e] = dst;
+  }
+  return out.data();
+}
+
+// Writes Y[k] for each RoI k = rois[i] (plan[i]) of image batch[k]. One task is one channel block
+// of one RoI. For each bin row, reduce_rows(rows, w, n, count, width, reduced) gets the bin row's
+// n map rows of each of the block's `count` channels (channel j's at rows[j * n], each starting at
+// column x0) and their weights w, and writes reduced[j * width + x]; bin_row(transposed, plan,
+// block_row) then fills the bin row's [out_w, kB] results from the reduced row as channel vectors
+// ([width, kB]). Bin rows without map rows stay 0.
+template <typename T, typename ReduceRows, typename BinRow>
+void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
+                const std::vector<RowsFirstRoi<compute_t<T>>>& plan, const std::vector<int64_t>& batch, int64_t out_h,
+                int64_t out_w, T* y, const ParallelFor& parallel_for, ReduceRows reduce_rows, BinRow bin_row) {
+  using A = compute_t<T>;
+  constexpr int64_t kB = block_channels<A>();
+  const int64_t bins = out_h * out_w, hw = s.h * s.w;
+  const int64_t blocks = (s.c + kB - 1) / kB;
+  parallel_for(static_cast<std::size_t>(blocks) * rois.size(), [&](std::size_t task) {
+    const std::size_t i = task % rois.size();
+    const int64_t k = rois[i], c0 = static_cast<int64_t>(task / rois.size()) * kB;
+    const int64_t count = std::min(kB, s.c - c0);
+    const RowsFirstRoi<A>& r = plan[i];
+    thread_local std::vector<A> block, reduced, transposed;
+    thread_local std::vector<const T*> rows;
+    block.assign(static_cast<std::size_t>(bins * kB), A(0));
+    if (r.width > 0) {
+      reduced.resize(static_cast<std::size_t>(kB * r.width));
+      transposed.resize(static_cast<std::size_t>(r.width * kB));
+      const T* planes = x + (batch[static_cast<std::size_t>(k)] * s.c + c0) * hw;
+      const MapShape reduced_shape{1, kB, 1, r.width};
+      for (int64_t ph = 0; ph < out_h; ++ph) {
+        const Span yb = r.y_bins[static_cast<std::size_t>(ph)];
+        if (yb.count == 0) continue;  // no map row: the bins stay 0
+        rows.resize(static_cast<std::size_t>(count * yb.count));
+        for (int64_t j = 0; j < count; ++j)
+          for (int64_t q = 0; q < yb.count; ++q)
+            rows[static_cast<std::size_t>(j * yb.count + q)] =
+                planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
+        reduce_rows(rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width, reduced.data());
+        // The `count` channels' reduced rows, [count, width], as channel vectors per column.
+        stage_channel_block(reduced.data(), reduced_shape, 0, 0, 1, count, Window::whole(reduced_shape),
+                            transposed.data());
+        bin_row(transposed.data(), r, block.data() + ph * out_w * kB);
+      }
+    }
+    write_rows(block.data(), bins, count, y + (k * s.c + c0) * bins);
+  });
+}
+
+}  // namespace roi_ops::cpu
