@@ -44,7 +44,9 @@ class TestRoIAlignRotated(RoiOpTester):
         # 16 cells. Two maps in turn, so a cell the staging missed would keep the first one's value,
         # and each RoI alone on a map of its own too, so that no other RoI's staging can fill in a
         # cell it missed (the long thin ones read few cells of their window, so alone they take
-        # this path too).
+        # this path too). Alone they also sample densely (sampling_ratio 0: samples under a cell
+        # apart), so that a row's reads run on past a 16-cell run: with 2 samples per bin they
+        # skip the cell right after a float32 run, and an off-by-one there went unseen.
         h, w = hw
         boxes = np.array([[6, 6, 14, 10, 30], [w * 4 - 5, h * 4 - 5, 12, 16, -60], [w * 2, h * 2, 40, 24, 100],
                           [w * 3, h, 9, 30, 10], [w * 2, h * 2, 200, 8, 45], [w * 2, h * 2, 200, 8, 5],
@@ -54,9 +56,10 @@ class TestRoIAlignRotated(RoiOpTester):
             X = rng.standard_normal((2, 37, h, w)).astype(dtype)
             self.check(X, boxes, bidx, False, output_height=7, output_width=7, spatial_scale=0.25, sampling_ratio=2)
             for k in range(len(boxes)):
-                X = rng.standard_normal((2, 37, h, w)).astype(dtype)
-                self.check(X, boxes[k:k + 1], bidx[k:k + 1], False, output_height=7, output_width=7,
-                           spatial_scale=0.25, sampling_ratio=2)
+                for sampling_ratio in (2, 0):
+                    X = rng.standard_normal((2, 37, h, w)).astype(dtype)
+                    self.check(X, boxes[k:k + 1], bidx[k:k + 1], False, output_height=7, output_width=7,
+                               spatial_scale=0.25, sampling_ratio=sampling_ratio)
 
 
 # mmcv's tests/test_ops/test_roi_align_rotated.py: roi_align_rotated(x, rois, (2, 2), 1.0, 2,
