@@ -47,22 +47,24 @@ RowsFirstRoi<A> rows_first_roi(const AlignTables<A>& t, int64_t k, int64_t out_h
   return r;
 }
 
-// sums[j * width + x] = sum over i < n of w[i] * rows[j * n + i][x], for channels j < count and
-// x < width (n >= 1). The channels go innermost so that the loads of all `count` channel planes
-// are in flight together, as in staging (channel by channel, W6 was 1.15x slower).
+// The weighted sums over i < n of w[i] * rows[j * n + i][x], for channels j < count and x <
+// width (n >= 1), written as reduce_block does (returns whether transposed). The channels go
+// innermost so that the loads of all `count` channel planes are in flight together, as in staging
+// (channel by channel, W6 was 1.15x slower).
 template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void weighted_rows_impl(const A* const* rows, const A* w, int64_t n, int64_t count,
-                                              int64_t width, A* sums) {
-  constexpr int64_t kLanes = block_channels<A>();
-  auto columns = [&](int64_t x) ROI_OPS_LAMBDA_INLINE {
-    for (int64_t j = 0; j < count; ++j) {
-      const A* const* r = rows + j * n;
-      V acc = w[0] * V::load(r[0] + x);
-      for (int64_t i = 1; i < n; ++i) acc += w[i] * V::load(r[i] + x);
-      store_lanes(sums + j * width + x, acc);
-    }
-  };
-  if (width >= kLanes) return over_row<kLanes>(width, columns);
+ROI_OPS_ALWAYS_INLINE bool weighted_rows_impl(const A* const* rows, const A* w, int64_t n, int64_t count,
+                                              int64_t width, A* sums, A* transposed) {
+  if (width >= block_channels<A>()) {
+    return reduce_block<V>(
+        count, width,
+        [&](int64_t j, int64_t x) ROI_OPS_LAMBDA_INLINE {
+          const A* const* r = rows + j * n;
+          V acc = w[0] * V::load(r[0] + x);
+          for (int64_t i = 1; i < n; ++i) acc += w[i] * V::load(r[i] + x);
+          return acc;
+        },
+        sums, transposed);
+  }
   for (int64_t j = 0; j < count; ++j)
     for (int64_t x = 0; x < width; ++x) {
       const A* const* r = rows + j * n;
@@ -70,18 +72,19 @@ ROI_OPS_ALWAYS_INLINE void weighted_rows_impl(const A* const* rows, const A* w, 
       for (int64_t i = 1; i < n; ++i) acc += w[i] * r[i][x];
       sums[j * width + x] = acc;
     }
+  return false;
 }
 
-ROI_OPS_ISA_CLONES void weighted_rows(const float* const* rows, const float* w, int64_t n, int64_t count,
-                                      int64_t width, float* sums) {
-  if (wide_lanes()) return weighted_rows_impl<Lanes<float>>(rows, w, n, count, width, sums);
-  weighted_rows_impl<Quarters<float>>(rows, w, n, count, width, sums);
+ROI_OPS_ISA_CLONES bool weighted_rows(const float* const* rows, const float* w, int64_t n, int64_t count,
+                                      int64_t width, float* sums, float* transposed) {
+  if (wide_lanes()) return weighted_rows_impl<Lanes<float>>(rows, w, n, count, width, sums, transposed);
+  return weighted_rows_impl<Quarters<float>>(rows, w, n, count, width, sums, transposed);
 }
 
-ROI_OPS_ISA_CLONES void weighted_rows(const double* const* rows, const double* w, int64_t n, int64_t count,
-                                      int64_t width, double* sums) {
-  if (wide_lanes()) return weighted_rows_impl<Lanes<double>>(rows, w, n, count, width, sums);
-  weighted_rows_impl<Quarters<double>>(rows, w, n, count, width, sums);
+ROI_OPS_ISA_CLONES bool weighted_rows(const double* const* rows, const double* w, int64_t n, int64_t count,
+                                      int64_t width, double* sums, double* transposed) {
+  if (wide_lanes()) return weighted_rows_impl<Lanes<double>>(rows, w, n, count, width, sums, transposed);
+  return weighted_rows_impl<Quarters<double>>(rows, w, n, count, width, sums, transposed);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -150,14 +153,19 @@ void align_rows_first(const T* x, const MapShape& s, const AlignTables<compute_t
     rois.push_back(static_cast<int64_t>(k));
     plan.push_back(rows_first_roi(t, static_cast<int64_t>(k), out_h, out_w, s));
   }
-  const auto sum_rows = [](const T* const* rows, const A* w, int64_t n, int64_t count, int64_t width, A* sums) {
+  const auto sum_rows = [](const T* const* rows, const A* w, int64_t n, int64_t count, int64_t width, A* sums,
+                           A* transposed) {
     if constexpr (std::is_same_v<T, A>) {
-      weighted_rows(rows, w, n, count, width, sums);
+      return weighted_rows(rows, w, n, count, width, sums, transposed);
     } else {
 #ifdef ROI_OPS_HAVE_F16C_ROWS
-      if (width >= 8 && cpu_has_f16c_fma()) return weighted_half_rows_f16c(rows, w, n, count, width, sums);
+      if (width >= 8 && cpu_has_f16c_fma()) {
+        weighted_half_rows_f16c(rows, w, n, count, width, sums);
+        return false;
+      }
 #endif
-      weighted_rows(widened_rows(rows, static_cast<std::size_t>(n * count), width), w, n, count, width, sums);
+      return weighted_rows(widened_rows(rows, static_cast<std::size_t>(n * count), width), w, n, count, width,
+                           sums, transposed);
     }
   };
   rows_first(x, s, rois, plan, batch, out_h, out_w, y, parallel_for, sum_rows,

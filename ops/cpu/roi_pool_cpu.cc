@@ -63,42 +63,46 @@ ROI_OPS_ISA_CLONES void pool_roi(const double* plane, const MapShape& s, const m
   pool_roi_impl<Quarters<double>>(plane, s, box, p, block);
 }
 
-// reduced[j * width + x] = the max over i < n of rows[j * n + i][x] for channels j < count: the
-// rows-first form of pool_roi's max (NaN never wins; -inf where every value is NaN). The
-// channels go innermost so that their loads are in flight together.
+// The max over i < n of rows[j * n + i][x] for channels j < count, written as reduce_block does
+// (returns whether transposed): the rows-first form of pool_roi's max (NaN never wins; -inf where
+// every value is NaN). The channels go innermost so that their loads are in flight together.
 template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void max_rows_impl(const A* const* rows, int64_t n, int64_t count, int64_t width, A* reduced) {
-  constexpr int64_t kLanes = block_channels<A>();
+ROI_OPS_ALWAYS_INLINE bool max_rows_impl(const A* const* rows, int64_t n, int64_t count, int64_t width, A* reduced,
+                                         A* transposed) {
   constexpr A kLowest = -std::numeric_limits<A>::infinity();
-  auto columns = [&](int64_t x) ROI_OPS_LAMBDA_INLINE {
-    for (int64_t j = 0; j < count; ++j) {
-      const A* const* r = rows + j * n;
-      V acc = V::splat(kLowest);
-      for (int64_t i = 0; i < n; ++i) {
-        const V v = V::load(r[i] + x);
-        acc = select_greater(v, acc, v, acc);
-      }
-      store_lanes(reduced + j * width + x, acc);
-    }
-  };
-  if (width >= kLanes) return over_row<kLanes>(width, columns);
+  if (width >= block_channels<A>()) {
+    return reduce_block<V>(
+        count, width,
+        [&](int64_t j, int64_t x) ROI_OPS_LAMBDA_INLINE {
+          const A* const* r = rows + j * n;
+          V acc = V::splat(kLowest);
+          for (int64_t i = 0; i < n; ++i) {
+            const V v = V::load(r[i] + x);
+            acc = select_greater(v, acc, v, acc);
+          }
+          return acc;
+        },
+        reduced, transposed);
+  }
   for (int64_t j = 0; j < count; ++j)
     for (int64_t x = 0; x < width; ++x) {
       A acc = kLowest;
       for (int64_t i = 0; i < n; ++i) acc = rows[j * n + i][x] > acc ? rows[j * n + i][x] : acc;
       reduced[j * width + x] = acc;
     }
+  return false;
 }
 
-ROI_OPS_ISA_CLONES void max_rows(const float* const* rows, int64_t n, int64_t count, int64_t width, float* reduced) {
-  if (wide_lanes()) return max_rows_impl<Lanes<float>>(rows, n, count, width, reduced);
-  max_rows_impl<Quarters<float>>(rows, n, count, width, reduced);
+ROI_OPS_ISA_CLONES bool max_rows(const float* const* rows, int64_t n, int64_t count, int64_t width, float* reduced,
+                                 float* transposed) {
+  if (wide_lanes()) return max_rows_impl<Lanes<float>>(rows, n, count, width, reduced, transposed);
+  return max_rows_impl<Quarters<float>>(rows, n, count, width, reduced, transposed);
 }
 
-ROI_OPS_ISA_CLONES void max_rows(const double* const* rows, int64_t n, int64_t count, int64_t width,
-                                 double* reduced) {
-  if (wide_lanes()) return max_rows_impl<Lanes<double>>(rows, n, count, width, reduced);
-  max_rows_impl<Quarters<double>>(rows, n, count, width, reduced);
+ROI_OPS_ISA_CLONES bool max_rows(const double* const* rows, int64_t n, int64_t count, int64_t width,
+                                 double* reduced, double* transposed) {
+  if (wide_lanes()) return max_rows_impl<Lanes<double>>(rows, n, count, width, reduced, transposed);
+  return max_rows_impl<Quarters<double>>(rows, n, count, width, reduced, transposed);
 }
 
 // One bin row from the transposed row max `cells` ([width, kB]); an empty window gives 0.
@@ -195,11 +199,13 @@ void roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const Po
         few.push_back(static_cast<int64_t>(k));
         plan.push_back(pool_rows_first_roi<A>(boxes[k], params, shape, windows[k]));
       }
-    const auto max_of_rows = [](const T* const* rows, const A*, int64_t n, int64_t count, int64_t width, A* out) {
+    const auto max_of_rows = [](const T* const* rows, const A*, int64_t n, int64_t count, int64_t width, A* out,
+                                A* transposed) {
       if constexpr (std::is_same_v<T, A>)
-        max_rows(rows, n, count, width, out);
+        return max_rows(rows, n, count, width, out, transposed);
       else
-        max_rows(widened_rows(rows, static_cast<std::size_t>(n * count), width), n, count, width, out);
+        return max_rows(widened_rows(rows, static_cast<std::size_t>(n * count), width), n, count, width, out,
+                        transposed);
     };
     return rows_first(x, shape, few, plan, batch, params.output_height, params.output_width, y, parallel_for,
                       max_of_rows, [](const A* cells, const RowsFirstRoi<A>& r, A* row) { max_bin_row(cells, r, row); });
