@@ -10,10 +10,7 @@
 #include "isa.h"
 #include "lanes.h"
 #include "rows_first.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#endif
+#include "rows_first_f16c.h"
 
 namespace roi_ops::cpu {
 namespace {
@@ -86,36 +83,6 @@ ROI_OPS_ISA_CLONES bool weighted_rows(const double* const* rows, const double* w
   if (wide_lanes()) return weighted_rows_impl<Lanes<double>>(rows, w, n, count, width, sums, transposed);
   return weighted_rows_impl<Quarters<double>>(rows, w, n, count, width, sums, transposed);
 }
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define ROI_OPS_HAVE_F16C_ROWS 1
-// float16 rows widened inside the loop above (F16C), so that the loads of all channels' half rows
-// are in flight together; widened a row at a time first (halves_to_floats), float16 W6 was no
-// faster than on the staged path. Ours to dispatch: a target_clones function cannot hold these
-// intrinsics in its default clone (hence cpu_has_f16c_fma).
-__attribute__((target("avx2,fma,f16c"))) inline void half_columns_f16c(const Half* const* rows, const float* w,
-                                                                          int64_t n, int64_t count, int64_t width,
-                                                                          int64_t x, float* sums) {
-  for (int64_t j = 0; j < count; ++j) {
-    const Half* const* r = rows + j * n;
-    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]),
-                               _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[0] + x))));
-    for (int64_t i = 1; i < n; ++i)
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(w[i]),
-                            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + x))), acc);
-    _mm256_storeu_ps(sums + j * width + x, acc);
-  }
-}
-
-// width >= 8; a ragged end as in weighted_rows.
-__attribute__((target("avx2,fma,f16c"))) void weighted_half_rows_f16c(const Half* const* rows, const float* w,
-                                                                       int64_t n, int64_t count, int64_t width,
-                                                                       float* sums) {
-  int64_t x = 0;
-  for (; x + 8 <= width; x += 8) half_columns_f16c(rows, w, n, count, width, x, sums);
-  if (x < width) half_columns_f16c(rows, w, n, count, width, width - 8, sums);
-}
-#endif
 
 // One bin row over a block: bin pw from the transposed sums `cells` ([width, kB]).
 template <typename V, typename A>

@@ -18,10 +18,7 @@
 #include "roi_driver.h"
 #include "roi_output.h"
 #include "rows_first.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#endif
+#include "rows_first_f16c.h"
 
 namespace roi_ops::cpu {
 namespace {
@@ -109,34 +106,6 @@ ROI_OPS_ISA_CLONES bool max_rows(const double* const* rows, int64_t n, int64_t c
   if (wide_lanes()) return max_rows_impl<Lanes<double>>(rows, n, count, width, reduced, transposed);
   return max_rows_impl<Quarters<double>>(rows, n, count, width, reduced, transposed);
 }
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define ROI_OPS_HAVE_F16C_ROWS 1
-// float16 rows maxed as max_rows does, widened inside the loop (F16C) so that the loads of all
-// channels' half rows are in flight together, as RoIAlign's weighted_half_rows_f16c: widened a
-// row at a time first (widened_rows), float16 W6 took 1.2x the float32 time. A greater-than
-// compare is false for NaN, so NaN never wins, as in select_greater. width >= 8.
-__attribute__((target("avx2,f16c"))) inline void max_half_columns_f16c(const Half* const* rows, int64_t n,
-                                                                        int64_t count, int64_t width, int64_t x,
-                                                                        float* reduced) {
-  for (int64_t j = 0; j < count; ++j) {
-    const Half* const* r = rows + j * n;
-    __m256 acc = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-    for (int64_t i = 0; i < n; ++i) {
-      const __m256 v = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r[i] + x)));
-      acc = _mm256_blendv_ps(acc, v, _mm256_cmp_ps(v, acc, _CMP_GT_OQ));
-    }
-    _mm256_storeu_ps(reduced + j * width + x, acc);
-  }
-}
-
-__attribute__((target("avx2,f16c"))) void max_half_rows_f16c(const Half* const* rows, int64_t n, int64_t count,
-                                                              int64_t width, float* reduced) {
-  int64_t x = 0;
-  for (; x + 8 <= width; x += 8) max_half_columns_f16c(rows, n, count, width, x, reduced);
-  if (x < width) max_half_columns_f16c(rows, n, count, width, width - 8, reduced);
-}
-#endif
 
 // One bin row from the transposed row max `cells` ([width, kB]); an empty window gives 0.
 template <typename V, typename A>

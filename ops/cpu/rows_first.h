@@ -58,7 +58,7 @@ ROI_OPS_ALWAYS_INLINE void over_row(int64_t width, Columns columns) {
 // A block's reduced bin row from column(j, x), channel j's reduction at columns [x, x + kB) as a
 // vector (width >= kB). A whole block of channels is written transposed ([width, kB]) at once,
 // each kB columns transposed in registers as they are made, so that the shuffles overlap the row
-// loads (a separate transposing pass took 9% of W6 RoIAlign; fused, W6 1.05-1.08x). A partial
+// loads (a separate transposing pass took 9% of W6 RoIAlign; fused, W6 1.07-1.12x). A partial
 // block goes to reduced ([count, width]) for stage_channel_block. Returns whether it wrote
 // transposed. The ragged end is one more vector ending at the last column, as in over_row.
 template <typename V, typename A, typename Column>
