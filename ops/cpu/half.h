@@ -13,7 +13,7 @@ using math::float_to_half;
 using math::half_to_float;
 
 // Whether the CPU has the instructions of the hand-written F16C code here (AVX, F16C) and in
-// align_rows_first.cc (also AVX2 and FMA); checked once.
+// rows_first_f16c.cc (RoIAlign's row sums also need AVX2 and FMA); checked once.
 bool cpu_has_f16c();
 bool cpu_has_f16c_fma();
 
