@@ -9,6 +9,8 @@ import pytest
 from conftest import assert_close, few_and_many_rois, random_rois, run_op
 from roi_op_tester import DTYPES, RoiOpTester
 
+from roi_ops import reference
+
 MODES = ["avg", "max", "onnx_max"]
 
 
@@ -81,6 +83,22 @@ class TestRoIAlign(RoiOpTester):
         assert np.isnan(few).any() and np.isinf(few).any()
         np.testing.assert_array_equal(np.isnan(few), np.isnan(many[:16]))
         np.testing.assert_array_equal(np.isinf(few), np.isinf(many[:16]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_half_map_staged_in_runs_of_rows(mode):
+    # A float16 window as wide as the map is converted several rows at a time
+    # (ops/cpu/channel_blocks.cc, kStageRun = 2048 cells): 130 columns make runs of 15 rows, and 40
+    # rows end in a shorter one. 17 RoIs, each about the whole image, take the staged path and stage
+    # their whole window.
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((2, 19, 40, 130)).astype(np.float16)
+    boxes = np.array([0, 0, 520, 160]) + rng.uniform(-30, 30, (17, 4))
+    bidx = rng.integers(0, 2, 17)
+    attrs = dict(output_height=7, output_width=6, spatial_scale=0.25, sampling_ratio=2, mode=mode)
+    got = run_op("RoIAlign", X, boxes.astype(np.float16), bidx, **attrs)
+    want = reference.roi_align(X.astype(np.float64), boxes.astype(np.float16).astype(np.float64), bidx, **attrs)
+    assert_close(got, want, np.float16, scale=float(np.abs(X.astype(np.float64)).max()))
 
 
 def test_half_accumulates_in_float32():
