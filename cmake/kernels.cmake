@@ -16,7 +16,8 @@ set(ROI_OPS_CUDA_OPTIONS -O3 --expt-relaxed-constexpr)
 
 set(ROI_OPS_CPU_SOURCES)
 foreach(name align_rows_first block_plan channel_blocks crop_and_resize_cpu half lanes multi_scale_roi_align_cpu ps_roi_align_cpu
-             ps_roi_pool_cpu roi_align_cpu roi_align_rotated_cpu roi_output roi_pool_cpu rows_first_f16c)
+             ps_roi_pool_cpu roi_align_cpu roi_align_rotated_cpu roi_output roi_pool_cpu rows_first_f16c
+             stage_f16c)
   list(APPEND ROI_OPS_CPU_SOURCES ${ROI_OPS_ROOT}/ops/cpu/${name}.cc)
 endforeach()
 set(ROI_OPS_CUDA_SOURCES)

@@ -4,6 +4,7 @@
 
 #include "isa.h"
 #include "lanes.h"
+#include "stage_f16c.h"
 
 namespace roi_ops::cpu {
 namespace {
@@ -33,11 +34,11 @@ ROI_OPS_ALWAYS_INLINE void interleave(const A* const* in, int64_t count, int64_t
     for (int j = 0; j < kB; ++j) out[i * kB + j] = j < count ? in[j][i] : A(0);
 }
 
-// Staging with a conversion: a run of cells at a time, `count` channel runs converted into a
-// buffer, then interleaved into [run, kB]. A window as wide as the map is contiguous, so its runs
-// span whole rows, up to kStageRun cells. A map row at a time (W2: 272 halves), each channel's
-// read stream was too short for the hardware prefetcher: on an AMD EPYC (Zen 3) float16 W2 took
-// 1.37x the float32 time, and runs of rows made float16 W1-W3 1.06-1.15x faster.
+// Staging with a conversion, where stage_f16c.h does not apply (a partial block, or no F16C): a
+// run of cells at a time, `count` channel runs converted into a buffer, then interleaved into
+// [run, kB]. A window as wide as the map is contiguous, so its runs span whole rows, up to
+// kStageRun cells: a map row at a time (W2: 272 halves), each channel's read stream was too short
+// for the hardware prefetcher (float16 W1-W3 1.06-1.15x faster in runs of rows on an AMD EPYC).
 template <typename V, typename S, typename A, typename LoadRow>
 ROI_OPS_ALWAYS_INLINE void stage(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
                                  int64_t count, const Window& win, A* dst, LoadRow load_row) {
@@ -59,26 +60,38 @@ ROI_OPS_ALWAYS_INLINE void stage(const S* src, const MapShape& s, int64_t n, int
   }
 }
 
-// Same-type staging interleaves straight from the `count` source planes: one pass, `count`
-// sequential read streams, one sequential write stream per row.
-template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void stage_direct(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
-                                        int64_t count, const Window& win, A* dst) {
-  constexpr int kB = block_channels<A>();
+// The runs of a window: the whole map is one run of cells; a window is one run per row.
+inline int64_t window_run(const MapShape& s, const Window& win) {
+  return win.x0 == 0 && win.x1 == s.w ? (win.y1 - win.y0) * s.w : win.x1 - win.x0;
+}
+
+// Staging that interleaves straight from the `count` source planes: one pass, `count` sequential
+// read streams, one sequential write stream per run. interleave_run(in, run, first) stages cells
+// [first, first + run) of the kB planes in[] (the last one repeated past `count`).
+template <int kB, typename S, typename InterleaveRun>
+ROI_OPS_ALWAYS_INLINE void stage_direct(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
+                                        int64_t count, const Window& win, InterleaveRun interleave_run) {
   if (win.area() == 0) return;
   const int64_t hw = s.h * s.w;
-  const A* planes[kB];
-  for (int64_t j = 0; j < kB; ++j) planes[j] = src + (n * s.c + c0 + std::min(j, count - 1) * stride) * hw;
-  // The whole map is one run of cells; a window is one run per row.
-  const bool whole = win.x0 == 0 && win.x1 == s.w;
-  const int64_t rows = whole ? 1 : win.y1 - win.y0;
-  const int64_t run = whole ? (win.y1 - win.y0) * s.w : win.x1 - win.x0;
+  const S* planes[kB];
+  for (int64_t j = 0; j < kB; ++j) planes[j] = src + (n * s.c + c0 + std::min<int64_t>(j, count - 1) * stride) * hw;
+  const int64_t run = window_run(s, win);
+  const int64_t rows = (win.y1 - win.y0) * (win.x1 - win.x0) / run;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t first = (win.y0 + r) * s.w + win.x0;
-    const A* in[kB];
+    const S* in[kB];
     for (int j = 0; j < kB; ++j) in[j] = planes[j] + first;
-    interleave<V>(in, count, run, dst + first * kB);
+    interleave_run(in, run, first);
   }
+}
+
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void stage_same_type(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
+                                           int64_t count, const Window& win, A* dst) {
+  constexpr int kB = block_channels<A>();
+  stage_direct<kB>(src, s, n, c0, stride, count, win, [&](const A* const* in, int64_t run, int64_t first) ROI_OPS_LAMBDA_INLINE {
+    interleave<V>(in, count, run, dst + first * kB);
+  });
 }
 
 // One cell at a time: a gather of `count` channels, each from its own plane.
@@ -139,18 +152,26 @@ void stage_channel_cells(const Half* src, const MapShape& s, int64_t n, int64_t 
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, float* dst) {
-  if (wide_lanes()) return stage_direct<Lanes<float>>(src, s, n, c0, stride, count, win, dst);
-  stage_direct<Quarters<float>>(src, s, n, c0, stride, count, win, dst);
+  if (wide_lanes()) return stage_same_type<Lanes<float>>(src, s, n, c0, stride, count, win, dst);
+  stage_same_type<Quarters<float>>(src, s, n, c0, stride, count, win, dst);
 }
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const double* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, double* dst) {
-  if (wide_lanes()) return stage_direct<Lanes<double>>(src, s, n, c0, stride, count, win, dst);
-  stage_direct<Quarters<double>>(src, s, n, c0, stride, count, win, dst);
+  if (wide_lanes()) return stage_same_type<Lanes<double>>(src, s, n, c0, stride, count, win, dst);
+  stage_same_type<Quarters<double>>(src, s, n, c0, stride, count, win, dst);
 }
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, float* dst) {
+#ifdef ROI_OPS_HAVE_F16C_STAGING
+  if (count == block_channels<float>() && window_run(s, win) >= 8 && cpu_has_f16c()) {
+    return stage_direct<block_channels<float>()>(src, s, n, c0, stride, count, win,
+                                                 [&](const Half* const* in, int64_t run, int64_t first) ROI_OPS_LAMBDA_INLINE {
+                                                   interleave_halves_f16c(in, run, dst + first * 16);
+                                                 });
+  }
+#endif
   const auto load_row = [](const Half* in, float* out, int64_t len) {
     halves_to_floats(in, out, static_cast<std::size_t>(len));
   };

@@ -12,8 +12,9 @@ using math::Half;
 using math::float_to_half;
 using math::half_to_float;
 
-// Whether the CPU has the instructions of the hand-written F16C code here (AVX, F16C) and in
-// rows_first_f16c.cc (RoIAlign's row sums also need AVX2 and FMA); checked once.
+// Whether the CPU has the instructions of the hand-written F16C code here (AVX, F16C), in
+// stage_f16c.cc and in rows_first_f16c.cc (RoIAlign's row sums also need AVX2 and FMA); checked
+// once.
 bool cpu_has_f16c();
 bool cpu_has_f16c_fma();
 
