@@ -89,9 +89,10 @@ template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void stage_same_type(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t stride,
                                            int64_t count, const Window& win, A* dst) {
   constexpr int kB = block_channels<A>();
-  stage_direct<kB>(src, s, n, c0, stride, count, win, [&](const A* const* in, int64_t run, int64_t first) ROI_OPS_LAMBDA_INLINE {
-    interleave<V>(in, count, run, dst + first * kB);
-  });
+  const auto run = [&](const A* const* in, int64_t cells, int64_t first) ROI_OPS_LAMBDA_INLINE {
+    interleave<V>(in, count, cells, dst + first * kB);
+  };
+  stage_direct<kB>(src, s, n, c0, stride, count, win, run);
 }
 
 // One cell at a time: a gather of `count` channels, each from its own plane.
@@ -165,11 +166,12 @@ ROI_OPS_ISA_CLONES void stage_channel_block(const double* src, const MapShape& s
 ROI_OPS_ISA_CLONES void stage_channel_block(const Half* src, const MapShape& s, int64_t n, int64_t c0,
                                             int64_t stride, int64_t count, const Window& win, float* dst) {
 #ifdef ROI_OPS_HAVE_F16C_STAGING
-  if (count == block_channels<float>() && window_run(s, win) >= 8 && cpu_has_f16c()) {
-    return stage_direct<block_channels<float>()>(src, s, n, c0, stride, count, win,
-                                                 [&](const Half* const* in, int64_t run, int64_t first) ROI_OPS_LAMBDA_INLINE {
-                                                   interleave_halves_f16c(in, run, dst + first * 16);
-                                                 });
+  constexpr int kB = block_channels<float>();
+  if (count == kB && window_run(s, win) >= 8 && cpu_has_f16c()) {
+    const auto run = [&](const Half* const* in, int64_t cells, int64_t first) ROI_OPS_LAMBDA_INLINE {
+      interleave_halves_f16c(in, cells, dst + first * kB);
+    };
+    return stage_direct<kB>(src, s, n, c0, stride, count, win, run);
   }
 #endif
   const auto load_row = [](const Half* in, float* out, int64_t len) {
