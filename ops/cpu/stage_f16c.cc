@@ -3,29 +3,14 @@
 #ifdef ROI_OPS_HAVE_F16C_STAGING
 #include <immintrin.h>
 
+#include <utility>
+
+#include "lanes.h"
+
 namespace roi_ops::cpu {
 namespace {
 
 #define ROI_OPS_F16C __attribute__((target("avx,f16c")))
-
-// r[0..7]: eight channels' rows of eight cells; afterwards r[i] holds cell i's eight channels.
-ROI_OPS_F16C inline void transpose8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-  }
-}
 
 // Cells [at, at + 8) of the 16 channels.
 ROI_OPS_F16C inline void eight_cells(const Half* const* in, int64_t at, float* out) {
@@ -33,7 +18,7 @@ ROI_OPS_F16C inline void eight_cells(const Half* const* in, int64_t at, float* o
     __m256 r[8];
     for (int j = 0; j < 8; ++j)
       r[j] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in[half * 8 + j] + at)));
-    transpose8(r);
+    lanes_detail::transpose_from<4>(r, std::make_index_sequence<8>{});  // __m256 is a GCC vector
     for (int i = 0; i < 8; ++i) _mm256_storeu_ps(out + (at + i) * 16 + half * 8, r[i]);
   }
 }
