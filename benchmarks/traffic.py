@@ -5,7 +5,12 @@ for every avg bin, each distinct row and column its bilinear samples touch once 
 ops/cpu/align_bins.h). This counts those 64-byte loads for W1-W4 and W6 from the reference's own
 sample positions (roi_ops.reference.roi_align), next to the bytes of the maps, the output and one
 staged plane. With `random_loads.cc`'s time per random 64-byte load it bounds what the kernel's
-design can reach (RESULTS.md, "Against the machine's limit"):
+design can reach (RESULTS.md, "Against the machine's limit").
+
+A second table counts, for W6's CropAndResize and RoIAlignRotated (three RoIs on W1's map), the
+distinct 64-byte lines of the NCHW map their samples read (no kernel can read fewer from that
+layout) against the bytes of the same cells in an NHWC copy, the layout TensorFlow's
+crop_and_resize reads (O6 makes that copy outside its timing):
 
   python benchmarks/traffic.py
 """
@@ -14,9 +19,11 @@ from __future__ import annotations
 import numpy as np
 from onnx import helper
 
-from roi_ops.attributes import DEFAULTS
-from roi_ops.bench.cases import roi_align_pool_cases
+from roi_ops.attributes import DEFAULTS, defaults
+from roi_ops.bench.cases import op_set_cases, roi_align_pool_cases
+from roi_ops.reference.crop_and_resize import crop_positions
 from roi_ops.reference.roi_align import axis_samples, bilinear_axis
+from roi_ops.reference.roi_align_rotated import sample_points
 
 BLOCK = 16  # float32 channels per staged block (ops/cpu/channel_blocks.h: 64 bytes)
 
@@ -49,5 +56,55 @@ def main() -> None:
               f"{len(rois) * channels * out * out * 4 / 1e6:.0f} | {loads / 1e6:.1f} M ({loads * 64 / 1e9:.2f} GB) |")
 
 
+def attributes(case, op: str) -> dict:
+    """The case's node attributes over the op's defaults."""
+    given = {a.name: helper.get_attribute_value(a) for a in case.model.graph.node[0].attribute}
+    return {**defaults(op), **{k: v.decode() if isinstance(v, bytes) else v for k, v in given.items()}}
+
+
+def crop_cells(case, h: int, w: int) -> tuple[list[np.ndarray], int]:
+    """Per box, the flat cells (y * w + x) its bilinear crop samples read; the bins per channel."""
+    a = attributes(case, "CropAndResize")
+    out = []
+    for y1, x1, y2, x2 in case.feeds["boxes"].astype(np.float64):
+        ys, xs = crop_positions(y1, y2, h, a["crop_height"]), crop_positions(x1, x2, w, a["crop_width"])
+        ys, xs = ys[(ys >= 0) & (ys <= h - 1)], xs[(xs >= 0) & (xs <= w - 1)]
+        rows = np.unique(np.concatenate([np.floor(ys), np.ceil(ys)])).astype(np.int64)
+        cols = np.unique(np.concatenate([np.floor(xs), np.ceil(xs)])).astype(np.int64)
+        out.append((rows[:, None] * w + cols[None, :]).ravel())
+    return out, a["crop_height"] * a["crop_width"]
+
+
+def rotated_cells(case, h: int, w: int) -> tuple[list[np.ndarray], int]:
+    """Per rotated box, the flat cells its samples' four bilinear corners read; the bins per channel."""
+    a = attributes(case, "RoIAlignRotated")
+    cells = []
+    for box in case.feeds["rois"].astype(np.float64):
+        ys, xs, _, _ = sample_points(box, a["spatial_scale"], a["output_height"], a["output_width"],
+                                     a["sampling_ratio"], a["aligned"], a["clockwise"], a["angle_unit"])
+        ylo, yhi, _, _, vy = bilinear_axis(ys, h)
+        xlo, xhi, _, _, vx = bilinear_axis(xs, w)
+        v = vy & vx
+        cells.append(np.concatenate([(r * w + c)[v] for r in (ylo, yhi) for c in (xlo, xhi)]))
+    return cells, a["output_height"] * a["output_width"]
+
+
+def few_rois_lines() -> None:
+    print("\n| W6 op | NCHW lines read (MB) | the same cells in NHWC (MB) | output MB |")
+    print("|---|---|---|---|")
+    for case in op_set_cases(few=True):
+        count = {"CropAndResize": crop_cells, "RoIAlignRotated": rotated_cells}.get(case.op)
+        if count is None:
+            continue
+        x = case.feeds["X"]
+        _, channels, h, w = x.shape
+        cells, bins = count(case, h, w)
+        lines = sum(len(np.unique(c * x.itemsize // 64)) for c in cells) * channels * 64
+        nhwc = sum(len(np.unique(c)) for c in cells) * channels * x.itemsize
+        y_bytes = len(cells) * channels * bins * x.itemsize
+        print(f"| {case.op} | {lines / 1e6:.2f} | {nhwc / 1e6:.2f} | {y_bytes / 1e6:.2f} |")
+
+
 if __name__ == "__main__":
     main()
+    few_rois_lines()

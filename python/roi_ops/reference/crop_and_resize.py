@@ -8,7 +8,8 @@ from ._rois import float32_attr
 from .roi_pool import round_half_away
 
 
-def _positions(c1: float, c2: float, size: int, out: int) -> np.ndarray:
+def crop_positions(c1: float, c2: float, size: int, out: int) -> np.ndarray:
+    """Sample positions of `out` crop rows (or columns) along an axis of `size` pixels."""
     if out > 1:
         return c1 * (size - 1) + np.arange(out) * ((c2 - c1) * (size - 1) / (out - 1))
     return np.array([0.5 * (c1 + c2) * (size - 1)])
@@ -45,8 +46,8 @@ def crop_and_resize(
             continue
         y1, x1, y2, x2 = boxes[k]
         with np.errstate(invalid="ignore", over="ignore"):
-            in_y = _positions(y1, y2, H, crop_height)
-            in_x = _positions(x1, x2, W, crop_width)
+            in_y = crop_positions(y1, y2, H, crop_height)
+            in_x = crop_positions(x1, x2, W, crop_width)
             vy = (in_y >= 0) & (in_y <= H - 1)  # NaN positions are outside too
             vx = (in_x >= 0) & (in_x <= W - 1)
         in_y = np.where(vy, in_y, 0.0)

@@ -19,6 +19,27 @@ def _box_frame_samples(extent: float, out: int, sampling_ratio: int):
     return -extent / 2 + p * bin_size + (i + 0.5) * bin_size / max(grid, 1), grid
 
 
+def sample_points(box, scale: float, oh: int, ow: int, sampling_ratio: int, aligned: int, clockwise: int,
+                  angle_unit: str):
+    """Map-frame sample positions (ys, xs), bin-major ([oh, gh, ow, gw] flattened), of one box
+    (cx, cy, w, h, angle), and the grid sizes gh, gw."""
+    offset = 0.5 if aligned else 0.0
+    cx, cy, w, h, angle = box
+    cx, cy, w, h = cx * scale - offset, cy * scale - offset, w * scale, h * scale
+    if not aligned:
+        w, h = max(w, 1.0), max(h, 1.0)
+    theta = angle if angle_unit == "radians" else angle * math.pi / 180
+    if clockwise:
+        theta = -theta
+    yy, gh = _box_frame_samples(h, oh, sampling_ratio)
+    xx, gw = _box_frame_samples(w, ow, sampling_ratio)
+    yy = yy[:, :, None, None]  # [oh, gh, 1, 1]
+    xx = xx[None, None]        # [1, 1, ow, gw]
+    ys = (yy * math.cos(theta) - xx * math.sin(theta) + cy).reshape(-1)
+    xs = (yy * math.sin(theta) + xx * math.cos(theta) + cx).reshape(-1)
+    return ys, xs, gh, gw
+
+
 def roi_align_rotated(
     X: np.ndarray,
     rois: np.ndarray,
@@ -44,28 +65,15 @@ def roi_align_rotated(
     K = boxes.shape[0]
     oh, ow = int(output_height), int(output_width)
     scale = float32_attr(spatial_scale)
-    offset = 0.5 if aligned else 0.0
     Y = np.zeros((K, C, oh, ow))
     x64 = X.astype(np.float64)
     for k in range(K):  # one iteration per RoI; everything inside is vectorised
         if not np.all(np.isfinite(boxes[k])):
             Y[k] = np.nan
             continue
-        cx, cy, w, h, angle = boxes[k]
-        cx, cy, w, h = cx * scale - offset, cy * scale - offset, w * scale, h * scale
-        if not aligned:
-            w, h = max(w, 1.0), max(h, 1.0)
-        theta = angle if angle_unit == "radians" else angle * math.pi / 180
-        if clockwise:
-            theta = -theta
-        yy, gh = _box_frame_samples(h, oh, sampling_ratio)
-        xx, gw = _box_frame_samples(w, ow, sampling_ratio)
+        ys, xs, gh, gw = sample_points(boxes[k], scale, oh, ow, sampling_ratio, aligned, clockwise, angle_unit)
         if gh == 0 or gw == 0 or H == 0 or W == 0:
             continue
-        yy = yy[:, :, None, None]  # [oh, gh, 1, 1]
-        xx = xx[None, None]        # [1, 1, ow, gw]
-        ys = (yy * math.cos(theta) - xx * math.sin(theta) + cy).reshape(-1)
-        xs = (yy * math.sin(theta) + xx * math.cos(theta) + cx).reshape(-1)
         ylo, yhi, wy_lo, wy_hi, vy = bilinear_axis(ys, H)
         xlo, xhi, wx_lo, wx_hi, vx = bilinear_axis(xs, W)
         plane = x64[b[k]]
