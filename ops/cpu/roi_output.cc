@@ -60,10 +60,11 @@ void copy_rows(A* y, const A* tile, std::size_t n, bool streamed) {
 
 }  // namespace
 
-// 16 MB: more than a core's share of the last-level cache on the machines measured here (32 MB of
-// L3 shared by the cores of an AMD EPYC's CCX). sysconf's LEVEL3_CACHE_SIZE is no guide: in a VM
-// on that EPYC it reports the whole socket's 256 MB.
-bool stream_output(std::size_t bytes) { return bytes >= (std::size_t{16} << 20); }
+// 8 MB, chosen on the ops' own times on an AMD EPYC (Zen 3, 32 MB of L3 shared by a CCX's cores):
+// float16 W2's 10 MB output 1.00x / 1.10x faster streamed, float16 W4's 15 MB 1.04x / 1.10x
+// (whether a next op would have found such an output in L3 is not measured here). sysconf's
+// LEVEL3_CACHE_SIZE is no guide: in a VM on that EPYC it reports the whole socket's 256 MB.
+bool stream_output(std::size_t bytes) { return bytes >= (std::size_t{8} << 20); }
 
 // The rows are transposed into a thread-local tile and then copied out in one sequential run
 // (they are contiguous in y): stored straight into y, kB rows at a time, C1's 200 MB output
@@ -87,14 +88,10 @@ ROI_OPS_ISA_CLONES void write_rows(const double* block, int64_t bins, int64_t co
   copy_rows(y, tile_rows(block, bins, count), static_cast<std::size_t>(count * bins), streamed);
 }
 
-// Streamed, the halves are converted into a tile of their own first.
 ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, Half* y, bool streamed) {
   const auto n = static_cast<std::size_t>(count * bins);
-  if (!streamed) return floats_to_halves(tile_rows(block, bins, count), y, n);
-  thread_local std::vector<Half> halves;
-  halves.resize(n);
-  floats_to_halves(tile_rows(block, bins, count), halves.data(), n);
-  copy_rows(y, halves.data(), n, true);
+  if (streamed) return floats_to_halves_streamed(tile_rows(block, bins, count), y, n);
+  floats_to_halves(tile_rows(block, bins, count), y, n);
 }
 
 }  // namespace roi_ops::cpu

@@ -35,10 +35,10 @@ inline Half from_compute<Half>(float v) {
   return float_to_half(v);
 }
 
-// Whether a call whose output takes `bytes` writes it with non-temporal stores (write_rows): an
-// output this large does not stay cached for its reader anyway, and ordinary stores read every
-// line before they write it. On an AMD EPYC (Zen 3), 1 thread: W1 1.02-1.08x, W3 1.04-1.10x, C1
-// 1.12-1.20x (2 threads 1.10-1.27x); on the Xeon of session 11, W1 1.00x.
+// Whether a call whose output takes `bytes` writes it with non-temporal stores (write_rows): a
+// large output does not stay cached for its reader anyway, and ordinary stores read every line
+// before they write it. On an AMD EPYC (Zen 3), 1 thread: W1 1.02-1.08x, W3 1.04-1.10x, W4
+// 1.04-1.16x, C1 1.12-1.20x (2 threads 1.10-1.27x); on the Xeon of session 11, W1 1.00x.
 bool stream_output(std::size_t bytes);
 
 // Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
