@@ -61,7 +61,7 @@ void copy_rows(A* y, const A* tile, std::size_t n, bool streamed) {
 }  // namespace
 
 // 8 MB, chosen on the ops' own times on an AMD EPYC (Zen 3, 32 MB of L3 shared by a CCX's cores):
-// float16 W2's 10 MB output 1.00x / 1.10x faster streamed, float16 W4's 15 MB 1.04x / 1.10x
+// float16 W2's 10 MB output 1.01x / 1.09x faster streamed, float16 W4's 15 MB 1.06x / 1.22x
 // (whether a next op would have found such an output in L3 is not measured here). sysconf's
 // LEVEL3_CACHE_SIZE is no guide: in a VM on that EPYC it reports the whole socket's 256 MB.
 bool stream_output(std::size_t bytes) { return bytes >= (std::size_t{8} << 20); }
