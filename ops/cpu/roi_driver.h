@@ -65,7 +65,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   using A = compute_t<T>;
   constexpr int kB = block_channels<A>();
   const BlockPlan plan(batch, shape.n, shape.c, kB, 8, windows);
-  const bool streamed = stream_output(batch.size() * static_cast<std::size_t>(shape.c * bins) * sizeof(T));
+  const bool streamed = stream_output<T>(batch.size(), shape.c, bins);
   auto own_cells = [&](std::size_t k) {
     const Window& w = windows[k];
     if (reads.empty() || w.area() == 0) return w.area();

@@ -41,6 +41,12 @@ inline Half from_compute<Half>(float v) {
 // 1.04-1.16x, C1 1.12-1.20x (2 threads 1.10-1.27x); on the Xeon of session 11, W1 1.00x.
 bool stream_output(std::size_t bytes);
 
+// The same for a call that writes `rois` RoIs of [channels, bins] elements of T.
+template <typename T>
+bool stream_output(std::size_t rois, int64_t channels, int64_t bins) {
+  return stream_output(rois * static_cast<std::size_t>(channels * bins) * sizeof(T));
+}
+
 // Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
 // output rows y[j * bins + b], converting to the storage type (roi_output.cc); with non-temporal
 // stores if `streamed` (stream_output), fenced before it returns.
