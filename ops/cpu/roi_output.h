@@ -38,7 +38,8 @@ inline Half from_compute<Half>(float v) {
 // Whether a call whose output takes `bytes` writes it with non-temporal stores (write_rows): a
 // large output does not stay cached for its reader anyway, and ordinary stores read every line
 // before they write it. On an AMD EPYC (Zen 3), 1 thread: W1 1.02-1.08x, W3 1.04-1.10x, W4
-// 1.04-1.16x, C1 1.12-1.20x (2 threads 1.10-1.27x); on the Xeon of session 11, W1 1.00x.
+// 1.04-1.16x, C1 1.12-1.20x (2 threads 1.10-1.27x); on an AMD EPYC Zen 4 (AVX-512) W1 1.12x,
+// W4 1.07-1.09x, C1 1.09-1.30x; on the Xeon of session 11, W1 1.00x.
 bool stream_output(std::size_t bytes);
 
 // The same for a call that writes `rois` RoIs of [channels, bins] elements of T.
