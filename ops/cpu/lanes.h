@@ -40,7 +40,9 @@ template <typename A>
 struct Lanes {
   using Scalar = A;
   using Half = typename VectorOf<A, kHalfBytes>::type;
-  Half lo{}, hi{};
+  // No initialisers: reduce_block's array of Lanes about to be filled was zeroed first (rep stos:
+  // W6 MultiScaleRoIAlign 1.10x, RoIAlign 1.03x without). Lanes{} is still all zeros.
+  Half lo, hi;
 
   static ROI_OPS_ALWAYS_INLINE Lanes load(const A* p) {
     Lanes v;
@@ -82,7 +84,7 @@ struct Quarters {
   using Scalar = A;
   using Piece = typename VectorOf<A, kQuarterBytes>::type;
   static constexpr int kLanes = kQuarterBytes / static_cast<int>(sizeof(A));
-  Piece a{}, b{}, c{}, d{};
+  Piece a, b, c, d;  // no initialisers, as Lanes
 
   static ROI_OPS_ALWAYS_INLINE Quarters load(const A* p) {
     Quarters v;
