@@ -64,7 +64,7 @@ struct ReadLists {
   // Appends the next RoI's entries (any order, repeats allowed; `e` is left sorted).
   void add(std::vector<int64_t>& e) {
     if (first.empty()) first.push_back(0);
-    std::sort(e.begin(), e.end());
+    if (!std::is_sorted(e.begin(), e.end())) std::sort(e.begin(), e.end());
     e.erase(std::unique(e.begin(), e.end()), e.end());
     entries.insert(entries.end(), e.begin(), e.end());
     first.push_back(static_cast<int64_t>(entries.size()));

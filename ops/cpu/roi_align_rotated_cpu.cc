@@ -29,12 +29,14 @@ struct RotatedSample {
   A w00, w01, w10, w11;
 };
 
-// A RoI's samples, bin by bin: bin b's samples are samples[first[b], first[b + 1]).
+// A RoI's samples, bin by bin: bin b's samples are samples[first[b], first[b + 1]). `reads`
+// bounds the cells they read (empty when none is valid).
 template <typename A>
 struct RotatedTable {
   std::vector<RotatedSample<A>> samples;
   std::vector<int64_t> first;
   A divisor = A(1);
+  Window reads;
 };
 
 // The samples are worked out once per RoI, not once per channel block: every sample costs a
@@ -48,6 +50,7 @@ void build_rotated_table(const Geometry& g, const RotatedParams& p, const MapSha
   t.divisor = static_cast<A>(math::sample_count(g.y, g.x));
   t.samples.clear();
   t.first.assign(1, 0);
+  t.reads = {s.h, 0, s.w, 0};
   for (int64_t ph = 0; ph < p.output_height; ++ph) {
     int64_t iy0, iy1;
     math::bin_sample_range(g.y, ph, yy_lo, yy_hi, &iy0, &iy1);
@@ -62,6 +65,8 @@ void build_rotated_table(const Geometry& g, const RotatedParams& p, const MapSha
           const auto ty = math::axis_tap(y, s.h);
           const auto tx = math::axis_tap(x, s.w);
           if (!ty.valid || !tx.valid) continue;  // outside the map: 0
+          t.reads = {std::min(t.reads.y0, ty.lo), std::max(t.reads.y1, ty.hi + 1), std::min(t.reads.x0, tx.lo),
+                     std::max(t.reads.x1, tx.hi + 1)};
           const A wyl = static_cast<A>(ty.w_lo), wyh = static_cast<A>(ty.w_hi);
           const A wxl = static_cast<A>(tx.w_lo), wxh = static_cast<A>(tx.w_hi);
           t.samples.push_back({(ty.lo * s.w + tx.lo) * kB, (ty.lo * s.w + tx.hi) * kB, (ty.hi * s.w + tx.lo) * kB,
@@ -98,19 +103,20 @@ ROI_OPS_ISA_CLONES void rotated_roi(const double* plane, const RotatedTable<doub
   rotated_roi_impl<Quarters<double>>(plane, t, bins, block);
 }
 
-// The cells a rotated RoI's samples can read: every sample lies in the box, so the map-frame
-// bounding box of its four corners covers them.
-Window rotated_window(const Geometry& g, const RotatedParams& p, const MapShape& s) {
-  const double yy[2] = {g.y.start, g.y.start + g.y.bin * static_cast<double>(p.output_height)};
-  const double xx[2] = {g.x.start, g.x.start + g.x.bin * static_cast<double>(p.output_width)};
-  double y_lo = 0, y_hi = 0, x_lo = 0, x_hi = 0;
-  for (int i = 0; i < 4; ++i) {
-    double y, x;
-    math::rotated_point(g, yy[i / 2], xx[i % 2], &y, &x);
-    y_lo = i ? std::min(y_lo, y) : y, y_hi = i ? std::max(y_hi, y) : y;
-    x_lo = i ? std::min(x_lo, x) : x, x_hi = i ? std::max(x_hi, x) : x;
-  }
-  return Window::covering(y_lo, y_hi, x_lo, x_hi, s);
+// The distinct cells (h * W + w) RoI table t reads, in increasing order, into `cells`: marked in
+// a byte per cell of t.reads' rows, then collected row by row (sorting the samples' corners took
+// a tenth of W6 RoIAlignRotated: 1.11x faster this way, MultiScaleRoIAlignRotated 1.10x).
+template <typename A>
+void read_cells(const RotatedTable<A>& t, const MapShape& s, std::vector<uint8_t>& marks, std::vector<int64_t>& cells) {
+  cells.clear();
+  if (t.reads.area() == 0) return;
+  const int64_t base = t.reads.y0 * s.w;
+  marks.assign(static_cast<std::size_t>((t.reads.y1 - t.reads.y0) * s.w), 0);
+  for (const RotatedSample<A>& q : t.samples)
+    for (int64_t o : {q.o00, q.o01, q.o10, q.o11}) marks[static_cast<std::size_t>(o / block_channels<A>() - base)] = 1;
+  for (int64_t h = t.reads.y0; h < t.reads.y1; ++h)
+    for (int64_t w = t.reads.x0; w < t.reads.x1; ++w)
+      if (marks[static_cast<std::size_t>(h * s.w + w - base)]) cells.push_back(h * s.w + w);
 }
 
 }  // namespace
@@ -128,19 +134,18 @@ void align_rotated_boxes(const T* x, const MapShape& shape, const std::vector<ma
     const Geometry g = math::rotated_geometry(boxes[k], params.spatial_scale, params.options, params.output_height,
                                               params.output_width, params.sampling_ratio);
     build_rotated_table(g, params, shape, tables[k]);
-    windows[k] = rotated_window(g, params, shape);
+    windows[k] = tables[k].reads;
   });
   // The cells each RoI's samples read, for the driver to stage a few RoIs cell by cell (W6: 1.2x).
-  // Many RoIs share one staged window instead, and sorting their cells would cost more than the
+  // Many RoIs share one staged window instead, and listing their cells would cost more than the
   // kernel (R1: 2x slower).
   ReadLists cells;
   if (std::count_if(batch.begin(), batch.end(), [](int64_t b) { return b >= 0; }) <= kFewRois) {
     cells.cells = true;
+    std::vector<uint8_t> marks;
     std::vector<int64_t> c;
-    for (std::size_t k = 0; k < boxes.size(); ++k) {
-      c.clear();
-      for (const RotatedSample<A>& q : tables[k].samples)
-        for (int64_t o : {q.o00, q.o01, q.o10, q.o11}) c.push_back(o / block_channels<A>());
+    for (const RotatedTable<A>& t : tables) {
+      read_cells(t, shape, marks, c);
       cells.add(c);
     }
   }
