@@ -90,8 +90,8 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
       per_roi = covered < all.area();
     }
     if (!per_roi) stage(all);
-    thread_local std::vector<A> block;
-    block.resize(static_cast<std::size_t>(bins * kB));
+    thread_local LineBuffer<A> block_buffer;
+    A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB));
     for (int64_t pos = task.first; pos < task.last; ++pos) {
       const int64_t k = plan.roi(pos);
       if (per_roi) {
@@ -107,8 +107,8 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
             stage({listed[r], listed[r] + 1, w.x0, w.x1});
         }
       }
-      compute(static_cast<const A*>(plane), k, block.data());
-      write_rows(block.data(), bins, task.count, y + (k * shape.c + task.c0) * bins, streamed);
+      compute(static_cast<const A*>(plane), k, block);
+      write_rows(block, bins, task.count, y + (k * shape.c + task.c0) * bins, streamed);
     }
   });
 }

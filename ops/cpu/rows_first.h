@@ -114,20 +114,21 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
     const int64_t k = rois[i], c0 = static_cast<int64_t>(task / rois.size()) * kB;
     const int64_t count = std::min(kB, s.c - c0);
     const RowsFirstRoi<A>& r = plan[i];
-    thread_local std::vector<A> block, reduced, transposed;
+    thread_local LineBuffer<A> block_buffer, reduced_buffer, transposed_buffer;
     thread_local std::vector<const T*> rows;
-    block.resize(static_cast<std::size_t>(bins * kB));  // bin_row writes every bin of a row it is given
+    // bin_row writes every bin of a row it is given
+    A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB));
     if (r.width == 0) {
-      std::fill(block.begin(), block.end(), A(0));
+      std::fill_n(block, bins * kB, A(0));
     } else {
-      reduced.resize(static_cast<std::size_t>(kB * r.width));
-      transposed.resize(static_cast<std::size_t>(r.width * kB));
+      A* const reduced = reduced_buffer.get(static_cast<std::size_t>(kB * r.width));
+      A* const transposed = transposed_buffer.get(static_cast<std::size_t>(r.width * kB));
       const T* planes = x + (batch[static_cast<std::size_t>(k)] * s.c + c0) * hw;
       const MapShape reduced_shape{1, kB, 1, r.width};
       for (int64_t ph = 0; ph < out_h; ++ph) {
         const Span yb = r.y_bins[static_cast<std::size_t>(ph)];
         if (yb.count == 0) {  // no map row: the bins are 0
-          std::fill_n(block.data() + ph * out_w * kB, out_w * kB, A(0));
+          std::fill_n(block + ph * out_w * kB, out_w * kB, A(0));
           continue;
         }
         rows.resize(static_cast<std::size_t>(count * yb.count));
@@ -135,16 +136,14 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
           for (int64_t q = 0; q < yb.count; ++q)
             rows[static_cast<std::size_t>(j * yb.count + q)] =
                 planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
-        if (!reduce_rows(rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width, reduced.data(),
-                         transposed.data())) {
+        if (!reduce_rows(rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width, reduced, transposed)) {
           // The `count` channels' reduced rows, [count, width], as channel vectors per column.
-          stage_channel_block(reduced.data(), reduced_shape, 0, 0, 1, count, Window::whole(reduced_shape),
-                              transposed.data());
+          stage_channel_block(reduced, reduced_shape, 0, 0, 1, count, Window::whole(reduced_shape), transposed);
         }
-        bin_row(transposed.data(), r, block.data() + ph * out_w * kB);
+        bin_row(transposed, r, block + ph * out_w * kB);
       }
     }
-    write_rows(block.data(), bins, count, y + (k * s.c + c0) * bins, streamed);
+    write_rows(block, bins, count, y + (k * s.c + c0) * bins, streamed);
   });
 }
 
