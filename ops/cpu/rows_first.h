@@ -116,7 +116,7 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
     const RowsFirstRoi<A>& r = plan[i];
     thread_local LineBuffer<A> block_buffer, reduced_buffer, transposed_buffer;
     thread_local std::vector<const T*> rows;
-    // bin_row writes every bin of a row it is given
+    // Not zeroed: bin_row writes every bin of a row it is given.
     A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB));
     if (r.width == 0) {
       std::fill_n(block, bins * kB, A(0));
