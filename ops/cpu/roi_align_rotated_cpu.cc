@@ -22,22 +22,26 @@ namespace {
 
 using Geometry = math::RotatedGeometry<double>;
 
-// One valid sample of a RoI: its four corners' offsets in a staged block plane and their
-// bilinear weights.
+// One valid sample of a RoI: its top-left corner's offset in a staged block plane, the steps to
+// the other corners (dx: 0 or one cell; fy: 0 or 1 row; 0 where the corner is clamped onto the
+// map's last column or row), and the four bilinear weights. 32 bytes for float, not the 48 of
+// four offsets: R1 reads every RoI's table once per channel block, 9 MB each time at 48 bytes.
 template <typename A>
 struct RotatedSample {
-  int64_t o00, o01, o10, o11;
+  int64_t o00;
+  int32_t dx, fy;
   A w00, w01, w10, w11;
 };
 
 // A RoI's samples, bin by bin: bin b's samples are samples[first[b], first[b + 1]). `reads`
-// bounds the cells they read (empty when none is valid).
+// bounds the cells they read (empty when none is valid); `row` is a plane row's offset.
 template <typename A>
 struct RotatedTable {
   std::vector<RotatedSample<A>> samples;
   std::vector<int64_t> first;
   A divisor = A(1);
   Window reads;
+  int64_t row = 0;
 };
 
 // The samples are worked out once per RoI, not once per channel block: every sample costs a
@@ -74,6 +78,7 @@ void build_rotated_table(const Geometry& g, const RotatedParams& p, const MapSha
   t.samples.reserve(std::min<std::size_t>(static_cast<std::size_t>(rows) * xx.size(), std::size_t{1} << 16));
   t.first.assign(1, 0);
   t.reads = {s.h, 0, s.w, 0};
+  t.row = s.w * kB;
   for (int64_t ph = 0; ph < p.output_height; ++ph) {
     const auto [iy0, iy1] = y_ranges[static_cast<std::size_t>(ph)];
     for (int64_t pw = 0; pw < p.output_width; ++pw) {
@@ -89,8 +94,8 @@ void build_rotated_table(const Geometry& g, const RotatedParams& p, const MapSha
                      std::max(t.reads.x1, tx.hi + 1)};
           const A wyl = static_cast<A>(ty.w_lo), wyh = static_cast<A>(ty.w_hi);
           const A wxl = static_cast<A>(tx.w_lo), wxh = static_cast<A>(tx.w_hi);
-          t.samples.push_back({(ty.lo * s.w + tx.lo) * kB, (ty.lo * s.w + tx.hi) * kB, (ty.hi * s.w + tx.lo) * kB,
-                               (ty.hi * s.w + tx.hi) * kB, wyl * wxl, wyl * wxh, wyh * wxl, wyh * wxh});
+          t.samples.push_back({(ty.lo * s.w + tx.lo) * kB, static_cast<int32_t>((tx.hi - tx.lo) * kB),
+                               static_cast<int32_t>(ty.hi - ty.lo), wyl * wxl, wyl * wxh, wyh * wxl, wyh * wxh});
         }
       }
       t.first.push_back(static_cast<int64_t>(t.samples.size()));
@@ -105,8 +110,10 @@ ROI_OPS_ALWAYS_INLINE void rotated_roi_impl(const A* plane, const RotatedTable<A
     V acc{};
     for (int64_t i = t.first[b]; i < t.first[b + 1]; ++i) {
       const RotatedSample<A>& q = t.samples[static_cast<std::size_t>(i)];
-      acc += q.w00 * V::load(plane + q.o00) + q.w01 * V::load(plane + q.o01) +
-             q.w10 * V::load(plane + q.o10) + q.w11 * V::load(plane + q.o11);
+      const A* top = plane + q.o00;
+      const A* bottom = top + q.fy * t.row;
+      acc += q.w00 * V::load(top) + q.w01 * V::load(top + q.dx) + q.w10 * V::load(bottom) +
+             q.w11 * V::load(bottom + q.dx);
     }
     store_lanes(block + b * kB, acc / t.divisor);
   }
@@ -132,8 +139,11 @@ void read_cells(const RotatedTable<A>& t, const MapShape& s, std::vector<uint8_t
   if (t.reads.area() == 0) return;
   const int64_t base = t.reads.y0 * s.w;
   marks.assign(static_cast<std::size_t>((t.reads.y1 - t.reads.y0) * s.w), 0);
-  for (const RotatedSample<A>& q : t.samples)
-    for (int64_t o : {q.o00, q.o01, q.o10, q.o11}) marks[static_cast<std::size_t>(o / block_channels<A>() - base)] = 1;
+  for (const RotatedSample<A>& q : t.samples) {
+    const int64_t top = q.o00 / block_channels<A>() - base, bottom = top + q.fy * s.w;
+    const int64_t right = q.dx / block_channels<A>();
+    for (int64_t c : {top, top + right, bottom, bottom + right}) marks[static_cast<std::size_t>(c)] = 1;
+  }
   for (int64_t h = t.reads.y0; h < t.reads.y1; ++h)
     for (int64_t w = t.reads.x0; w < t.reads.x1; ++w)
       if (marks[static_cast<std::size_t>(h * s.w + w - base)]) cells.push_back(h * s.w + w);
