@@ -68,10 +68,13 @@ ROI_OPS_ISA_CLONES void pool_roi(const double* plane, const MapShape& s, const m
 // The max over i < n of rows[j * n + i][x] for channels j < count, written as reduce_block does
 // (returns whether transposed): the rows-first form of pool_roi's max (NaN never wins; -inf where
 // every value is NaN). The channels go innermost so that their loads are in flight together.
-template <typename V, typename A>
+// kN > 0 is n known when compiling (as weighted_rows in align_rows_first.cc): straight-line code
+// per channel instead of a loop of unknown length. A max is the same whatever the order.
+template <int kN, typename V, typename A>
 ROI_OPS_ALWAYS_INLINE bool max_rows_impl(const A* const* rows, int64_t n, int64_t count, int64_t width, A* reduced,
                                          A* transposed) {
   constexpr A kLowest = -std::numeric_limits<A>::infinity();
+  if constexpr (kN > 0) n = kN;
   if (width >= block_channels<A>()) {
     return reduce_block<V>(
         count, width,
@@ -95,16 +98,32 @@ ROI_OPS_ALWAYS_INLINE bool max_rows_impl(const A* const* rows, int64_t n, int64_
   return false;
 }
 
+template <typename V, typename A>
+ROI_OPS_ALWAYS_INLINE bool max_rows_of(const A* const* rows, int64_t n, int64_t count, int64_t width, A* reduced,
+                                       A* transposed) {
+  switch (n) {
+    case 1: return max_rows_impl<1, V>(rows, n, count, width, reduced, transposed);
+    case 2: return max_rows_impl<2, V>(rows, n, count, width, reduced, transposed);
+    case 3: return max_rows_impl<3, V>(rows, n, count, width, reduced, transposed);
+    case 4: return max_rows_impl<4, V>(rows, n, count, width, reduced, transposed);
+    case 5: return max_rows_impl<5, V>(rows, n, count, width, reduced, transposed);
+    case 6: return max_rows_impl<6, V>(rows, n, count, width, reduced, transposed);
+    case 7: return max_rows_impl<7, V>(rows, n, count, width, reduced, transposed);
+    case 8: return max_rows_impl<8, V>(rows, n, count, width, reduced, transposed);
+    default: return max_rows_impl<0, V>(rows, n, count, width, reduced, transposed);
+  }
+}
+
 ROI_OPS_ISA_CLONES bool max_rows(const float* const* rows, int64_t n, int64_t count, int64_t width, float* reduced,
                                  float* transposed) {
-  if (wide_lanes()) return max_rows_impl<Lanes<float>>(rows, n, count, width, reduced, transposed);
-  return max_rows_impl<Quarters<float>>(rows, n, count, width, reduced, transposed);
+  if (wide_lanes()) return max_rows_of<Lanes<float>>(rows, n, count, width, reduced, transposed);
+  return max_rows_of<Quarters<float>>(rows, n, count, width, reduced, transposed);
 }
 
 ROI_OPS_ISA_CLONES bool max_rows(const double* const* rows, int64_t n, int64_t count, int64_t width,
                                  double* reduced, double* transposed) {
-  if (wide_lanes()) return max_rows_impl<Lanes<double>>(rows, n, count, width, reduced, transposed);
-  return max_rows_impl<Quarters<double>>(rows, n, count, width, reduced, transposed);
+  if (wide_lanes()) return max_rows_of<Lanes<double>>(rows, n, count, width, reduced, transposed);
+  return max_rows_of<Quarters<double>>(rows, n, count, width, reduced, transposed);
 }
 
 // One bin row from the transposed row max `cells` ([width, kB]); an empty window gives 0.
