@@ -93,6 +93,26 @@ inline const float* const* widened_rows(const Half* const* rows, std::size_t n, 
   return out.data();
 }
 
+// Asks for the map rows of bin row `next` ([x0, x0 + width) of channels c0 .. c0 + count of
+// `planes`) while the bin row before it is reduced. A block's bin row reads a few short rows of 16
+// channels at once (W6: 2-4 rows for RoIAlign, up to 7 for RoIPool, of up to 127 cells), too many
+// streams for the hardware prefetcher to follow, so without this every line was a demand miss:
+// RoIPool W6 1.55-1.65x, RoIAlign W6 1.18-1.32x faster (MultiScaleRoIAlign W6 0.98x: its coarse
+// levels' rows are in cache already). Two bin rows ahead gained nothing more (0.98-1.02x).
+template <typename T, typename A>
+ROI_OPS_ALWAYS_INLINE void prefetch_rows(const T* planes, const MapShape& s, const RowsFirstRoi<A>& r, Span next,
+                                         int64_t count) {
+  constexpr std::uintptr_t kLine = 64;
+  const int64_t hw = s.h * s.w;
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t q = next.first; q < next.first + next.count; ++q) {
+      const T* row = planes + j * hw + r.y_row[static_cast<std::size_t>(q)] * s.w + r.x0;
+      const auto end = reinterpret_cast<std::uintptr_t>(row + r.width);
+      for (auto line = reinterpret_cast<std::uintptr_t>(row) & ~(kLine - 1); line < end; line += kLine)
+        __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 2);  // into L2 (prefetcht1)
+    }
+}
+
 // Writes Y[k] for each RoI k = rois[i] (plan[i]) of image batch[k]. One task is one channel block
 // of one RoI. For each bin row, reduce_rows(rows, w, n, count, width, reduced, transposed) gets the
 // bin row's n map rows of each of the block's `count` channels (channel j's at rows[j * n], each
@@ -136,6 +156,7 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
           for (int64_t q = 0; q < yb.count; ++q)
             rows[static_cast<std::size_t>(j * yb.count + q)] =
                 planes + j * hw + r.y_row[static_cast<std::size_t>(yb.first + q)] * s.w + r.x0;
+        if (ph + 1 < out_h) prefetch_rows(planes, s, r, r.y_bins[static_cast<std::size_t>(ph + 1)], count);
         if (!reduce_rows(rows.data(), r.y_w.data() + yb.first, yb.count, count, r.width, reduced, transposed)) {
           // The `count` channels' reduced rows, [count, width], as channel vectors per column.
           stage_channel_block(reduced, reduced_shape, 0, 0, 1, count, Window::whole(reduced_shape), transposed);
