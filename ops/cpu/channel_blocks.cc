@@ -121,10 +121,21 @@ ROI_OPS_ALWAYS_INLINE void stage_cell_runs(const A* src, const MapShape& s, int6
   const int64_t hw = s.h * s.w;
   if (count != kB || hw < kB) return stage_cells(src, s, n, c0, count, cells, ncells, dst, [](A v) { return v; });
   const A* planes = src + (n * s.c + c0) * hw;
+  // The 16 planes' lines of the cell kAhead listed cells on are asked for (into L2) as each run
+  // is staged: a run's 16 lines come from 16 planes, a pattern the hardware prefetcher does not
+  // follow (W6 RoIAlignRotated 1.05-1.08x in both load orders; 8 or 48 cells ahead 0.97-1.06x).
+  constexpr int64_t kAhead = 16;
   int64_t staged_end = 0;
   for (int64_t i = 0; i < ncells; ++i) {
     if (i > 0 && cells[i] < staged_end) continue;
     const int64_t first = std::min(cells[i], hw - kB);
+    if (i + kAhead < ncells) {
+      const int64_t later = std::min(cells[i + kAhead], hw - kB);
+      for (int j = 0; j < kB; ++j) {
+        __builtin_prefetch(planes + j * hw + later, 0, 2);
+        __builtin_prefetch(planes + j * hw + later + kB - 1, 0, 2);
+      }
+    }
     const A* in[kB];
     for (int j = 0; j < kB; ++j) in[j] = planes + j * hw + first;
     interleave<V>(in, kB, kB, dst + first * kB);
