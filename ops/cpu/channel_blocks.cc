@@ -124,6 +124,7 @@ ROI_OPS_ALWAYS_INLINE void stage_cell_runs(const A* src, const MapShape& s, int6
   // The 16 planes' lines of the cell kAhead listed cells on are asked for (into L2) as each run
   // is staged: a run's 16 lines come from 16 planes, a pattern the hardware prefetcher does not
   // follow (W6 RoIAlignRotated 1.05-1.08x in both load orders; 8 or 48 cells ahead 0.97-1.06x).
+  // Two prefetches cover the run's one or two lines; prefetch_run's loop here cost 5%.
   constexpr int64_t kAhead = 16;
   int64_t staged_end = 0;
   for (int64_t i = 0; i < ncells; ++i) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "half.h"
+#include "isa.h"
 #include "shapes.h"
 
 namespace roi_ops::cpu {
@@ -70,6 +71,18 @@ struct ReadLists {
     first.push_back(static_cast<int64_t>(entries.size()));
   }
 };
+
+// Asks for the lines of `bytes` bytes from `p` to come into L2 (prefetcht1) before they are read:
+// for the kernels' reads of many short runs in many planes at once, a pattern the hardware
+// prefetcher does not follow. Always inlined: as a function of its own, GCC found it free of side
+// effects and dropped the calls (the object code had no prefetch left in the rows-first kernels).
+ROI_OPS_ALWAYS_INLINE void prefetch_run(const void* p, std::size_t bytes) {
+  constexpr std::uintptr_t kLine = kBlockBytes;
+  const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(p) & ~(kLine - 1);
+  const std::uintptr_t lines = (reinterpret_cast<std::uintptr_t>(p) + bytes - first + kLine - 1) / kLine;
+  for (std::uintptr_t i = 0; i < lines; ++i)
+    __builtin_prefetch(reinterpret_cast<const char*>(first + i * kLine), 0, 2);
+}
 
 // dst[h][w][j] = src[n][c0 + j * stride][h][w] for j < count, 0 for count <= j < block_channels<A>(),
 // for the cells of `win` only: dst keeps the [H, W, block] layout of the whole map, so offsets

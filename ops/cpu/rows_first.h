@@ -102,15 +102,11 @@ inline const float* const* widened_rows(const Half* const* rows, std::size_t n, 
 template <typename T, typename A>
 ROI_OPS_ALWAYS_INLINE void prefetch_rows(const T* planes, const MapShape& s, const RowsFirstRoi<A>& r, Span next,
                                          int64_t count) {
-  constexpr std::uintptr_t kLine = 64;
   const int64_t hw = s.h * s.w;
   for (int64_t j = 0; j < count; ++j)
-    for (int64_t q = next.first; q < next.first + next.count; ++q) {
-      const T* row = planes + j * hw + r.y_row[static_cast<std::size_t>(q)] * s.w + r.x0;
-      const auto end = reinterpret_cast<std::uintptr_t>(row + r.width);
-      for (auto line = reinterpret_cast<std::uintptr_t>(row) & ~(kLine - 1); line < end; line += kLine)
-        __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 2);  // into L2 (prefetcht1)
-    }
+    for (int64_t q = next.first; q < next.first + next.count; ++q)
+      prefetch_run(planes + j * hw + r.y_row[static_cast<std::size_t>(q)] * s.w + r.x0,
+                   static_cast<std::size_t>(r.width) * sizeof(T));
 }
 
 // Writes Y[k] for each RoI k = rois[i] (plan[i]) of image batch[k]. One task is one channel block
