@@ -36,8 +36,9 @@ ROI_OPS_HD CropTap<R> crop_tap(R pos, int64_t size) {
   t.valid = true;
   t.lo = static_cast<int64_t>(lo);
   t.hi = static_cast<int64_t>(ceil(pos));
-  t.frac = pos - lo;
-  t.nearest = static_cast<int64_t>(round(pos));
+  t.frac = pos - lo;  // exact (Sterbenz): pos >= 0, and floor(pos) is 0 or at least pos / 2
+  // round(pos), half away from zero, without the libm call GCC makes of a rounded conversion
+  t.nearest = t.frac >= R(0.5) ? t.hi : t.lo;
   return t;
 }
 
