@@ -2,18 +2,22 @@
 
 Two sessions run in one process and take turns on the same inputs, so a drift of the machine's
 speed (other load, clocks) weighs on both alike; the figure to read is the median of the
-per-turn ratios. Three forms:
+per-turn ratios. Four forms:
 
   python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so        two builds of the library
   python benchmarks/paired.py dtypes "W1 box head"                    float16 against float32
   python benchmarks/paired.py baseline "W6 few RoIs" --op RoIAlign   the op against its baseline
+  python benchmarks/paired.py threads "W1 box head" --threads 2      1 thread against --threads
 
 Options: --op (a workload's op when it has several: W4, W6), --dtype (libs, baseline: float16
 inputs), --threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs`
 also reports whether the builds' outputs are bit-identical. `baseline` times the installed
 library's op (or the one library file given) against the baseline `roi-ops bench` gives it, in
 alternation: both then see caches another model has just used, where the bench times each
-alone. RESULTS.md quotes figures from this script.
+alone. `threads` gives the installed library's scaling from 1 thread to --threads, and that of
+the bench's floor (its plain copy of the workload's bytes) timed the same way, since how far a
+second thread helps a memory-bound op depends on how far it helps a copy on that machine.
+RESULTS.md quotes figures from this script.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import onnxruntime as ort
 
 import roi_ops
 from roi_ops.bench import cases
+from roi_ops.bench.floor import MemoryFloor
 
 
 def find_case(workload: str, op: str | None, dtype, quick: bool):
@@ -66,7 +71,7 @@ def alternate(a, b, seconds: float) -> tuple[float, float, float]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("form", choices=["libs", "dtypes", "baseline"])
+    p.add_argument("form", choices=["libs", "dtypes", "baseline", "threads"])
     p.add_argument("workload")
     p.add_argument("libraries", nargs="*", help="libs: the OLD and NEW library files; baseline: at most one")
     p.add_argument("--op")
@@ -99,6 +104,24 @@ def main(argv=None) -> int:
         t_base, t_ours, speedup = alternate(base, ours, args.seconds)
         print(f"{where}: roi_ops {t_ours:.2f} ms, {case.baseline} {t_base:.2f} ms, roi_ops is {speedup:.2f}x "
               f"faster (paired median)")
+    elif args.form == "threads":
+        if args.threads < 2:
+            p.error("threads compares 1 thread with --threads, which must be at least 2")
+        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
+        lib = roi_ops.get_library_path(cuda=False)
+        one, many = session(case, lib, 1), session(case, lib, args.threads)
+        t_one, t_many, scaling = alternate(one, many, args.seconds)
+        maps = sum(v.nbytes for v in case.feeds.values() if v.ndim == 4)
+        out = one().nbytes
+        floors = [MemoryFloor(maps, out, 1), MemoryFloor(maps, out, args.threads)]
+        try:
+            f_one, f_many, f_scaling = alternate(floors[0].run, floors[1].run, args.seconds)
+        finally:
+            for f in floors:
+                f.close()
+        print(f"{args.workload} ({args.op or 'its op'}, {args.dtype}): 1 thread {t_one:.2f} ms, {args.threads} "
+              f"threads {t_many:.2f} ms, scaling {scaling:.2f}x (paired median); the floor's copy "
+              f"{f_one:.2f} ms, {f_many:.2f} ms, scaling {f_scaling:.2f}x")
     else:
         lib = roi_ops.get_library_path(cuda=False)
         f32 = session(find_case(args.workload, args.op, np.float32, args.quick), lib, args.threads)

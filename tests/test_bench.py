@@ -104,8 +104,8 @@ def test_timing_runs_on_for_min_seconds():
 
 def test_paired_timing_script(capsys):
     """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical,
-    float16 against float32 and an op against its baseline print their ratios; a baseline that
-    cannot run and a workload that does not exist are named."""
+    float16 against float32, an op against its baseline and 1 thread against 2 print their ratios; a
+    baseline that cannot run and a workload that does not exist are named."""
     import roi_ops
 
     paired = _load_script("paired.py")
@@ -121,6 +121,12 @@ def test_paired_timing_script(capsys):
     assert paired.main(["baseline", "W6 few RoIs", "--op", "CropAndResize", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"roi_ops \d+\.\d+ ms, RoiAlign 14x14, 1 sample \d+\.\d+ ms, roi_ops is \d+\.\d+x", out), out
+    assert paired.main(["threads", "W3 batch", "--threads", "2", "--quick", "--seconds", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"2 threads \d+\.\d+ ms, scaling \d+\.\d+x .*the floor's copy .* scaling \d+\.\d+x", out), out
+    with pytest.raises(SystemExit):
+        paired.main(["threads", "W3 batch", "--quick"])
+    assert "--threads, which must be at least 2" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="MaxRoiPool does not run here"):
         paired.main(["baseline", "W6 few RoIs", "--op", "RoIPool", "--dtype", "float16", "--quick"])
     with pytest.raises(SystemExit, match="no float32 workload 'W9'"):
