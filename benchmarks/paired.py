@@ -2,12 +2,13 @@
 
 Two sessions run in one process and take turns on the same inputs, so a drift of the machine's
 speed (other load, clocks) weighs on both alike; the figure to read is the median of the
-per-turn ratios. Four forms:
+per-turn ratios. Five forms:
 
   python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so        two builds of the library
   python benchmarks/paired.py dtypes "W1 box head"                    float16 against float32
   python benchmarks/paired.py baseline "W6 few RoIs" --op RoIAlign   the op against its baseline
   python benchmarks/paired.py threads "W1 box head" --threads 2      1 thread against --threads
+  python benchmarks/paired.py floor "M1 MultiScaleRoIAlign"          the op against its floor
 
 Options: --op (a workload's op when it has several: W4, W6), --dtype (libs, baseline: float16
 inputs), --threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs`
@@ -17,6 +18,8 @@ alternation: both then see caches another model has just used, where the bench t
 alone. `threads` gives the installed library's scaling from 1 thread to --threads, and that of
 the bench's floor (its plain copy of the workload's bytes) timed the same way, since how far a
 second thread helps a memory-bound op depends on how far it helps a copy on that machine.
+`floor` gives the bench's "roi_ops / floor" in alternation (the floor's copy evicts the maps
+between calls, which the bench's op, timed alone, finds in cache when they fit).
 RESULTS.md quotes figures from this script.
 """
 from __future__ import annotations
@@ -71,7 +74,7 @@ def alternate(a, b, seconds: float) -> tuple[float, float, float]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("form", choices=["libs", "dtypes", "baseline", "threads"])
+    p.add_argument("form", choices=["libs", "dtypes", "baseline", "threads", "floor"])
     p.add_argument("workload")
     p.add_argument("libraries", nargs="*", help="libs: the OLD and NEW library files; baseline: at most one")
     p.add_argument("--op")
@@ -104,6 +107,17 @@ def main(argv=None) -> int:
         t_base, t_ours, speedup = alternate(base, ours, args.seconds)
         print(f"{where}: roi_ops {t_ours:.2f} ms, {case.baseline} {t_base:.2f} ms, roi_ops is {speedup:.2f}x "
               f"faster (paired median)")
+    elif args.form == "floor":
+        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
+        ours = session(case, roi_ops.get_library_path(cuda=False), args.threads)
+        maps = sum(v.nbytes for v in case.feeds.values() if v.ndim == 4)
+        floor = MemoryFloor(maps, ours().nbytes, args.threads)
+        try:
+            t_ours, t_floor, over = alternate(ours, floor.run, args.seconds)
+        finally:
+            floor.close()
+        print(f"{where}: roi_ops {t_ours:.2f} ms, floor {t_floor:.2f} ms, roi_ops / floor {over:.2f} "
+              f"(paired median)")
     elif args.form == "threads":
         if args.threads < 2:
             p.error("threads compares 1 thread with --threads, which must be at least 2")

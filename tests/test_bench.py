@@ -103,9 +103,9 @@ def test_timing_runs_on_for_min_seconds():
 
 
 def test_paired_timing_script(capsys):
-    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical,
-    float16 against float32, an op against its baseline and 1 thread against 2 print their ratios; a
-    baseline that cannot run and a workload that does not exist are named."""
+    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical;
+    float16 against float32, an op against its baseline or its floor, and 1 thread against 2 print
+    their ratios; a baseline that cannot run and a workload that does not exist are named."""
     import roi_ops
 
     paired = _load_script("paired.py")
@@ -124,6 +124,9 @@ def test_paired_timing_script(capsys):
     assert paired.main(["threads", "W3 batch", "--threads", "2", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"2 threads \d+\.\d+ ms, scaling \d+\.\d+x .*the floor's copy .* scaling \d+\.\d+x", out), out
+    assert paired.main(["floor", "C1 crops 14x14", "--quick", "--seconds", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"roi_ops \d+\.\d+ ms, floor \d+\.\d+ ms, roi_ops / floor \d+\.\d+", out), out
     with pytest.raises(SystemExit):
         paired.main(["threads", "W3 batch", "--quick"])
     assert "--threads, which must be at least 2" in capsys.readouterr().err
