@@ -1,7 +1,6 @@
 // CropAndResize on the CPU (docs/spec.md, "CropAndResize"): tf.image.crop_and_resize over NCHW maps.
-// Each box's row and column taps are computed once per call (not once per channel block: C1 spent
-// a tenth of crop_box on them); every output pixel is then one lerp (or one copy, for "nearest")
-// of staged channel vectors.
+// Each box's row and column taps are computed once per call, not once per box and channel block;
+// every output pixel is then one lerp (or one copy, for "nearest") of staged channel vectors.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
