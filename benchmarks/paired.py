@@ -8,7 +8,7 @@ per-turn ratios. Five forms:
   python benchmarks/paired.py dtypes "W1 box head"                    float16 against float32
   python benchmarks/paired.py baseline "W6 few RoIs" --op RoIAlign   the op against its baseline
   python benchmarks/paired.py threads "W1 box head" --threads 2      1 thread against --threads
-  python benchmarks/paired.py floor "M1 MultiScaleRoIAlign"          the op against its floor
+  python benchmarks/paired.py floor "M1 FPN box head"                the op against its floor
 
 Options: --op (a workload's op when it has several: W4, W6), --dtype (libs, baseline: float16
 inputs), --threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs`
@@ -33,7 +33,7 @@ import onnxruntime as ort
 
 import roi_ops
 from roi_ops.bench import cases
-from roi_ops.bench.floor import MemoryFloor
+from roi_ops.bench.floor import op_floor
 
 
 def find_case(workload: str, op: str | None, dtype, quick: bool):
@@ -110,8 +110,7 @@ def main(argv=None) -> int:
     elif args.form == "floor":
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
         ours = session(case, roi_ops.get_library_path(cuda=False), args.threads)
-        maps = sum(v.nbytes for v in case.feeds.values() if v.ndim == 4)
-        floor = MemoryFloor(maps, ours().nbytes, args.threads)
+        floor = op_floor(case.feeds, ours(), args.threads)
         try:
             t_ours, t_floor, over = alternate(ours, floor.run, args.seconds)
         finally:
@@ -125,9 +124,8 @@ def main(argv=None) -> int:
         lib = roi_ops.get_library_path(cuda=False)
         one, many = session(case, lib, 1), session(case, lib, args.threads)
         t_one, t_many, scaling = alternate(one, many, args.seconds)
-        maps = sum(v.nbytes for v in case.feeds.values() if v.ndim == 4)
-        out = one().nbytes
-        floors = [MemoryFloor(maps, out, 1), MemoryFloor(maps, out, args.threads)]
+        out = one()
+        floors = [op_floor(case.feeds, out, 1), op_floor(case.feeds, out, args.threads)]
         try:
             f_one, f_many, f_scaling = alternate(floors[0].run, floors[1].run, args.seconds)
         finally:

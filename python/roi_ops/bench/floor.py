@@ -36,11 +36,16 @@ class MemoryFloor:
             self.pool.shutdown()
 
 
+def op_floor(feeds: dict, output: np.ndarray, threads: int) -> MemoryFloor:
+    """The floor of an op given `feeds` (its 4-D inputs are the maps) and `output`."""
+    maps = sum(v.nbytes for v in feeds.values() if v.ndim == 4)
+    return MemoryFloor(maps, output.nbytes, threads)
+
+
 def floor_ms(feeds: dict, output: np.ndarray, threads: int, warmup: int, repeat: int, tick=None,
              min_seconds: float = 0.0) -> float:
-    """Median ms of the floor for an op given `feeds` (its 4-D inputs are the maps) and `output`."""
-    maps = sum(v.nbytes for v in feeds.values() if v.ndim == 4)
-    floor = MemoryFloor(maps, output.nbytes, threads)
+    """Median ms of the floor for an op given `feeds` and `output` (op_floor)."""
+    floor = op_floor(feeds, output, threads)
     try:
         return median_ms(floor.run, warmup, repeat, tick, min_seconds)
     finally:
