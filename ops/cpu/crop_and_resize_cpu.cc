@@ -19,60 +19,93 @@ namespace {
 
 using CropTap = math::CropTap<double>;
 
+// A box's tap on one axis as crop_box reads the staged plane: lo and hi are the offsets of its
+// cells (a column kB elements, a row s.w * kB), lo the nearest cell's for "nearest", and frac is
+// in the compute type. From these compact taps, built once per call, a pixel is its four loads,
+// the lerps and a store; from CropTap it also reloaded the row's tap, converted the fractions
+// and tested `nearest`, and fewer pixels' loads were in flight at once (C1 1.13-1.26x over four
+// paired runs, both load orders; W6 CropAndResize 1.05x).
+template <typename A>
+struct PlaneTap {
+  int64_t lo = 0, hi = 0;
+  A frac = 0;
+  bool valid = false;
+};
+
+template <typename A>
+PlaneTap<A> plane_tap(const CropTap& t, int64_t scale, bool nearest) {
+  if (!t.valid) return {};
+  return {(nearest ? t.nearest : t.lo) * scale, t.hi * scale, static_cast<A>(t.frac), true};
+}
+
 // A box's taps: crop_height row taps, then crop_width column taps.
+template <typename A>
 struct BoxTaps {
-  const CropTap* rows;
-  const CropTap* cols;
+  const PlaneTap<A>* rows;
+  const PlaneTap<A>* cols;
 };
 
 template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, const MapShape& s, BoxTaps t, const CropParams& p,
-                                         A* block) {
+ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, BoxTaps<A> t, const CropParams& p, A* block) {
   constexpr int kB = block_channels<A>();
-  const A extrapolation = static_cast<A>(p.extrapolation_value);
-  for (int64_t i = 0; i < p.crop_height; ++i) {
-    const CropTap& r = t.rows[i];
-    const A yl = static_cast<A>(r.frac);
-    for (int64_t j = 0; j < p.crop_width; ++j) {
-      const CropTap& c = t.cols[j];
-      A* out = block + (i * p.crop_width + j) * kB;
-      if (!r.valid || !c.valid) {
-        store_lanes(out, V::splat(extrapolation));
-      } else if (p.nearest) {
-        store_lanes(out, V::load(plane + (r.nearest * s.w + c.nearest) * kB));
-      } else {
-        const A xl = static_cast<A>(c.frac);
-        const V tl = V::load(plane + (r.lo * s.w + c.lo) * kB);
-        const V tr = V::load(plane + (r.lo * s.w + c.hi) * kB);
-        const V bl = V::load(plane + (r.hi * s.w + c.lo) * kB);
-        const V br = V::load(plane + (r.hi * s.w + c.hi) * kB);
-        // TensorFlow's lerp order: along x on both rows, then along y.
-        const V top = tl + (tr - tl) * xl;
-        const V bottom = bl + (br - bl) * xl;
-        store_lanes(out, top + (bottom - top) * yl);
+  const V extrapolation = V::splat(static_cast<A>(p.extrapolation_value));
+  const int64_t height = p.crop_height, width = p.crop_width;
+  A* out = block;
+  for (int64_t i = 0; i < height; ++i) {
+    const PlaneTap<A> r = t.rows[i];
+    if (!r.valid) {
+      for (int64_t j = 0; j < width; ++j, out += kB) store_lanes(out, extrapolation);
+      continue;
+    }
+    const A* top = plane + r.lo;
+    const A* bottom = plane + r.hi;
+    if (p.nearest) {
+      for (int64_t j = 0; j < width; ++j, out += kB) {
+        const PlaneTap<A> c = t.cols[j];
+        store_lanes(out, c.valid ? V::load(top + c.lo) : extrapolation);
       }
+      continue;
+    }
+    for (int64_t j = 0; j < width; ++j, out += kB) {
+      const PlaneTap<A> c = t.cols[j];
+      if (!c.valid) {
+        store_lanes(out, extrapolation);
+        continue;
+      }
+      const V tl = V::load(top + c.lo), tr = V::load(top + c.hi);
+      const V bl = V::load(bottom + c.lo), br = V::load(bottom + c.hi);
+      // TensorFlow's lerp order: along x on both rows, then along y.
+      const V upper = tl + (tr - tl) * c.frac;
+      const V lower = bl + (br - bl) * c.frac;
+      store_lanes(out, upper + (lower - upper) * r.frac);
     }
   }
 }
 
-ROI_OPS_ISA_CLONES void crop_box(const float* plane, const MapShape& s, BoxTaps t, const CropParams& p,
-                                 float* block) {
-  if (wide_lanes()) return crop_box_impl<Lanes<float>>(plane, s, t, p, block);
-  crop_box_impl<Quarters<float>>(plane, s, t, p, block);
+ROI_OPS_ISA_CLONES void crop_box(const float* plane, BoxTaps<float> t, const CropParams& p, float* block) {
+  if (wide_lanes()) return crop_box_impl<Lanes<float>>(plane, t, p, block);
+  crop_box_impl<Quarters<float>>(plane, t, p, block);
 }
 
-ROI_OPS_ISA_CLONES void crop_box(const double* plane, const MapShape& s, BoxTaps t, const CropParams& p,
-                                 double* block) {
-  if (wide_lanes()) return crop_box_impl<Lanes<double>>(plane, s, t, p, block);
-  crop_box_impl<Quarters<double>>(plane, s, t, p, block);
+ROI_OPS_ISA_CLONES void crop_box(const double* plane, BoxTaps<double> t, const CropParams& p, double* block) {
+  if (wide_lanes()) return crop_box_impl<Lanes<double>>(plane, t, p, block);
+  crop_box_impl<Quarters<double>>(plane, t, p, block);
 }
 
-// Fills `taps` (crop_height + crop_width of them) for box b.
-void box_taps(const math::Box<double>& b, const CropParams& p, const MapShape& s, CropTap* taps) {
-  for (int64_t i = 0; i < p.crop_height; ++i)
+// Fills `taps` (crop_height + crop_width of them) for box b, and `plane_taps` with the same taps
+// as crop_box reads them.
+template <typename A>
+void box_taps(const math::Box<double>& b, const CropParams& p, const MapShape& s, CropTap* taps,
+              PlaneTap<A>* plane_taps) {
+  constexpr int64_t kB = block_channels<A>();
+  for (int64_t i = 0; i < p.crop_height; ++i) {
     taps[i] = math::crop_tap(math::crop_position(b.y1, b.y2, s.h, p.crop_height, i), s.h);
-  for (int64_t j = 0; j < p.crop_width; ++j)
-    taps[p.crop_height + j] = math::crop_tap(math::crop_position(b.x1, b.x2, s.w, p.crop_width, j), s.w);
+    plane_taps[i] = plane_tap<A>(taps[i], s.w * kB, p.nearest);
+  }
+  for (int64_t j = p.crop_height; j < p.crop_height + p.crop_width; ++j) {
+    taps[j] = math::crop_tap(math::crop_position(b.x1, b.x2, s.w, p.crop_width, j - p.crop_height), s.w);
+    plane_taps[j] = plane_tap<A>(taps[j], kB, p.nearest);
+  }
 }
 
 // The rows a crop reads (appended to `rows`), from its row taps.
@@ -112,6 +145,7 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
   if (count == 0 || roi_block == 0) return;
   const int64_t taps_per_box = params.crop_height + params.crop_width;
   std::vector<CropTap> taps(static_cast<std::size_t>(count * taps_per_box));
+  std::vector<PlaneTap<A>> plane_taps(taps.size());
   std::vector<int64_t> batch(static_cast<std::size_t>(count));
   std::vector<Window> windows(batch.size());
   ReadLists rows;
@@ -127,15 +161,15 @@ void crop_and_resize(const T* x, const MapShape& shape, const T* boxes, const in
       rows.add(none);
     } else {
       windows[k] = crop_window(b, params, shape);
-      box_taps(b, params, shape, t);
+      box_taps(b, params, shape, t, plane_taps.data() + k * taps_per_box);
       add_crop_rows(t, params, rows);
     }
   }
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
       [&](const A* plane, int64_t k, A* block) {
-        const CropTap* t = taps.data() + k * taps_per_box;
-        crop_box(plane, shape, BoxTaps{t, t + params.crop_height}, params, block);
+        const PlaneTap<A>* t = plane_taps.data() + k * taps_per_box;
+        crop_box(plane, BoxTaps<A>{t, t + params.crop_height}, params, block);
       },
       windows, rows);
 }
