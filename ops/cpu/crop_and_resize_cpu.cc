@@ -82,7 +82,17 @@ ROI_OPS_ALWAYS_INLINE void crop_box_impl(const A* plane, BoxTaps<A> t, const Cro
   }
 }
 
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+// In zmm registers (lanes.h, Line): C1 1.04-1.14x over Lanes' pairs of ymm, four paired runs.
+ROI_OPS_AVX512 void crop_box_avx512(const float* plane, BoxTaps<float> t, const CropParams& p, float* block) {
+  crop_box_impl<Line<float>>(plane, t, p, block);
+}
+#endif
+
 ROI_OPS_ISA_CLONES void crop_box(const float* plane, BoxTaps<float> t, const CropParams& p, float* block) {
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+  if (cpu_has_avx512()) return crop_box_avx512(plane, t, p, block);
+#endif
   if (wide_lanes()) return crop_box_impl<Lanes<float>>(plane, t, p, block);
   crop_box_impl<Quarters<float>>(plane, t, p, block);
 }

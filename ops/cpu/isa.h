@@ -28,6 +28,8 @@ inline bool cpu_has_avx512() {
   return has;
 }
 }  // namespace roi_ops::cpu
+// A function compiled for the AVX-512 clone's ISA, to be called only where cpu_has_avx512().
+#define ROI_OPS_AVX512 __attribute__((target("arch=x86-64-v4")))
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
