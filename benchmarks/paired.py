@@ -20,20 +20,20 @@ the bench's floor (its plain copy of the workload's bytes) timed the same way, s
 second thread helps a memory-bound op depends on how far it helps a copy on that machine.
 `floor` gives the bench's "roi_ops / floor" in alternation (the floor's copy evicts the maps
 between calls, which the bench's op, timed alone, finds in cache when they fit).
-RESULTS.md quotes figures from this script.
+`roi-ops bench` times the floor and threads figures of the issue-19 targets the same way
+(roi_ops.bench.paired); RESULTS.md quotes figures from this script.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
-import onnxruntime as ort
 
 import roi_ops
 from roi_ops.bench import cases
-from roi_ops.bench.floor import op_floor
+from roi_ops.bench.paired import alternate, over_floor, scaling
+from roi_ops.bench.run import session
 
 
 def find_case(workload: str, op: str | None, dtype, quick: bool):
@@ -45,31 +45,11 @@ def find_case(workload: str, op: str | None, dtype, quick: bool):
     return found[0]
 
 
-def session(case, library: str | None, threads: int, baseline: bool = False):
+def call(case, library: str | None, threads: int, baseline: bool = False):
     """A call of the case's model (or its baseline model), with `library` registered if given."""
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    if library:
-        so.register_custom_ops_library(library)
     model, feeds = (case.baseline_model, case.baseline_feeds) if baseline else (case.model, case.feeds)
-    s = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    s = session(model, threads, library is not None, library)
     return lambda: s.run(None, feeds)[0]
-
-
-def alternate(a, b, seconds: float) -> tuple[float, float, float]:
-    """Medians (ms) of a and b and the median of the per-turn ratios a / b."""
-    for _ in range(2):
-        a(), b()
-    ta, tb = [], []
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end or len(ta) < 5:
-        for fn, times in ((a, ta), (b, tb)):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-    ratio = float(np.median(np.array(ta) / np.array(tb)))
-    return float(np.median(ta)) * 1e3, float(np.median(tb)) * 1e3, ratio
 
 
 def main(argv=None) -> int:
@@ -89,7 +69,7 @@ def main(argv=None) -> int:
         if len(args.libraries) != 2:
             p.error("libs needs two library files: OLD.so NEW.so")
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
-        old, new = (session(case, lib, args.threads) for lib in args.libraries)
+        old, new = (call(case, lib, args.threads) for lib in args.libraries)
         same = np.array_equal(old(), new(), equal_nan=True)
         t_old, t_new, ratio = alternate(old, new, args.seconds)
         print(f"{where}: old {t_old:.2f} ms, new {t_new:.2f} ms, new is {ratio:.3f}x faster (paired median); "
@@ -99,45 +79,29 @@ def main(argv=None) -> int:
             p.error("baseline takes at most one library file")
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
         lib = args.libraries[0] if args.libraries else roi_ops.get_library_path(cuda=False)
-        ours = session(case, lib, args.threads)
+        ours = call(case, lib, args.threads)
         try:
-            base = session(case, lib if case.baseline_needs_plugin else None, args.threads, baseline=True)
+            base = call(case, lib if case.baseline_needs_plugin else None, args.threads, baseline=True)
         except Exception as e:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
             sys.exit(f"paired.py: {case.baseline} does not run here ({str(e).splitlines()[0][:120]})")
         t_base, t_ours, speedup = alternate(base, ours, args.seconds)
         print(f"{where}: roi_ops {t_ours:.2f} ms, {case.baseline} {t_base:.2f} ms, roi_ops is {speedup:.2f}x "
               f"faster (paired median)")
     elif args.form == "floor":
-        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
-        ours = session(case, roi_ops.get_library_path(cuda=False), args.threads)
-        floor = op_floor(case.feeds, ours(), args.threads)
-        try:
-            t_ours, t_floor, over = alternate(ours, floor.run, args.seconds)
-        finally:
-            floor.close()
-        print(f"{where}: roi_ops {t_ours:.2f} ms, floor {t_floor:.2f} ms, roi_ops / floor {over:.2f} "
+        r = over_floor(find_case(args.workload, args.op, np.dtype(args.dtype), args.quick), args.threads, args.seconds)
+        print(f"{where}: roi_ops {r.first_ms:.2f} ms, floor {r.second_ms:.2f} ms, roi_ops / floor {r.ratio:.2f} "
               f"(paired median)")
     elif args.form == "threads":
         if args.threads < 2:
             p.error("threads compares 1 thread with --threads, which must be at least 2")
-        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
-        lib = roi_ops.get_library_path(cuda=False)
-        one, many = session(case, lib, 1), session(case, lib, args.threads)
-        t_one, t_many, scaling = alternate(one, many, args.seconds)
-        out = one()
-        floors = [op_floor(case.feeds, out, 1), op_floor(case.feeds, out, args.threads)]
-        try:
-            f_one, f_many, f_scaling = alternate(floors[0].run, floors[1].run, args.seconds)
-        finally:
-            for f in floors:
-                f.close()
-        print(f"{args.workload} ({args.op or 'its op'}, {args.dtype}): 1 thread {t_one:.2f} ms, {args.threads} "
-              f"threads {t_many:.2f} ms, scaling {scaling:.2f}x (paired median); the floor's copy "
-              f"{f_one:.2f} ms, {f_many:.2f} ms, scaling {f_scaling:.2f}x")
+        r = scaling(find_case(args.workload, args.op, np.dtype(args.dtype), args.quick), args.threads, args.seconds)
+        print(f"{args.workload} ({args.op or 'its op'}, {args.dtype}): 1 thread {r.first_ms:.2f} ms, {args.threads} "
+              f"threads {r.second_ms:.2f} ms, scaling {r.ratio:.2f}x (paired median); the floor's copy "
+              f"scaling {r.copy_ratio:.2f}x")
     else:
         lib = roi_ops.get_library_path(cuda=False)
-        f32 = session(find_case(args.workload, args.op, np.float32, args.quick), lib, args.threads)
-        f16 = session(find_case(args.workload, args.op, np.float16, args.quick), lib, args.threads)
+        f32 = call(find_case(args.workload, args.op, np.float32, args.quick), lib, args.threads)
+        f16 = call(find_case(args.workload, args.op, np.float16, args.quick), lib, args.threads)
         t16, t32, ratio = alternate(f16, f32, args.seconds)
         print(f"{where}: float32 {t32:.2f} ms, float16 {t16:.2f} ms, float16 takes {ratio:.3f}x the float32 "
               f"time (paired median)")

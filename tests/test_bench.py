@@ -24,6 +24,7 @@ MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 ROW = re.compile(r"^\| (?P<workload>[^|]+) \| (?P<op>[^|]+) \| (?P<dtype>\w+) \| (?P<threads>\d+) \| (?P<ours>[\d.]+) "
                  r"\| (?P<baseline>[^|]+) \| (?P<base_ms>[^|]+) \| (?P<speedup>[^|]+) \| (?P<diff>[^|]+) "
                  r"\| (?P<floor>[^|]+) \| (?P<over_floor>[^|]+) \|$")
+PAIRED = re.compile(r"^\| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([^|]+) \|$")
 
 
 def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
@@ -68,6 +69,16 @@ def test_quick_bench_table_plot_and_results_block(tmp_path, capsys):
                 # detections (1e-4 of the 320 px image)
                 limit = 5e-3 if r["op"].strip() == "pooler block" else 0.032
             assert float(r["diff"]) <= limit, r
+    # The targets' ratios timed in alternation (roi_ops.bench.paired): op / floor at 1 thread for
+    # W1-W4, M1, R1 and C1, W1-W3's scaling to 2 threads beside the floor copy's. A ratio is the
+    # median of per-turn ratios, near (not equal to) the ratio of the two medians printed with it.
+    paired = [m.groups() for m in map(PAIRED.match, out.splitlines()) if m]
+    assert [(w.split()[0], pair) for w, _, pair, *_ in paired] == \
+        [(w, "roi_ops / floor, 1 thread") for w in ("W1", "W2", "W3", "W4", "M1", "R1", "C1")] + \
+        [(w, "1 thread / 2 threads") for w in ("W1", "W2", "W3")]
+    for _, _, pair, first, second, ratio, copy in paired:
+        assert float(first) > 0 and float(second) > 0 and 0.5 < float(ratio) / (float(first) / float(second)) < 2
+        assert (copy.strip() == "-") == pair.startswith("roi_ops")
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = results.read_text()
     assert text.startswith("# Results\n\nkept text\n") and "![speed-up per workload](bench.png)" in text
@@ -123,7 +134,7 @@ def test_paired_timing_script(capsys):
     assert re.search(r"roi_ops \d+\.\d+ ms, RoiAlign 14x14, 1 sample \d+\.\d+ ms, roi_ops is \d+\.\d+x", out), out
     assert paired.main(["threads", "W3 batch", "--threads", "2", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"2 threads \d+\.\d+ ms, scaling \d+\.\d+x .*the floor's copy .* scaling \d+\.\d+x", out), out
+    assert re.search(r"2 threads \d+\.\d+ ms, scaling \d+\.\d+x .*the floor's copy scaling \d+\.\d+x", out), out
     assert paired.main(["floor", "C1 crops 14x14", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"roi_ops \d+\.\d+ ms, floor \d+\.\d+ ms, roi_ops / floor \d+\.\d+", out), out

@@ -85,10 +85,11 @@ def cmd_bench(args) -> int:
 
     from .bench import report
     from .bench.cases import all_cases
+    from .bench.paired import target_rows
     from .bench.run import MIN_SECONDS, run_all
 
-    if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1:
-        raise UserError("--repeat and --threads must be at least 1, --warmup at least 0")
+    if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1 or args.paired_seconds < 0:
+        raise UserError("--repeat and --threads must be at least 1, --warmup and --paired-seconds at least 0")
     if missing("tqdm") and not args.no_progress:
         print("roi-ops bench: tqdm is not installed, so no progress bar (pip install 'roi-ops[demo]')", file=sys.stderr)
         args.no_progress = True
@@ -131,6 +132,11 @@ def cmd_bench(args) -> int:
                    min_seconds=min_seconds)
     head = report.header(args.threads, args.warmup, args.repeat, args.quick, min_seconds)
     text = report.table(rows, args.quick)
+    if args.paired_seconds > 0:
+        seconds = min(args.paired_seconds, 0.1) if args.quick else args.paired_seconds
+        paired = target_rows(cases, args.threads, seconds)
+        if paired:
+            text += "\n\n" + report.paired_table(paired, seconds, args.quick)
     print(head + "\n\n" + text)
     out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
     os.makedirs(out_dir, exist_ok=True)
@@ -283,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--warmup", type=int, default=3, help="untimed runs before timing")
     bench.add_argument("--repeat", type=int, default=15, help="timed runs (median)")
     bench.add_argument("--quick", action="store_true", help="small inputs: a smoke test of the command, not figures")
+    bench.add_argument("--paired-seconds", type=float, default=4.0,
+                       help="seconds of alternation for each of the targets' paired ratios (op / floor, thread "
+                            "scaling; default 4, 0.1 at most with --quick; 0 leaves them out)")
     bench.add_argument("--models", default=None, help="folder of faster_rcnn_detector[.standard].onnx for D1 "
                                                       "(default: the copies installed with the package, else ./models)")
     bench.add_argument("-o", "--output-dir", default="bench_output", help="folder for bench.md and bench.png")

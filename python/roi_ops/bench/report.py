@@ -6,6 +6,7 @@ import os
 import platform
 import re
 
+from .paired import PairedRow
 from .run import MIN_SECONDS, Row
 
 BEGIN, END = "<!-- roi-ops bench: begin -->", "<!-- roi-ops bench: end -->"
@@ -45,6 +46,22 @@ def table(rows: list[Row], quick: bool = False) -> str:
             floor = f"{r.floor_ms:.3g} | " + (f"{ratio:.1f}" if ratio >= 0.1 else f"{ratio:.2g}")
         lines.append(f"| {workload} | {c.op} | {c.dtype} | {r.threads} | {r.ours_ms:.2f} | {c.baseline} | {base} "
                      f"| {speed} | {diff} | {floor} |")
+    return "\n".join(lines)
+
+
+def paired_table(rows: list[PairedRow], seconds: float, quick: bool = False) -> str:
+    """The targets' ratios timed in alternation (paired.py)."""
+    lines = [f"Timed in alternation ({seconds:g} s of turns each; the median of the per-turn ratios, which the "
+             f"machine's drift between a row's timings above does not move):",
+             "",
+             "| workload | op | pair | first ms | second ms | paired ratio | the floor's copy, same pair |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        c = r.case
+        workload = f"{c.workload} (quick)" if quick else c.workload
+        copy = f"{r.copy_ratio:.2f}" if r.copy_ratio is not None else "-"
+        lines.append(f"| {workload} | {c.op} | {r.pair} | {r.first_ms:.2f} | {r.second_ms:.2f} | {r.ratio:.2f} "
+                     f"| {copy} |")
     return "\n".join(lines)
 
 

@@ -44,7 +44,9 @@ class Row:
         return self.ours_ms / self.floor_ms if self.floor_ms else None
 
 
-def _session(model, threads: int, plugin: bool):
+def session(model, threads: int, plugin: bool, library: str | None = None):
+    """An onnxruntime session of `model`; with `plugin`, the roi_ops library (`library`, else the
+    installed one) registered."""
     import onnxruntime as ort
 
     from .. import get_library_path
@@ -54,7 +56,7 @@ def _session(model, threads: int, plugin: bool):
     so.inter_op_num_threads = 1
     so.log_severity_level = 3  # the built-in RoiAlign's max-mode warning is not news here
     if plugin:
-        so.register_custom_ops_library(get_library_path(cuda=False))
+        so.register_custom_ops_library(library or get_library_path(cuda=False))
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
@@ -82,11 +84,11 @@ class _OpenVINO:
 def _baseline(case: Case, threads: int):
     if case.runtime == "openvino":
         return _OpenVINO(case.baseline_model, threads, case.baseline_feeds)
-    return _session(case.baseline_model, threads, case.baseline_needs_plugin)
+    return session(case.baseline_model, threads, case.baseline_needs_plugin)
 
 
 def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min_seconds: float = MIN_SECONDS) -> Row:
-    ours = _session(case.model, threads, True)
+    ours = session(case.model, threads, True)
 
     def floor() -> float | None:
         return _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds)

@@ -20,7 +20,7 @@ import onnx
 
 from .._timing import median_ms_interleaved
 from .cases import Case
-from .run import MIN_SECONDS, PeerFailed, _session
+from .run import MIN_SECONDS, PeerFailed, session as roi_session
 
 
 def version() -> str | None:
@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     x, boxes, index = (feeds[name] for name in node.input)
     image = tf.constant(x.transpose(0, 2, 3, 1))
     boxes, index = tf.constant(boxes), tf.constant(index.astype(np.int32))
-    session = _session(model, args.threads, True)
+    session = roi_session(model, args.threads, True)
 
     def ours():
         return session.run(None, feeds)[0]
