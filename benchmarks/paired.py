@@ -20,7 +20,7 @@ the bench's floor (its plain copy of the workload's bytes) timed the same way, s
 second thread helps a memory-bound op depends on how far it helps a copy on that machine.
 `floor` gives the bench's "roi_ops / floor" in alternation (the floor's copy evicts the maps
 between calls, which the bench's op, timed alone, finds in cache when they fit).
-`roi-ops bench` times the floor and threads figures of the issue-19 targets the same way
+`roi-ops bench` times the floor and threads figures of the performance targets the same way
 (roi_ops.bench.paired); RESULTS.md quotes figures from this script.
 """
 from __future__ import annotations

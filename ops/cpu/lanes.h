@@ -139,14 +139,10 @@ struct Line {
   }
   static ROI_OPS_ALWAYS_INLINE Line splat(A v) { return {Whole{} + v}; }
 
+  // What CropAndResize's lerps use; the other kernels' operators join as they need them.
   friend Line operator+(Line a, Line b) { return {a.v + b.v}; }
   friend Line operator-(Line a, Line b) { return {a.v - b.v}; }
-  friend Line operator*(Line a, Line b) { return {a.v * b.v}; }
-  friend Line operator*(A w, Line a) { return {w * a.v}; }
   friend Line operator*(Line a, A w) { return {a.v * w}; }
-  friend Line operator/(Line a, A d) { return {a.v / d}; }
-  Line& operator+=(Line b) { return *this = *this + b; }
-  Line& operator/=(A d) { return *this = *this / d; }
 };
 
 template <typename A>

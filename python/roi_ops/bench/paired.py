@@ -1,7 +1,7 @@
-"""Ratios timed in alternation. This machine's speed can drift by more than a row's ratio between
-the timings of that row (the op, its baseline and its floor are timed one after another), so
-the ratios the issue-19 targets are read from are also timed in turns: two callables take turns
-for a few seconds on the same inputs and the figure is the median of the per-turn ratios.
+"""Ratios timed in alternation. This machine's speed can drift by more than a row's ratio between the
+timings of that row (the op, its baseline and its floor are timed one after another), so the ratios
+the performance targets are read from (benchmarks/RESULTS.md) are also timed in turns: two callables
+take turns for a few seconds on the same inputs and the figure is the median of the per-turn ratios.
 
 `roi-ops bench` adds a table of them (op / floor at 1 thread for W1-W4, M1, R1, C1; the scaling
 from 1 thread to each larger thread count for W1-W3, with that of the floor's copy), and
