@@ -32,8 +32,7 @@ import numpy as np
 
 import roi_ops
 from roi_ops.bench import cases
-from roi_ops.bench.paired import alternate, over_floor, scaling
-from roi_ops.bench.run import session
+from roi_ops.bench.paired import alternate, call, over_floor, scaling
 
 
 def find_case(workload: str, op: str | None, dtype, quick: bool):
@@ -43,13 +42,6 @@ def find_case(workload: str, op: str | None, dtype, quick: bool):
     if not found:
         sys.exit(f"paired.py: no {np.dtype(dtype).name} workload {workload!r}" + (f" with op {op}" if op else ""))
     return found[0]
-
-
-def call(case, library: str | None, threads: int, baseline: bool = False):
-    """A call of the case's model (or its baseline model), with `library` registered if given."""
-    model, feeds = (case.baseline_model, case.baseline_feeds) if baseline else (case.model, case.feeds)
-    s = session(model, threads, library is not None, library)
-    return lambda: s.run(None, feeds)[0]
 
 
 def main(argv=None) -> int:
@@ -69,7 +61,7 @@ def main(argv=None) -> int:
         if len(args.libraries) != 2:
             p.error("libs needs two library files: OLD.so NEW.so")
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
-        old, new = (call(case, lib, args.threads) for lib in args.libraries)
+        old, new = (call(case, args.threads, lib) for lib in args.libraries)
         same = np.array_equal(old(), new(), equal_nan=True)
         t_old, t_new, ratio = alternate(old, new, args.seconds)
         print(f"{where}: old {t_old:.2f} ms, new {t_new:.2f} ms, new is {ratio:.3f}x faster (paired median); "
@@ -79,9 +71,9 @@ def main(argv=None) -> int:
             p.error("baseline takes at most one library file")
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
         lib = args.libraries[0] if args.libraries else roi_ops.get_library_path(cuda=False)
-        ours = call(case, lib, args.threads)
+        ours = call(case, args.threads, lib)
         try:
-            base = call(case, lib if case.baseline_needs_plugin else None, args.threads, baseline=True)
+            base = call(case, args.threads, lib, baseline=True)
         except Exception as e:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
             sys.exit(f"paired.py: {case.baseline} does not run here ({str(e).splitlines()[0][:120]})")
         t_base, t_ours, speedup = alternate(base, ours, args.seconds)
@@ -100,8 +92,8 @@ def main(argv=None) -> int:
               f"scaling {r.copy_ratio:.2f}x")
     else:
         lib = roi_ops.get_library_path(cuda=False)
-        f32 = call(find_case(args.workload, args.op, np.float32, args.quick), lib, args.threads)
-        f16 = call(find_case(args.workload, args.op, np.float16, args.quick), lib, args.threads)
+        f32 = call(find_case(args.workload, args.op, np.float32, args.quick), args.threads, lib)
+        f16 = call(find_case(args.workload, args.op, np.float16, args.quick), args.threads, lib)
         t16, t32, ratio = alternate(f16, f32, args.seconds)
         print(f"{where}: float32 {t32:.2f} ms, float16 {t16:.2f} ms, float16 takes {ratio:.3f}x the float32 "
               f"time (paired median)")

@@ -52,14 +52,17 @@ def alternate(a: Callable[[], object], b: Callable[[], object], seconds: float) 
     return float(np.median(ta)) * 1e3, float(np.median(tb)) * 1e3, ratio
 
 
-def _call(case: Case, threads: int, library: str | None = None) -> Callable[[], np.ndarray]:
-    s = session(case.model, threads, True, library)
-    return lambda: s.run(None, case.feeds)[0]
+def call(case: Case, threads: int, library: str | None = None, baseline: bool = False) -> Callable[[], np.ndarray]:
+    """A call of the case's model, or of its baseline model, in its own session; the roi_ops
+    library (`library`, else the installed one) is registered wherever the model needs it."""
+    model, feeds = (case.baseline_model, case.baseline_feeds) if baseline else (case.model, case.feeds)
+    s = session(model, threads, not baseline or case.baseline_needs_plugin, library)
+    return lambda: s.run(None, feeds)[0]
 
 
 def over_floor(case: Case, threads: int, seconds: float, library: str | None = None) -> PairedRow:
     """The op against its floor (floor.py) at `threads` threads."""
-    ours = _call(case, threads, library)
+    ours = call(case, threads, library)
     floor = op_floor(case.feeds, ours(), threads)
     try:
         return PairedRow(case, f"roi_ops / floor, {threads} thread{'s' if threads > 1 else ''}",
@@ -70,7 +73,7 @@ def over_floor(case: Case, threads: int, seconds: float, library: str | None = N
 
 def scaling(case: Case, threads: int, seconds: float, library: str | None = None) -> PairedRow:
     """1 thread against `threads`, for the op and for its floor's copy."""
-    one, many = _call(case, 1, library), _call(case, threads, library)
+    one, many = call(case, 1, library), call(case, threads, library)
     row = PairedRow(case, f"1 thread / {threads} threads", *alternate(one, many, seconds))
     out = one()
     floors = [op_floor(case.feeds, out, 1), op_floor(case.feeds, out, threads)]
