@@ -2,9 +2,9 @@
 
 The CPU kernel stages one block of 16 float32 channels as [H, W, 16] (64 bytes a cell) and reads,
 for every avg bin, each distinct row and column its bilinear samples touch once (merged cells,
-ops/cpu/align_bins.h). This counts those 64-byte loads for W1-W4 and W6 from the reference's own
-sample positions (roi_ops.reference.roi_align), next to the bytes of the maps, the output and one
-staged plane. With `random_loads.cc`'s time per random 64-byte load it bounds what the kernel's
+ops/cpu/align_bins.h). This counts those 64-byte loads for W1-W4, W6 and each FPN map of M1 from
+the reference's own sample positions (roi_ops.reference.roi_align), next to the bytes of the maps,
+the output and one staged plane. With `random_loads.cc`'s time per random 64-byte load it bounds what the kernel's
 design can reach (RESULTS.md, "Against the machine's limit").
 
 A second table counts, for W6's CropAndResize and RoIAlignRotated (three RoIs on W1's map), the
@@ -22,6 +22,7 @@ from onnx import helper
 from roi_ops.attributes import DEFAULTS, defaults
 from roi_ops.bench.cases import op_set_cases, roi_align_pool_cases
 from roi_ops.reference.crop_and_resize import crop_positions
+from roi_ops.reference.multi_scale_roi_align import fpn_levels
 from roi_ops.reference.roi_align import axis_samples, bilinear_axis
 from roi_ops.reference.roi_align_rotated import sample_points
 
@@ -35,6 +36,22 @@ def cells_per_bin(c1: float, c2: float, scale: float, aligned: bool, out: int, r
     return np.array([len(set(lo[p][valid[p]]) | set(hi[p][valid[p]])) for p in range(out)])
 
 
+def align_loads(boxes: np.ndarray, scale: float, aligned: bool, out: int, ratio: int, h: int, w: int,
+                channels: int) -> int:
+    """The 64-byte plane loads the merged-cell bins make for these boxes (x1, y1, x2, y2)."""
+    loads = 0
+    for x1, y1, x2, y2 in boxes.astype(np.float64):
+        ys = cells_per_bin(y1, y2, scale, aligned, out, ratio, h)
+        xs = cells_per_bin(x1, x2, scale, aligned, out, ratio, w)
+        loads += int(np.outer(ys, xs).sum())
+    return loads * -(-channels // BLOCK)
+
+
+def row(name: str, plane: int, maps: int, output: int, loads: int) -> str:
+    return (f"| {name} | {plane * BLOCK * 4 / 1e6:.2f} | {maps / 1e6:.0f} | {output / 1e6:.0f} | "
+            f"{loads / 1e6:.1f} M ({loads * 64 / 1e9:.2f} GB) |")
+
+
 def main() -> None:
     print("| workload | plane MB | maps MB | output MB | 64-byte plane loads per call |")
     print("|---|---|---|---|---|")
@@ -46,14 +63,26 @@ def main() -> None:
         _, channels, h, w = x.shape
         out, ratio = attrs["output_height"], attrs["sampling_ratio"]
         scale, aligned = attrs["spatial_scale"], bool(attrs.get("aligned", DEFAULTS.RoIAlign.aligned))
-        loads = 0
-        for x1, y1, x2, y2 in rois.astype(np.float64):
-            ys = cells_per_bin(y1, y2, scale, aligned, out, ratio, h)
-            xs = cells_per_bin(x1, x2, scale, aligned, out, ratio, w)
-            loads += int(np.outer(ys, xs).sum())
-        loads *= -(-channels // BLOCK)
-        print(f"| {case.workload} | {h * w * BLOCK * 4 / 1e6:.2f} | {x.nbytes / 1e6:.0f} | "
-              f"{len(rois) * channels * out * out * 4 / 1e6:.0f} | {loads / 1e6:.1f} M ({loads * 64 / 1e9:.2f} GB) |")
+        loads = align_loads(rois, scale, aligned, out, ratio, h, w, channels)
+        print(row(case.workload, h * w, x.nbytes, len(rois) * channels * out * out * 4, loads))
+    multi_scale_rows()
+
+
+def multi_scale_rows() -> None:
+    """M1 stages each FPN map's blocks in turn and runs the RoIs of that level on it: a row per map."""
+    case = next(c for c in op_set_cases() if c.op == "MultiScaleRoIAlign")
+    a = attributes(case, "MultiScaleRoIAlign")
+    names = [n for n in case.model.graph.node[0].input[2:]]
+    maps, rois = [case.feeds[n] for n in names], case.feeds["rois"]
+    level = fpn_levels(rois, a["spatial_scales"], canonical_scale=a["canonical_scale"],
+                       canonical_level=a["canonical_level"], eps=a["eps"], eps_in_log=a["eps_in_log"])
+    out = a["output_height"]
+    for l, (x, scale) in enumerate(zip(maps, a["spatial_scales"])):
+        _, channels, h, w = x.shape
+        here = rois[level == l]
+        loads = align_loads(here, scale, bool(a["aligned"]), out, a["sampling_ratio"], h, w, channels)
+        print(row(f"{case.workload[:2]} map {l} ({len(here)} RoIs)", h * w, x.nbytes,
+                  len(here) * channels * out * out * 4, loads))
 
 
 def attributes(case, op: str) -> dict:

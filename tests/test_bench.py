@@ -208,11 +208,17 @@ def test_traffic_script_counts_cells_per_bin(capsys):
     # On a map of 3 cells: 0.5, 1.5 read {0, 1, 2}; 2.5 reads the last cell only, 3.5 nothing.
     assert traffic.cells_per_bin(0, 4, 1.0, False, 2, 2, 3).tolist() == [3, 1]
     traffic.main()
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| W")]
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("| W")]
     assert [r.split(" |")[0][2:4] for r in rows] == ["W1", "W2", "W3", "W4", "W6"]
+    # M1: a row per FPN map, and every one of its 1000 RoIs on exactly one of them.
+    maps = [line for line in out if line.startswith("| M1 map")]
+    assert len(maps) == 4
+    assert sum(int(r.split("(")[1].split(" RoIs")[0]) for r in maps) == 1000
 
 
-@pytest.mark.parametrize("name", ["random_loads.cc", "bin_loop.cc", "few_rois_reads.cc"])
+@pytest.mark.parametrize("name", ["random_loads.cc", "bin_loop.cc", "few_rois_reads.cc", "crop_loads.cc",
+                                  "load_bound.cc"])
 def test_benchmark_programs_compile(name, tmp_path):
     """The C++ programs in benchmarks/ that RESULTS.md quotes still build (bin_loop.cc against the
     library's own bin code; running them takes seconds and their figures belong to the machine, so
