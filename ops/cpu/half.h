@@ -21,7 +21,7 @@ bool cpu_has_f16c_fma();
 // Bulk conversions; they use the F16C instructions when the CPU has them.
 void halves_to_floats(const Half* src, float* dst, std::size_t n);
 void floats_to_halves(const float* src, Half* dst, std::size_t n);
-// With non-temporal stores, fenced (roi_output.h, stream_output); ordinary stores without F16C.
+// With non-temporal stores, not fenced (roi_output.h, fence_stream); ordinary stores without F16C.
 void floats_to_halves_streamed(const float* src, Half* dst, std::size_t n);
 
 }  // namespace roi_ops::cpu

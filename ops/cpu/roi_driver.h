@@ -118,6 +118,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
       compute(static_cast<const A*>(plane), k, block);
       write_rows(block, bins, task.count, y + (k * shape.c + task.c0) * bins, streamed);
     }
+    if (streamed) fence_stream();
   });
 }
 

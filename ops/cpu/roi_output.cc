@@ -41,8 +41,7 @@ __attribute__((target("avx512f"))) void stream_lines(char* d, const char* s, std
 }
 #endif
 
-// n bytes from src to dst with non-temporal stores where SSE2 has them, then a store fence, so
-// that the rows are in memory in order before the op returns to its caller's threads.
+// n bytes from src to dst with non-temporal stores where SSE2 has them (not fenced: fence_stream).
 void stream_bytes(void* dst, const void* src, std::size_t n) {
 #if defined(__SSE2__)
   auto* d = static_cast<char*>(dst);
@@ -59,7 +58,6 @@ void stream_bytes(void* dst, const void* src, std::size_t n) {
   for (; i + 16 <= n; i += 16)
     _mm_stream_si128(reinterpret_cast<__m128i*>(d + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
   std::memcpy(d + i, s + i, n - i);
-  _mm_sfence();
 #else
   std::memcpy(dst, src, n);
 #endif
@@ -74,6 +72,12 @@ void copy_rows(A* y, const A* tile, std::size_t n, bool streamed) {
 }
 
 }  // namespace
+
+void fence_stream() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
 
 // 8 MB, chosen on the ops' own times on an AMD EPYC (Zen 3, 32 MB of L3 shared by a CCX's cores):
 // float16 W2's 10 MB output 1.01x / 1.09x faster streamed, float16 W4's 15 MB 1.06x / 1.22x

@@ -50,10 +50,17 @@ bool stream_output(std::size_t rois, int64_t channels, int64_t bins) {
 
 // Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
 // output rows y[j * bins + b], converting to the storage type (roi_output.cc); with non-temporal
-// stores if `streamed` (stream_output), fenced before it returns.
+// stores if `streamed` (stream_output); those are not fenced (fence_stream).
 void write_rows(const float* block, int64_t bins, int64_t count, float* y, bool streamed);
 void write_rows(const double* block, int64_t bins, int64_t count, double* y, bool streamed);
 void write_rows(const float* block, int64_t bins, int64_t count, Half* y, bool streamed);
+
+// A store fence: a task that wrote rows with streamed write_rows calls it once before it ends, so
+// that its non-temporal stores are in memory before another thread (or the op's caller) reads
+// them. Once per task, not per RoI: a fence waits for every pending line to reach memory, and
+// per RoI it kept the output stream from draining while the next RoI computed (once per task on
+// a Zen 4: C1 1.23x / 1.10x, W1 1.03x / 1.02x, W3 1.03x / 1.03x, paired, both load orders).
+void fence_stream();
 
 template <typename T>
 void fill_nan(T* y, int64_t count) {

@@ -161,6 +161,7 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
       }
     }
     write_rows(block, bins, count, y + (k * s.c + c0) * bins, streamed);
+    if (streamed) fence_stream();
   });
 }
 
