@@ -5,7 +5,8 @@
 // (2) make its 64-byte loads from the staged block plane (traffic.py counts them per workload;
 // M1's per FPN map). Per workload, in turns (twelve rounds, the first dropped, medians):
 //   floor   memcpy of (maps + output) / 2 bytes: the bench's floor (np.copyto is memcpy);
-//   stream  the same bytes copied with non-temporal stores, as the kernels write their output;
+//   stream  the op's own bytes: the maps read once, the output written with non-temporal
+//           stores as the kernels write it (the two side by side, line for line);
 //   loads   the plane loads alone, an FMA each, eight in flight (random_loads.cc's loop);
 //   both    the loads with the stream's lines spread evenly among them in one loop.
 // "hidden" is how much of the stream the core hid behind the loads: (loads + stream - both) /
@@ -40,9 +41,9 @@ struct Workload {
 };
 
 // One workload's buffers: the planes back to back, the load sequence (plane by plane, random cells
-// of each) and the copy's source and destination.
+// of each), the floor copy's source and destination, and the maps and output the stream moves.
 struct Work {
-  std::vector<Lanes> planes, src, dst;
+  std::vector<Lanes> planes, src, dst, maps, output;
   std::vector<int> cell;
   Lanes sum = {};
 
@@ -59,12 +60,20 @@ struct Work {
     const long lines = static_cast<long>((w.maps_mb + w.output_mb) / 2 * 1e6 / 64);
     src.assign(lines, Lanes{} + 1.0f);
     dst.assign(lines, Lanes{});
+    maps.assign(static_cast<long>(w.maps_mb * 1e6 / 64), Lanes{} + 1.0f);
+    output.assign(static_cast<long>(w.output_mb * 1e6 / 64), Lanes{});
   }
 
-  void stream_line(long line) {
-    const __m128* from = reinterpret_cast<const __m128*>(&src[line]);
-    float* to = reinterpret_cast<float*>(&dst[line]);
-    for (int q = 0; q < 4; ++q) _mm_stream_ps(to + 4 * q, from[q]);  // one line, write-combined
+  long stream_lines() const { return static_cast<long>(std::max(maps.size(), output.size())); }
+
+  // Line `line` of the stream: the maps' line read (into `read`), the output's written.
+  void stream_line(long line, Lanes& read) {
+    if (line < static_cast<long>(maps.size())) read += maps[line];
+    if (line < static_cast<long>(output.size())) {
+      float* to = reinterpret_cast<float*>(&output[line]);
+      const __m128* from = reinterpret_cast<const __m128*>(&read);
+      for (int q = 0; q < 4; ++q) _mm_stream_ps(to + 4 * q, from[q]);  // one line, write-combined
+    }
   }
 
   void floor() {
@@ -73,14 +82,16 @@ struct Work {
   }
 
   void stream() {
-    for (long line = 0; line < static_cast<long>(src.size()); ++line) stream_line(line);
+    Lanes read = {};
+    for (long line = 0; line < stream_lines(); ++line) stream_line(line, read);
     _mm_sfence();
+    sum += read;
   }
 
   template <bool kStream>
   void loads() {
-    const long n = static_cast<long>(cell.size()) / 8 * 8, lines = static_cast<long>(src.size());
-    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+    const long n = static_cast<long>(cell.size()) / 8 * 8, lines = stream_lines();
+    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {}, read = {};
     long line = 0;
     for (long i = 0; i < n; i += 8) {
       a0 += 0.5f * planes[cell[i]];
@@ -91,10 +102,10 @@ struct Work {
       a5 += 0.5f * planes[cell[i + 5]];
       a6 += 0.5f * planes[cell[i + 6]];
       a7 += 0.5f * planes[cell[i + 7]];
-      for (const long due = kStream ? (i + 8) * lines / n : 0; line < due; ++line) stream_line(line);
+      for (const long due = kStream ? (i + 8) * lines / n : 0; line < due; ++line) stream_line(line, read);
     }
     if (kStream) _mm_sfence();
-    sum += a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+    sum += a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + read;
   }
 };
 
