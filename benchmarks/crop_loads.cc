@@ -18,12 +18,13 @@
 #include <emmintrin.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
+
+#include "turns.h"
 
 typedef float Lanes __attribute__((vector_size(64)));
 
@@ -90,18 +91,6 @@ struct Crop {
     _mm_sfence();
   }
 };
-
-template <typename F>
-double ms(F&& f) {
-  const auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
-}
 
 }  // namespace
 
