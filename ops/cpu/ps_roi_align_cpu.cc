@@ -45,8 +45,9 @@ void ps_roi_align(const T* x, const MapShape& shape, const RoiSet<T>& rois, cons
   AlignTables<A> tables;
   build_tables(boxes, batch, shape, oh, ow,
                [&](const math::Box<double>& b) {
-                 return std::make_pair(math::ps_align_axis(b.y1, b.y2, params.spatial_scale, oh, params.sampling_ratio),
-                                       math::ps_align_axis(b.x1, b.x2, params.spatial_scale, ow, params.sampling_ratio));
+                 const double scale = params.spatial_scale;
+                 return std::make_pair(math::ps_align_axis(b.y1, b.y2, scale, oh, params.sampling_ratio),
+                                       math::ps_align_axis(b.x1, b.x2, scale, ow, params.sampling_ratio));
                },
                /*cells=*/true, tables);
   for_each_ps_block(x, shape, out_channels, bins, batch, y, parallel_for,

@@ -235,8 +235,9 @@ void roi_pool(const T* x, const MapShape& shape, const RoiSet<T>& rois, const Po
                         transposed);
       }
     };
+    const auto bin_row = [](const A* cells, const RowsFirstRoi<A>& r, A* row) { max_bin_row(cells, r, row); };
     return rows_first(x, shape, few, plan, batch, params.output_height, params.output_width, y, parallel_for,
-                      max_of_rows, [](const A* cells, const RowsFirstRoi<A>& r, A* row) { max_bin_row(cells, r, row); });
+                      max_of_rows, bin_row);
   }
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
