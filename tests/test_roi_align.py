@@ -85,6 +85,28 @@ class TestRoIAlign(RoiOpTester):
         np.testing.assert_array_equal(np.isinf(few), np.isinf(many[:16]))
 
 
+@pytest.mark.parametrize("op,modes", [("RoIAlign", MODES), ("PSRoIAlign", [None])])
+def test_tables_built_in_parts(op, modes):
+    # Many RoIs' bin tables are built in parts of 64 RoIs in parallel and copied into one
+    # (ops/cpu/align_bins.h, build_tables): 200 RoIs make four parts, with non-finite boxes (NaN
+    # rows, empty tables) on both sides of the first two boundaries and at the very end. Every
+    # thread count gives the reference's numbers.
+    rng = np.random.default_rng(31)
+    X = rng.standard_normal((2, 2 * 9 if op == "PSRoIAlign" else 19, 24, 30))
+    boxes, bidx = random_rois(rng, 200, 2, 96, 120, min_size=2, outside=0.1)
+    for k, col in [(63, 0), (64, 2), (127, 1), (128, 3), (199, 0)]:
+        boxes[k, col] = [np.nan, np.inf, -np.inf, np.nan, np.inf][col]
+    for mode in modes:
+        attrs = dict(output_height=3, output_width=3, spatial_scale=0.25, sampling_ratio=0)
+        if mode:
+            attrs["mode"] = mode
+        want = reference.BY_OP_TYPE[op](X, boxes, bidx, **attrs)
+        assert np.isnan(want[[63, 64, 127, 128, 199]]).all()
+        for threads in (1, 2):
+            got = run_op(op, X, boxes, bidx, threads=threads, **attrs)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"{op} {mode} {threads} threads")
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_half_map_staged_in_runs_of_rows(mode):
     # A float16 window as wide as the map is converted several rows at a time

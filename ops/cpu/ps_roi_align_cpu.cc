@@ -49,7 +49,7 @@ void ps_roi_align(const T* x, const MapShape& shape, const RoiSet<T>& rois, cons
                  return std::make_pair(math::ps_align_axis(b.y1, b.y2, scale, oh, params.sampling_ratio),
                                        math::ps_align_axis(b.x1, b.x2, scale, ow, params.sampling_ratio));
                },
-               /*cells=*/true, tables);
+               /*cells=*/true, tables, parallel_for);
   for_each_ps_block(x, shape, out_channels, bins, batch, y, parallel_for,
                     [&](const A* plane, int64_t k, int64_t b, A* lanes) {
                       ps_align_bin(plane, tables, k, b / ow, b % ow, oh, ow, lanes);

@@ -72,7 +72,7 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
                      math::align_axis(b.x1, b.x2, params.spatial_scale, params.aligned, params.output_width,
                                       params.sampling_ratio));
                },
-               params.mode == AlignMode::kAvg, tables);
+               params.mode == AlignMode::kAvg, tables, parallel_for);
   // A few RoIs in avg mode: rows first, without staging (align_rows_first.h; W6 1.3x).
   if (params.mode == AlignMode::kAvg &&
       std::count_if(batch.begin(), batch.end(), [](int64_t b) { return b >= 0; }) <= kFewRois)
