@@ -18,6 +18,9 @@ alternation: both then see caches another model has just used, where the bench t
 alone. `threads` gives the installed library's scaling from 1 thread to --threads, and that of
 the bench's floor (its plain copy of the workload's bytes) timed the same way, since how far a
 second thread helps a memory-bound op depends on how far it helps a copy on that machine.
+`libs`, `baseline` and `dtypes` sessions of several threads do not spin between calls (each
+session has its own pool, and the other's spinning threads would take its vCPUs); `threads`
+keeps onnxruntime's default, as the bench's rows do.
 `floor` gives the bench's "roi_ops / floor" in alternation (the floor's copy evicts the maps
 between calls, which the bench's op, timed alone, finds in cache when they fit).
 `roi-ops bench` times the floor and threads figures of the performance targets the same way
@@ -61,7 +64,7 @@ def main(argv=None) -> int:
         if len(args.libraries) != 2:
             p.error("libs needs two library files: OLD.so NEW.so")
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
-        old, new = (call(case, args.threads, lib) for lib in args.libraries)
+        old, new = (call(case, args.threads, lib, spinning=False) for lib in args.libraries)
         same = np.array_equal(old(), new(), equal_nan=True)
         t_old, t_new, ratio = alternate(old, new, args.seconds)
         print(f"{where}: old {t_old:.2f} ms, new {t_new:.2f} ms, new is {ratio:.3f}x faster (paired median); "
@@ -71,9 +74,9 @@ def main(argv=None) -> int:
             p.error("baseline takes at most one library file")
         case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
         lib = args.libraries[0] if args.libraries else roi_ops.get_library_path(cuda=False)
-        ours = call(case, args.threads, lib)
+        ours = call(case, args.threads, lib, spinning=False)
         try:
-            base = call(case, args.threads, lib, baseline=True)
+            base = call(case, args.threads, lib, baseline=True, spinning=False)
         except Exception as e:  # noqa: BLE001 - onnxruntime has no float16 MaxRoiPool kernel
             sys.exit(f"paired.py: {case.baseline} does not run here ({str(e).splitlines()[0][:120]})")
         t_base, t_ours, speedup = alternate(base, ours, args.seconds)
@@ -92,8 +95,8 @@ def main(argv=None) -> int:
               f"scaling {r.copy_ratio:.2f}x")
     else:
         lib = roi_ops.get_library_path(cuda=False)
-        f32 = call(find_case(args.workload, args.op, np.float32, args.quick), args.threads, lib)
-        f16 = call(find_case(args.workload, args.op, np.float16, args.quick), args.threads, lib)
+        f32 = call(find_case(args.workload, args.op, np.float32, args.quick), args.threads, lib, spinning=False)
+        f16 = call(find_case(args.workload, args.op, np.float16, args.quick), args.threads, lib, spinning=False)
         t16, t32, ratio = alternate(f16, f32, args.seconds)
         print(f"{where}: float32 {t32:.2f} ms, float16 {t16:.2f} ms, float16 takes {ratio:.3f}x the float32 "
               f"time (paired median)")

@@ -44,9 +44,9 @@ class Row:
         return self.ours_ms / self.floor_ms if self.floor_ms else None
 
 
-def session(model, threads: int, plugin: bool, library: str | None = None):
+def session(model, threads: int, plugin: bool, library: str | None = None, spinning: bool = True):
     """An onnxruntime session of `model`; with `plugin`, the roi_ops library (`library`, else the
-    installed one) registered."""
+    installed one) registered; `spinning=False`: its pool's threads sleep between calls."""
     import onnxruntime as ort
 
     from .. import get_library_path
@@ -55,6 +55,8 @@ def session(model, threads: int, plugin: bool, library: str | None = None):
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.log_severity_level = 3  # the built-in RoiAlign's max-mode warning is not news here
+    if not spinning:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if plugin:
         so.register_custom_ops_library(library or get_library_path(cuda=False))
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
