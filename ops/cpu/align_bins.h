@@ -83,7 +83,7 @@ void add_axis(const math::AlignAxis<double>& a, int64_t bins, int64_t size, int6
 template <typename A>
 void add_axis_cells(const math::AlignAxis<double>& a, int64_t bins, int64_t size, int64_t stride,
                     std::vector<Cell<A>>& cells, std::vector<Span>& spans) {
-  thread_local std::vector<std::pair<int64_t, double>> bin;
+  thread_local std::vector<std::pair<int64_t, double>> bin;  // per thread: no allocation per axis
   auto add = [&](int64_t cell, double w) {
     // Samples move forward along the axis, so a cell is new or one of the last two.
     std::size_t j = bin.size();
@@ -195,9 +195,8 @@ void copy_shifted(const V& src, V& dst, std::size_t at, int64_t shift) {
 
 // Every RoI's tables (add_roi_tables), built in parts of kTableRois RoIs in parallel and then
 // copied into one AlignTables in parallel. Built serially they took 5-8% of W3's time at 1 thread
-// (perf), all of it on one thread at 2: W3 scaled 1.67-1.81x from 2 threads, 1.94-2.03x with
-// parts (W1 1.81-1.84x, 1.88-2.00x), for about 1% more time at 1 thread (the copy). The tables
-// do not depend on the split.
+// (perf), all of it on one thread at 2 threads; in parts W3 at 2 threads ran 1.06-1.13x faster,
+// W1 1.04-1.10x, at 1 thread about 1% slower (the copy). The tables do not depend on the split.
 template <typename A, typename Axes>
 void build_tables(const std::vector<math::Box<double>>& boxes, const std::vector<int64_t>& batch,
                   const MapShape& s, int64_t out_h, int64_t out_w, Axes axes, bool cells, AlignTables<A>& t,
