@@ -163,6 +163,48 @@ def test_tensorflow_peer_agrees():
         assert diff <= TF_LIMIT, case.workload
 
 
+def test_sessions_timed_in_turns_do_not_spin(monkeypatch, tmp_path):
+    """Where the bench times two runtimes in turns (T1's two onnxruntime sessions; roi_ops beside
+    TensorFlow in O5, O6), their sessions do not spin between calls: one pool's spinning threads
+    took the other's vCPUs (two 2-thread sessions in turns ran M1 at 1-thread speed; paired.py).
+    A workload timed alone keeps onnxruntime's default."""
+    import dataclasses
+
+    import numpy as np
+
+    from roi_ops.bench import run
+    from roi_ops.bench.cases import roi_align_pool_cases
+
+    made = []
+
+    def session(model, threads, plugin, library=None, spinning=True):
+        made.append(spinning)
+        return real(model, threads, plugin, library, spinning)
+    real = run.session
+    monkeypatch.setattr(run, "session", session)
+    w5 = next(c for c in roi_align_pool_cases(np.float32, quick=True) if c.workload.startswith("W5"))
+    run.time_case(w5, 2, 0, 1, min_seconds=0)
+    assert made == [True, True]
+    made.clear()
+    run.time_case(dataclasses.replace(w5, interleaved=True), 2, 0, 1, min_seconds=0)
+    assert made == [False, False]
+    if not HAS_TENSORFLOW:
+        pytest.skip("tensorflow is not installed (an optional peer: pip install 'roi-ops[tensorflow]'); "
+                    "the TensorFlow child's session is not checked")
+    import onnx
+
+    from roi_ops.bench import tensorflow_peer
+    from roi_ops.bench.cases import tensorflow_cases
+
+    made.clear()
+    monkeypatch.setattr(tensorflow_peer, "roi_session", session)
+    o6 = list(tensorflow_cases(quick=True))[1]
+    onnx.save(o6.model, str(tmp_path / "model.onnx"))
+    np.savez(tmp_path / "feeds.npz", **o6.feeds)
+    assert tensorflow_peer.main([str(tmp_path), "--warmup", "0", "--repeat", "1", "--min-seconds", "0"]) == 0
+    assert made == [False]
+
+
 def test_broken_tensorflow_is_named_in_one_line(tmp_path, monkeypatch, capsys):
     """A tensorflow that is installed but does not import (here one that needs a module that is
     missing, as a TensorFlow without its dependencies does) leaves out O5 and O6 with one line

@@ -83,14 +83,16 @@ class _OpenVINO:
         return [result[o] for o in self.compiled.outputs]
 
 
-def _baseline(case: Case, threads: int):
+def _baseline(case: Case, threads: int, spinning: bool = True):
     if case.runtime == "openvino":
         return _OpenVINO(case.baseline_model, threads, case.baseline_feeds)
-    return session(case.baseline_model, threads, case.baseline_needs_plugin)
+    return session(case.baseline_model, threads, case.baseline_needs_plugin, spinning=spinning)
 
 
 def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min_seconds: float = MIN_SECONDS) -> Row:
-    ours = session(case.model, threads, True)
+    # Two sessions timed in turns (T1) do not spin: each has its own pool, and one's threads
+    # spinning after its call would take the other's vCPUs (as in the TensorFlow child, below).
+    ours = session(case.model, threads, True, spinning=not case.interleaved)
 
     def floor() -> float | None:
         return _floor_ms(case, ours, threads, warmup, repeat, tick, min_seconds)
@@ -103,7 +105,7 @@ def time_case(case: Case, threads: int, warmup: int, repeat: int, tick=None, min
                 tick()
         return Row(case, threads, t_ours, t_base, diff, floor())
     if case.interleaved:
-        base = _baseline(case, threads)
+        base = _baseline(case, threads, spinning=False)
         t_ours, t_base = median_ms_interleaved(lambda: ours.run(None, case.feeds),
                                                lambda: base.run(None, case.baseline_feeds), warmup, repeat, tick,
                                                min_seconds)

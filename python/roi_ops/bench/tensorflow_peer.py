@@ -72,7 +72,11 @@ def main(argv=None) -> int:
     x, boxes, index = (feeds[name] for name in node.input)
     image = tf.constant(x.transpose(0, 2, 3, 1))
     boxes, index = tf.constant(boxes), tf.constant(index.astype(np.int32))
-    session = roi_session(model, args.threads, True)
+    # Our pool's threads do not spin between calls, as in every pair of runtimes the bench times
+    # in turns (run.py, time_case): a spinning pool thread can take a vCPU from the other's turn.
+    # Against TensorFlow no effect was shown (O5 at 2 threads, TensorFlow / roi_ops over ten child
+    # runs each way: median 3.9x both; roi_ops 14-20 ms either way).
+    session = roi_session(model, args.threads, True, spinning=False)
 
     def ours():
         return session.run(None, feeds)[0]
