@@ -102,72 +102,78 @@ ROI_OPS_ALWAYS_INLINE void stage_same_type(const A* src, const MapShape& s, int6
   stage_direct<kB>(src, s, n, c0, stride, count, win, run);
 }
 
-// One cell at a time: a gather of `count` channels, each from its own plane.
+// The runs' cells one at a time: a gather of `count` channels, each from its own plane.
 template <typename S, typename A, typename Load>
-void stage_cells(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, const int64_t* cells,
-                 int64_t ncells, A* dst, Load load) {
+void stage_run_cells(const S* src, const MapShape& s, int64_t n, int64_t c0, int64_t count, const int64_t* runs,
+                     int64_t nruns, A* dst, Load load) {
   constexpr int kB = block_channels<A>();
   const int64_t hw = s.h * s.w;
   const S* planes = src + (n * s.c + c0) * hw;
-  for (int64_t i = 0; i < ncells; ++i) {
-    A* out = dst + cells[i] * kB;
-    for (int64_t j = 0; j < count; ++j) out[j] = load(planes[j * hw + cells[i]]);
-    for (int64_t j = count; j < kB; ++j) out[j] = A(0);
-  }
+  for (int64_t r = 0; r < nruns; ++r)
+    for (int64_t cell = runs[r]; cell < std::min(runs[r] + kB, hw); ++cell) {
+      A* out = dst + cell * kB;
+      for (int64_t j = 0; j < count; ++j) out[j] = load(planes[j * hw + cell]);
+      for (int64_t j = count; j < kB; ++j) out[j] = A(0);
+    }
 }
 
-// As stage_cells for cells in increasing order, a full block of channels: kB cells at a time,
-// starting at the next cell not yet staged (moved back to end inside the plane), transposed in
-// registers by interleave. Cells of such a run that nothing reads are staged too, with their true
-// values (the plane is scratch). A rotated RoI's samples read cells in runs of two or more, so one
-// transposition stands for several one-cell gathers.
+// A full block of channels: each run's kB cells of the kB planes transposed in registers by
+// interleave.
 template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void stage_cell_runs(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
-                                           const int64_t* cells, int64_t ncells, A* dst) {
+ROI_OPS_ALWAYS_INLINE void stage_runs(const A* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                                      const int64_t* runs, int64_t nruns, A* dst) {
   constexpr int kB = block_channels<A>();
   const int64_t hw = s.h * s.w;
-  if (count != kB || hw < kB) return stage_cells(src, s, n, c0, count, cells, ncells, dst, [](A v) { return v; });
+  if (count != kB || hw < kB) return stage_run_cells(src, s, n, c0, count, runs, nruns, dst, [](A v) { return v; });
   const A* planes = src + (n * s.c + c0) * hw;
-  // The 16 planes' lines of the cell kAhead listed cells on are asked for (into L2) as each run
-  // is staged: a run's 16 lines come from 16 planes, a pattern the hardware prefetcher does not
-  // follow (W6 RoIAlignRotated 1.05-1.08x in both load orders; 8 or 48 cells ahead 0.97-1.06x).
-  // Two prefetches cover the run's one or two lines; prefetch_run's loop here cost 5%.
-  constexpr int64_t kAhead = 16;
-  int64_t staged_end = 0;
-  for (int64_t i = 0; i < ncells; ++i) {
-    if (i > 0 && cells[i] < staged_end) continue;
-    const int64_t first = std::min(cells[i], hw - kB);
-    if (i + kAhead < ncells) {
-      const int64_t later = std::min(cells[i + kAhead], hw - kB);
+  // The 16 planes' lines of the run kAhead runs on are asked for (into L2) as each run is staged:
+  // a run's 16 lines come from 16 planes, a pattern the hardware prefetcher does not follow (W6
+  // RoIAlignRotated 1.05-1.08x in both load orders, 16 cells ahead; 8 or 48 cells 0.97-1.06x;
+  // 2 runs are about 20 cells, 1 or 4 runs 0.99-1.00x of 2). Two prefetches cover the run's one
+  // or two lines; prefetch_run's loop here cost 5%.
+  constexpr int64_t kAhead = 2;
+  for (int64_t r = 0; r < nruns; ++r) {
+    if (r + kAhead < nruns)
       for (int j = 0; j < kB; ++j) {
-        __builtin_prefetch(planes + j * hw + later, 0, 2);
-        __builtin_prefetch(planes + j * hw + later + kB - 1, 0, 2);
+        __builtin_prefetch(planes + j * hw + runs[r + kAhead], 0, 2);
+        __builtin_prefetch(planes + j * hw + runs[r + kAhead] + kB - 1, 0, 2);
       }
-    }
     const A* in[kB];
-    for (int j = 0; j < kB; ++j) in[j] = planes + j * hw + first;
-    interleave<V>(in, kB, kB, dst + first * kB);
-    staged_end = first + kB;
+    for (int j = 0; j < kB; ++j) in[j] = planes + j * hw + runs[r];
+    interleave<V>(in, kB, kB, dst + runs[r] * kB);
   }
 }
 
 }  // namespace
 
-ROI_OPS_ISA_CLONES void stage_channel_cells(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
-                                            const int64_t* cells, int64_t ncells, float* dst) {
-  if (wide_lanes()) return stage_cell_runs<Lanes<float>>(src, s, n, c0, count, cells, ncells, dst);
-  stage_cell_runs<Quarters<float>>(src, s, n, c0, count, cells, ncells, dst);
+ROI_OPS_ISA_CLONES void stage_channel_runs(const float* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                                           const int64_t* runs, int64_t nruns, float* dst) {
+  if (wide_lanes()) return stage_runs<Lanes<float>>(src, s, n, c0, count, runs, nruns, dst);
+  stage_runs<Quarters<float>>(src, s, n, c0, count, runs, nruns, dst);
 }
 
-ROI_OPS_ISA_CLONES void stage_channel_cells(const double* src, const MapShape& s, int64_t n, int64_t c0,
-                                            int64_t count, const int64_t* cells, int64_t ncells, double* dst) {
-  if (wide_lanes()) return stage_cell_runs<Lanes<double>>(src, s, n, c0, count, cells, ncells, dst);
-  stage_cell_runs<Quarters<double>>(src, s, n, c0, count, cells, ncells, dst);
+ROI_OPS_ISA_CLONES void stage_channel_runs(const double* src, const MapShape& s, int64_t n, int64_t c0,
+                                           int64_t count, const int64_t* runs, int64_t nruns, double* dst) {
+  if (wide_lanes()) return stage_runs<Lanes<double>>(src, s, n, c0, count, runs, nruns, dst);
+  stage_runs<Quarters<double>>(src, s, n, c0, count, runs, nruns, dst);
 }
 
-void stage_channel_cells(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
-                         const int64_t* cells, int64_t ncells, float* dst) {
-  stage_cells(src, s, n, c0, count, cells, ncells, dst, [](Half v) { return half_to_float(v); });
+void stage_channel_runs(const Half* src, const MapShape& s, int64_t n, int64_t c0, int64_t count,
+                        const int64_t* runs, int64_t nruns, float* dst) {
+#ifdef ROI_OPS_HAVE_F16C_STAGING
+  constexpr int kB = block_channels<float>();
+  const int64_t hw = s.h * s.w;
+  if (count == kB && hw >= kB && cpu_has_f16c()) {
+    const Half* planes = src + (n * s.c + c0) * hw;
+    for (int64_t r = 0; r < nruns; ++r) {
+      const Half* in[kB];
+      for (int j = 0; j < kB; ++j) in[j] = planes + j * hw + runs[r];
+      interleave_halves_f16c(in, kB, dst + runs[r] * kB);
+    }
+    return;
+  }
+#endif
+  stage_run_cells(src, s, n, c0, count, runs, nruns, dst, [](Half v) { return half_to_float(v); });
 }
 
 ROI_OPS_ISA_CLONES void stage_channel_block(const float* src, const MapShape& s, int64_t n, int64_t c0,

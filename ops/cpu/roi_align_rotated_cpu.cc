@@ -166,22 +166,23 @@ void align_rotated_boxes(const T* x, const MapShape& shape, const std::vector<ma
     build_rotated_table(g, params, shape, tables[k]);
     windows[k] = tables[k].reads;
   });
-  // The cells each RoI's samples read, for the driver to stage a few RoIs cell by cell (W6: 1.2x).
-  // Many RoIs share one staged window instead, and listing their cells would cost more than the
-  // kernel (R1: 2x slower).
-  ReadLists cells;
+  // The runs of cells each RoI's samples read, for the driver to stage a few RoIs run by run
+  // (W6: 1.2x). Many RoIs share one staged window instead, and listing their cells would cost
+  // more than the kernel (R1: 2x slower).
+  ReadLists runs;
   if (std::count_if(batch.begin(), batch.end(), [](int64_t b) { return b >= 0; }) <= kFewRois) {
-    cells.cells = true;
+    runs.runs = true;
     std::vector<uint8_t> marks;
-    std::vector<int64_t> c;
+    std::vector<int64_t> cells, r;
     for (const RotatedTable<A>& t : tables) {
-      read_cells(t, shape, marks, c);
-      cells.add(c);
+      read_cells(t, shape, marks, cells);
+      cell_runs(cells, shape.h * shape.w, block_channels<A>(), r);
+      runs.add(r);
     }
   }
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,
-      [&](const A* plane, int64_t k, A* block) { rotated_roi(plane, tables[k], bins, block); }, windows, cells);
+      [&](const A* plane, int64_t k, A* block) { rotated_roi(plane, tables[k], bins, block); }, windows, runs);
 }
 
 template <typename T>

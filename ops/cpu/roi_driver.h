@@ -69,7 +69,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   auto own_cells = [&](std::size_t k) {
     const Window& w = windows[k];
     if (reads.empty() || w.area() == 0) return w.area();
-    return reads.cells ? reads.count(k) : reads.count(k) * (w.x1 - w.x0);
+    return reads.count(k) * (reads.runs ? kB : w.x1 - w.x0);
   };
   parallel_for(plan.tasks(), [&](std::size_t i) {
     const BlockTask& task = plan.task(i);
@@ -99,9 +99,9 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
         const int64_t* listed = reads.entries.data() + (reads.empty() ? 0 : reads.first[k]);
         if (reads.empty() || w.area() == 0) {
           stage(w);
-        } else if (reads.cells) {
-          stage_channel_cells(x, shape, task.image, task.c0, task.count, listed,
-                              reads.count(static_cast<std::size_t>(k)), plane);
+        } else if (reads.runs) {
+          stage_channel_runs(x, shape, task.image, task.c0, task.count, listed,
+                             reads.count(static_cast<std::size_t>(k)), plane);
         } else {
           const int64_t rows = reads.count(static_cast<std::size_t>(k));
           for (int64_t r = 0; r < rows; ++r) {
