@@ -39,7 +39,7 @@ class TestRoIAlignRotated(RoiOpTester):
     @pytest.mark.parametrize("hw", [(60, 80), (3, 4)])
     def test_few_small_rois_far_apart(self, rng, dtype, hw):
         # A few RoIs far apart stage only the cells they read, 16 cells at a time where a whole
-        # block of channels is there (ops/cpu/channel_blocks.cc, stage_cell_runs): 37 channels
+        # block of channels is there (ops/cpu/channel_blocks.cc, stage_runs): 37 channels
         # (two full blocks and a tail), RoIs at the map's first and last cells, and a map of under
         # 16 cells. Two maps in turn, so a cell the staging missed would keep the first one's value,
         # and each RoI alone on a map of its own too, so that no other RoI's staging can fill in a
