@@ -163,11 +163,22 @@ def test_tensorflow_peer_agrees():
         assert diff <= TF_LIMIT, case.workload
 
 
-def test_sessions_timed_in_turns_do_not_spin(monkeypatch, tmp_path):
-    """Where the bench times two runtimes in turns (T1's two onnxruntime sessions; roi_ops beside
-    TensorFlow in O5, O6), their sessions do not spin between calls: one pool's spinning threads
-    took the other's vCPUs (two 2-thread sessions in turns ran M1 at 1-thread speed; paired.py).
-    A workload timed alone keeps onnxruntime's default."""
+def _spy_on_sessions(monkeypatch, module, name):
+    """Records the `spinning` argument of every session `module.name` makes."""
+    made = []
+    real = getattr(module, name)
+
+    def session(model, threads, plugin, library=None, spinning=True):
+        made.append(spinning)
+        return real(model, threads, plugin, library, spinning)
+    monkeypatch.setattr(module, name, session)
+    return made
+
+
+def test_sessions_timed_in_turns_do_not_spin(monkeypatch):
+    """Where the bench times two onnxruntime sessions in turns (T1), they do not spin between
+    calls: one pool's spinning threads took the other's vCPUs (two 2-thread sessions in turns ran
+    M1 at 1-thread speed; paired.py). A workload timed alone keeps onnxruntime's default."""
     import dataclasses
 
     import numpy as np
@@ -175,29 +186,26 @@ def test_sessions_timed_in_turns_do_not_spin(monkeypatch, tmp_path):
     from roi_ops.bench import run
     from roi_ops.bench.cases import roi_align_pool_cases
 
-    made = []
-
-    def session(model, threads, plugin, library=None, spinning=True):
-        made.append(spinning)
-        return real(model, threads, plugin, library, spinning)
-    real = run.session
-    monkeypatch.setattr(run, "session", session)
+    made = _spy_on_sessions(monkeypatch, run, "session")
     w5 = next(c for c in roi_align_pool_cases(np.float32, quick=True) if c.workload.startswith("W5"))
     run.time_case(w5, 2, 0, 1, min_seconds=0)
     assert made == [True, True]
     made.clear()
     run.time_case(dataclasses.replace(w5, interleaved=True), 2, 0, 1, min_seconds=0)
     assert made == [False, False]
+
+
+def test_tensorflow_child_session_does_not_spin(monkeypatch, tmp_path):
+    """roi_ops' session in the TensorFlow child of O5, O6 does not spin between calls either."""
     if not HAS_TENSORFLOW:
-        pytest.skip("tensorflow is not installed (an optional peer: pip install 'roi-ops[tensorflow]'); "
-                    "the TensorFlow child's session is not checked")
+        pytest.skip("tensorflow is not installed (an optional peer: pip install 'roi-ops[tensorflow]')")
+    import numpy as np
     import onnx
 
     from roi_ops.bench import tensorflow_peer
     from roi_ops.bench.cases import tensorflow_cases
 
-    made.clear()
-    monkeypatch.setattr(tensorflow_peer, "roi_session", session)
+    made = _spy_on_sessions(monkeypatch, tensorflow_peer, "roi_session")
     o6 = list(tensorflow_cases(quick=True))[1]
     onnx.save(o6.model, str(tmp_path / "model.onnx"))
     np.savez(tmp_path / "feeds.npz", **o6.feeds)
