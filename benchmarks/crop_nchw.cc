@@ -13,13 +13,13 @@
 // Needs AVX-512F at run time; RESULTS.md (amd-epyc-zen4, "Session 24's tries") quotes it:
 //
 //   g++ -O3 -std=c++17 -I. -o /tmp/crop_nchw benchmarks/crop_nchw.cc && /tmp/crop_nchw && /tmp/crop_nchw touch
+
 // The library's sources are compiled into this file (as rotated_cells.cc does), so GCC warns about
 // their file-local types in functions of an included file.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wsubobject-linkage"
 #endif
 #include <immintrin.h>
-#include <sys/mman.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -62,7 +62,8 @@ __attribute__((target("avx512f"))) Axis make_axis(const math::CropTap<double>* t
   int64_t lo = t[0].lo, hi = t[0].hi;
   for (int j = 0; j < kCrop; ++j) lo = std::min(lo, t[j].lo), hi = std::max(hi, t[j].hi);
   a.base = lo;
-  a.windows = static_cast<int>((hi - lo) / 32 + 1);
+  a.windows = static_cast<int>((hi - lo) / 32 + 1);  // C1's widest boxes span 150 cells: 5
+  if (a.windows > 8) std::abort();
   alignas(64) int il[16], ih[16];
   alignas(64) float fr[16] = {};
   for (int w = 0; w < a.windows; ++w) {
@@ -104,7 +105,8 @@ __attribute__((target("avx512f"))) inline __m512 row_lerp(const float* row, cons
   return _mm512_fmadd_ps(_mm512_sub_ps(tr, tl), _mm512_loadu_ps(a.frac), tl);
 }
 
-__attribute__((target("avx512f"))) void direct(const float* x, const std::vector<Axis>& axes,
+// The whole call in the NCHW form (see the header), one 16-channel block at a time.
+__attribute__((target("avx512f"))) void nchw_form(const float* x, const std::vector<Axis>& axes,
                                                const std::vector<Rows>& rows, float* y, bool touch) {
   alignas(64) static float tile[16 * kPix + 16];
   const int64_t plane = kH * kW;
@@ -187,7 +189,7 @@ int main(int argc, char** argv) {
     narrow += axes[k].windows == 1;
   }
   auto lib = [&] { crop_and_resize<float>(x, shape, boxes.data(), bi.data(), kK, p, y_lib, serial); };
-  auto dir = [&] { direct(x, axes, rows, y_dir, touch); };
+  auto dir = [&] { nchw_form(x, axes, rows, y_dir, touch); };
   lib(), dir();
   std::size_t diff = 0;
   float worst = 0;
