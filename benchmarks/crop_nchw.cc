@@ -14,11 +14,6 @@
 //
 //   g++ -O3 -std=c++17 -I. -o /tmp/crop_nchw benchmarks/crop_nchw.cc && /tmp/crop_nchw && /tmp/crop_nchw touch
 
-// The library's sources are compiled into this file (as rotated_cells.cc does), so GCC warns about
-// their file-local types in functions of an included file.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wsubobject-linkage"
-#endif
 #include <immintrin.h>
 
 #include <cstdio>
@@ -26,13 +21,8 @@
 #include <random>
 #include <string>
 
-#include "ops/cpu/block_plan.cc"
-#include "ops/cpu/channel_blocks.cc"
+#include "benchmarks/library_sources.h"
 #include "ops/cpu/crop_and_resize_cpu.cc"
-#include "ops/cpu/half.cc"
-#include "ops/cpu/lanes.cc"
-#include "ops/cpu/roi_output.cc"
-#include "ops/cpu/stage_f16c.cc"
 #include "benchmarks/turns.h"
 
 using namespace roi_ops;

@@ -19,22 +19,11 @@
 //   g++ -O3 -march=native -std=c++17 -I. -o /tmp/rotated_cells benchmarks/rotated_cells.cc && /tmp/rotated_cells
 #include <sys/mman.h>
 
-// The library's sources are compiled into this file, so their file-local types (the rotated
-// sample tables) appear in functions of an included file, which GCC warns about for headers.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wsubobject-linkage"
-#endif
-
 #include <cstdio>
 #include <cstdlib>
 
-#include "ops/cpu/block_plan.cc"
-#include "ops/cpu/channel_blocks.cc"
-#include "ops/cpu/half.cc"
-#include "ops/cpu/lanes.cc"
+#include "benchmarks/library_sources.h"
 #include "ops/cpu/roi_align_rotated_cpu.cc"
-#include "ops/cpu/roi_output.cc"
-#include "ops/cpu/stage_f16c.cc"
 #include "benchmarks/turns.h"
 
 using namespace roi_ops;
