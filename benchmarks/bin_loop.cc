@@ -1,6 +1,7 @@
 // What one avg RoIAlign bin costs on W3's and W4's small maps, and what of it is the loads: the
 // library's own bin code (ops/cpu/align_bins.h) on the library's own tables, for one staged
-// channel block, next to variants that each drop one cost. All variants take turns in every
+// channel block, next to variants that each drop one cost, and the library's walk of a bin's
+// cells for two blocks at once (average_bin_pair; its figures per block). All variants take turns in every
 // round, so a change of this machine's speed between rounds (it moves by up to 2x within
 // seconds here) weighs on all of them alike; the figure to read is the median per-round ratio
 // to the library's code. Each round also times the workload's floor (memcpy of (maps + output) /
@@ -70,9 +71,11 @@ AlignTables<float> tables_for(const Workload& wl) {
 void run(const Workload& wl) {
   const AlignTables<float> t = tables_for(wl);
   const int64_t P = wl.out, K = wl.rois, bins = K * P * P;
-  std::vector<float> plane(static_cast<std::size_t>(wl.h * wl.w * kB));
+  // Two block planes back to back, as for_each_roi_block<2> stages them; most variants read the first.
+  const auto second = static_cast<std::ptrdiff_t>(wl.h * wl.w * kB);
+  std::vector<float> plane(static_cast<std::size_t>(2 * second));
   for (std::size_t i = 0; i < plane.size(); ++i) plane[i] = static_cast<float>(i % 13) * 0.1f;
-  std::vector<float> block(static_cast<std::size_t>(P * P * kB));  // one RoI's results, as in the library
+  std::vector<float> block(static_cast<std::size_t>(2 * P * P * kB));  // a RoI's results, as in the library
   double cells = 0, rows = 0;
   for (int64_t k = 0; k < K; ++k)
     for (int64_t ph = 0; ph < P; ++ph)
@@ -85,13 +88,34 @@ void run(const Workload& wl) {
     return std::make_tuple(t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count);
   };
   V sink{};
-  std::vector<std::pair<const char*, std::function<void()>>> variants = {
+  struct Variant {
+    const char* name;
+    std::function<void()> run;
+    int blocks = 1;  // channel blocks it computes
+  };
+  std::vector<Variant> variants = {
       {"the library's bins", [&] {
          for (int64_t k = 0; k < K; ++k)
            for (int64_t ph = 0; ph < P; ++ph)
              for (int64_t pw = 0; pw < P; ++pw)
                align_table_bin<V, 0>(plane.data(), t, k, ph, pw, P, P, block.data() + (ph * P + pw) * kB);
        }},
+      {"the library's bins, two blocks in turn", [&] {
+         for (const float* p : {plane.data(), plane.data() + second})
+           for (int64_t k = 0; k < K; ++k)
+             for (int64_t ph = 0; ph < P; ++ph)
+               for (int64_t pw = 0; pw < P; ++pw)
+                 align_table_bin<V, 0>(p, t, k, ph, pw, P, P, block.data() + (ph * P + pw) * kB);
+       }, 2},
+      {"two blocks per walk (average_bin_pair)", [&] {
+         for (int64_t k = 0; k < K; ++k)
+           for (int64_t ph = 0; ph < P; ++ph)
+             for (int64_t pw = 0; pw < P; ++pw) {
+               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+               float* out = block.data() + (ph * P + pw) * kB;
+               average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
+             }
+       }, 2},
       {"same loads, no FMA chains, no stores", [&] {
          V a0{}, a1{};
          for (int64_t k = 0; k < K; ++k)
@@ -154,11 +178,12 @@ void run(const Workload& wl) {
     const auto f = std::chrono::steady_clock::now();
     std::memcpy(dst.data(), src.data(), src.size());
     floor_ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - f).count());
-    variants[0].second();  // the plane back in cache after the copy, as in a call
+    variants[1].run();  // both planes back in cache after the copy, as in a call
     for (std::size_t v = 0; v < variants.size(); ++v) {
       const auto a = std::chrono::steady_clock::now();
-      variants[v].second();
-      ns[v].push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - a).count());
+      variants[v].run();
+      ns[v].push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - a).count() /
+                      variants[v].blocks);
     }
   }
   std::printf("%s: %lld bins per block, %.2f cells and %.2f rows per bin\n", wl.name, static_cast<long long>(bins),
@@ -172,7 +197,7 @@ void run(const Workload& wl) {
     for (int i = 0; i < rounds; ++i) floors[i] = ns[v][i] * static_cast<double>(wl.blocks_per_call) / floor_ns[i];
     std::sort(floors.begin(), floors.end());
     std::printf("  %-44s %6.1f ns per bin (%.2f per cell), %.2fx the library's speed, a call's bins %.2f floors\n",
-                variants[v].first, sorted[rounds / 2] / static_cast<double>(bins), sorted[rounds / 2] / cells,
+                variants[v].name, sorted[rounds / 2] / static_cast<double>(bins), sorted[rounds / 2] / cells,
                 ratio[rounds / 2], floors[rounds / 2]);
   }
   std::sort(floor_ns.begin(), floor_ns.end());

@@ -107,6 +107,32 @@ def test_tables_built_in_parts(op, modes):
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"{op} {mode} {threads} threads")
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_two_blocks_per_walk_same_bits(dtype):
+    # Avg mode with at least 2 bins per map cell stages two channel blocks per task and computes
+    # both in one walk of each bin's cells (ops/cpu/roi_align_cpu.cc, average_bin_pair); fewer
+    # bins take one block at a time. On 2 x 12 x 16 cells, 150 RoIs of 2x3 bins (900) take the
+    # pairs and their first 60 (360) do not: the reference's numbers, and the same bits for those
+    # 60 at 1 and 2 threads, also with infinities and NaNs in the map. 37 channels leave a block
+    # alone at the end (float32 and float16: blocks of 16, a pair and 5 channels; float64: blocks
+    # of 8, two pairs and 5).
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((2, 37, 12, 16)).astype(dtype)
+    boxes, bidx = random_rois(rng, 150, 2, 48, 64, min_size=1, outside=0.1)
+    rois = boxes.astype(dtype)
+    attrs = dict(output_height=2, output_width=3, spatial_scale=0.25, sampling_ratio=0)
+    want = reference.roi_align(X.astype(np.float64), rois.astype(np.float64), bidx, **attrs)
+    assert_close(run_op("RoIAlign", X, rois, bidx, **attrs), want, dtype, scale=float(np.abs(X).max()))
+    X[1, 20, 3:5, 4:9] = np.inf
+    X[0, 33, 7, 2:6] = np.nan
+    paired = run_op("RoIAlign", X, rois, bidx, **attrs)
+    assert np.isnan(paired).any() and np.isinf(paired).any()
+    for threads in (1, 2):
+        np.testing.assert_array_equal(run_op("RoIAlign", X, rois, bidx, threads=threads, **attrs), paired)
+        np.testing.assert_array_equal(run_op("RoIAlign", X, rois[:60], bidx[:60], threads=threads, **attrs),
+                                      paired[:60])
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_half_map_staged_in_runs_of_rows(mode):
     # A float16 window as wide as the map is converted several rows at a time

@@ -147,6 +147,12 @@ class LineBuffer {
   std::vector<A> values_;
 };
 
+// The elements of one staged block plane of a map of shape `s`: [H, W, block_channels<A>()].
+template <typename A>
+std::size_t block_plane_elements(const MapShape& s) {
+  return static_cast<std::size_t>(s.h * s.w * block_channels<A>());
+}
+
 // A per-thread buffer for one staged block plane, kept between calls so a run touches no fresh
 // pages; it holds the largest plane the thread has staged so far.
 template <typename A>

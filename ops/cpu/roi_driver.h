@@ -50,6 +50,10 @@ void read_rotated_boxes(const RoiSet<T>& rois, int64_t roi_block, T* y, std::vec
 }
 
 // compute(plane, k, block) fills block [bins, kB] for RoI k from a staged channel-block plane.
+// With kPlanes = 2 a task stages two adjacent channel blocks into two planes,
+// block_plane_elements() apart, and compute(plane, planes, k, block) fills `planes` (1 or 2: a
+// map's last block may be alone) blocks [bins, kB], bins * kB apart, so that one walk of a RoI's
+// tables serves both.
 //
 // `windows[k]`, when given, bounds the cells RoI k reads, and `reads` (optional) lists the rows
 // (or cells) of that window it reads. A task then stages only what its RoIs read: the union of
@@ -58,13 +62,15 @@ void read_rotated_boxes(const RoiSet<T>& rois, int64_t roi_block, T* y, std::vec
 // time staging cells no sample reads (one 7x7 RoI on a [1,256,200,272] map: 4.0 ms, against
 // 0.1 ms for onnxruntime's RoiAlign); staging only the rows a large RoI's samples read cut W6 by
 // a further 1.5x.
-template <typename T, typename Compute>
+template <int kPlanes = 1, typename T, typename Compute>
 void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int64_t>& batch, int64_t bins, T* y,
                         const ParallelFor& parallel_for, Compute compute, const std::vector<Window>& windows = {},
                         const ReadLists& reads = {}) {
+  static_assert(kPlanes == 1 || kPlanes == 2);
   using A = compute_t<T>;
   constexpr int kB = block_channels<A>();
-  const BlockPlan plan(batch, shape.n, shape.c, kB, 8, windows);
+  const BlockPlan plan(batch, shape.n, shape.c, kB * kPlanes, 8, windows);
+  const std::size_t plane_size = block_plane_elements<A>(shape);
   const bool streamed = stream_output<T>(batch.size(), shape.c, bins);
   auto own_cells = [&](std::size_t k) {
     const Window& w = windows[k];
@@ -73,8 +79,13 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   };
   parallel_for(plan.tasks(), [&](std::size_t i) {
     const BlockTask& task = plan.task(i);
-    A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(shape.h * shape.w * kB));
-    auto stage = [&](const Window& w) { stage_channel_block(x, shape, task.image, task.c0, 1, task.count, w, plane); };
+    A* plane = thread_plane_buffer<A>(plane_size * kPlanes);
+    const int64_t planes = (task.count + kB - 1) / kB;
+    auto stage = [&](const Window& w) {
+      for (int64_t j = 0; j < planes; ++j)
+        stage_channel_block(x, shape, task.image, task.c0 + j * kB, 1, std::min<int64_t>(kB, task.count - j * kB), w,
+                            plane + j * plane_size);
+    };
     Window all = Window::whole(shape);
     bool per_roi = false;
     if (!windows.empty()) {
@@ -91,7 +102,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
     }
     if (!per_roi) stage(all);
     thread_local LineBuffer<A> block_buffer;
-    A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB));
+    A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB * kPlanes));
     for (int64_t pos = task.first; pos < task.last; ++pos) {
       const int64_t k = plan.roi(pos);
       if (per_roi) {
@@ -100,8 +111,9 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
         if (reads.empty() || w.area() == 0) {
           stage(w);
         } else if (reads.runs) {
-          stage_channel_runs(x, shape, task.image, task.c0, task.count, listed,
-                             reads.count(static_cast<std::size_t>(k)), plane);
+          for (int64_t j = 0; j < planes; ++j)
+            stage_channel_runs(x, shape, task.image, task.c0 + j * kB, std::min<int64_t>(kB, task.count - j * kB),
+                               listed, reads.count(static_cast<std::size_t>(k)), plane + j * plane_size);
         } else {
           const int64_t rows = reads.count(static_cast<std::size_t>(k));
           for (int64_t r = 0; r < rows; ++r) {
@@ -115,8 +127,13 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
           }
         }
       }
-      compute(static_cast<const A*>(plane), k, block);
-      write_rows(block, bins, task.count, y + (k * shape.c + task.c0) * bins, streamed);
+      if constexpr (kPlanes == 1)
+        compute(static_cast<const A*>(plane), k, block);
+      else
+        compute(static_cast<const A*>(plane), planes, k, block);
+      for (int64_t j = 0; j < planes; ++j)
+        write_rows(block + j * bins * kB, bins, std::min<int64_t>(kB, task.count - j * kB),
+                   y + (k * shape.c + task.c0 + j * kB) * bins, streamed);
     }
     if (streamed) fence_stream();
   });
@@ -145,7 +162,7 @@ void for_each_ps_block(const T* x, const MapShape& in, int64_t out_channels, int
   parallel_for(plan.tasks() * nbins, [&](std::size_t i) {
     const BlockTask& task = plan.task(i / nbins);
     const int64_t b = static_cast<int64_t>(i % nbins);
-    A* plane = thread_plane_buffer<A>(static_cast<std::size_t>(in.h * in.w * kB));
+    A* plane = thread_plane_buffer<A>(block_plane_elements<A>(in));
     // Many RoIs cover the map anyway, and their bin windows cost more to work out than they save
     // (P1, 300 RoIs: 1.3x slower with them).
     Window all = Window::whole(in);
