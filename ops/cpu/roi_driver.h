@@ -81,9 +81,10 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
     const BlockTask& task = plan.task(i);
     A* plane = thread_plane_buffer<A>(plane_size * kPlanes);
     const int64_t planes = (task.count + kB - 1) / kB;
+    auto channels = [&](int64_t j) { return std::min<int64_t>(kB, task.count - j * kB); };  // of plane j
     auto stage = [&](const Window& w) {
       for (int64_t j = 0; j < planes; ++j)
-        stage_channel_block(x, shape, task.image, task.c0 + j * kB, 1, std::min<int64_t>(kB, task.count - j * kB), w,
+        stage_channel_block(x, shape, task.image, task.c0 + j * kB, 1, channels(j), w,
                             plane + j * plane_size);
     };
     Window all = Window::whole(shape);
@@ -112,8 +113,8 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
           stage(w);
         } else if (reads.runs) {
           for (int64_t j = 0; j < planes; ++j)
-            stage_channel_runs(x, shape, task.image, task.c0 + j * kB, std::min<int64_t>(kB, task.count - j * kB),
-                               listed, reads.count(static_cast<std::size_t>(k)), plane + j * plane_size);
+            stage_channel_runs(x, shape, task.image, task.c0 + j * kB, channels(j), listed,
+                               reads.count(static_cast<std::size_t>(k)), plane + j * plane_size);
         } else {
           const int64_t rows = reads.count(static_cast<std::size_t>(k));
           for (int64_t r = 0; r < rows; ++r) {
@@ -132,7 +133,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
       else
         compute(static_cast<const A*>(plane), planes, k, block);
       for (int64_t j = 0; j < planes; ++j)
-        write_rows(block + j * bins * kB, bins, std::min<int64_t>(kB, task.count - j * kB),
+        write_rows(block + j * bins * kB, bins, channels(j),
                    y + (k * shape.c + task.c0 + j * kB) * bins, streamed);
     }
     if (streamed) fence_stream();
