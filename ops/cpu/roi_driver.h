@@ -71,7 +71,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   constexpr int kB = block_channels<A>();
   const BlockPlan plan(batch, shape.n, shape.c, kB * kPlanes, 8, windows);
   const std::size_t plane_size = block_plane_elements<A>(shape);
-  const bool streamed = stream_output<T>(batch.size(), shape.c, bins);
+  const bool streamed = stream_output(y, batch.size(), shape.c, bins);
   auto own_cells = [&](std::size_t k) {
     const Window& w = windows[k];
     if (reads.empty() || w.area() == 0) return w.area();

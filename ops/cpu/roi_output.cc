@@ -7,6 +7,9 @@
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "channel_blocks.h"
 #include "isa.h"
@@ -76,6 +79,19 @@ void copy_rows(A* y, const A* tile, std::size_t n, bool streamed) {
 void fence_stream() {
 #if defined(__SSE2__)
   _mm_sfence();
+#endif
+}
+
+void advise_huge_pages(void* p, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;  // x86-64's and most arm64 kernels' THP size
+  const auto begin = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t first = (begin + kHuge - 1) / kHuge * kHuge, last = (begin + bytes) / kHuge * kHuge;
+  // A failure (a kernel without THP, a mapping that takes no advice) leaves the pages as they were.
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
 #endif
 }
 

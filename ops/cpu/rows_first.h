@@ -124,7 +124,7 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
   constexpr int64_t kB = block_channels<A>();
   const int64_t bins = out_h * out_w, hw = s.h * s.w;
   const int64_t blocks = (s.c + kB - 1) / kB;
-  const bool streamed = stream_output<T>(batch.size(), s.c, bins);
+  const bool streamed = stream_output(y, batch.size(), s.c, bins);
   parallel_for(static_cast<std::size_t>(blocks) * rois.size(), [&](std::size_t task) {
     const std::size_t i = task % rois.size();
     const int64_t k = rois[i], c0 = static_cast<int64_t>(task / rois.size()) * kB;
