@@ -1,7 +1,8 @@
 // What one avg RoIAlign bin costs on W3's and W4's small maps, and what of it is the loads: the
 // library's own bin code (ops/cpu/align_bins.h) on the library's own tables, for one staged
 // channel block, next to variants that each drop one cost, and the library's walk of a bin's
-// cells for two blocks at once (average_bin_pair; its figures per block). All variants take turns in every
+// cells for two blocks at once (average_bin_pair; its figures per block), and the same walk over four
+// blocks (session 27's try, not in the library: see amd-epyc-zen4/RESULTS.md). All variants take turns in every
 // round, so a change of this machine's speed between rounds (it moves by up to 2x within
 // seconds here) weighs on all of them alike; the figure to read is the median per-round ratio
 // to the library's code. Each round also times the workload's floor (memcpy of (maps + output) /
@@ -32,6 +33,29 @@ using V = Lanes<float>;  // the form the library uses on AVX2 and AVX-512 CPUs
 constexpr int kB = 16;
 
 namespace {
+
+// average_bin_pair's walk over four blocks `stride` apart (same bits per block). The loops over
+// blocks are unrolled so that the accumulators stay in registers: as arrays walked by a loop,
+// GCC kept them in memory and the walk was 1.8x slower.
+void average_bin_four(const float* plane, std::ptrdiff_t stride, const Cell<float>* ys, int64_t ny,
+                      const Cell<float>* xs, int64_t nx, float divisor, float* out, std::ptrdiff_t out_stride) {
+  constexpr int kN = 4;
+  V acc[kN] = {};
+  for (int64_t r = 0; r < ny; ++r) {
+    const float* row = plane + ys[r].offset;
+    V sum[kN] = {};
+    for (int64_t c = 0; c < nx; ++c) {
+      const float w = xs[c].w;
+      const float* cell = row + xs[c].offset;
+#pragma GCC unroll 4
+      for (int j = 0; j < kN; ++j) sum[j] += w * V::load(cell + j * stride);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < kN; ++j) acc[j] += ys[r].w * sum[j];
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < kN; ++j) store_lanes(out + j * out_stride, acc[j] / divisor);
+}
 
 struct Workload {
   const char* name;
@@ -71,11 +95,11 @@ AlignTables<float> tables_for(const Workload& wl) {
 void run(const Workload& wl) {
   const AlignTables<float> t = tables_for(wl);
   const int64_t P = wl.out, K = wl.rois, bins = K * P * P;
-  // Two block planes back to back, as for_each_roi_block<2> stages them; most variants read the first.
+  // Block planes back to back, as for_each_roi_block<2> stages two; most variants read the first.
   const auto second = static_cast<std::ptrdiff_t>(wl.h * wl.w * kB);
-  std::vector<float> plane(static_cast<std::size_t>(2 * second));
+  std::vector<float> plane(static_cast<std::size_t>(4 * second));
   for (std::size_t i = 0; i < plane.size(); ++i) plane[i] = static_cast<float>(i % 13) * 0.1f;
-  std::vector<float> block(static_cast<std::size_t>(2 * P * P * kB));  // a RoI's results, as in the library
+  std::vector<float> block(static_cast<std::size_t>(4 * P * P * kB));  // a RoI's results, as in the library
   double cells = 0, rows = 0;
   for (int64_t k = 0; k < K; ++k)
     for (int64_t ph = 0; ph < P; ++ph)
@@ -116,6 +140,15 @@ void run(const Workload& wl) {
                average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
              }
        }, 2},
+      {"four blocks per walk (not in the library)", [&] {
+         for (int64_t k = 0; k < K; ++k)
+           for (int64_t ph = 0; ph < P; ++ph)
+             for (int64_t pw = 0; pw < P; ++pw) {
+               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+               average_bin_four(plane.data(), second, ys, ny, xs, nx, t.divisor[k],
+                                block.data() + (ph * P + pw) * kB, P * P * kB);
+             }
+       }, 4},
       {"same loads, no FMA chains, no stores", [&] {
          V a0{}, a1{};
          for (int64_t k = 0; k < K; ++k)
