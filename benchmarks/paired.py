@@ -1,8 +1,8 @@
 """Paired timing of one `roi-ops bench` workload, for changes smaller than this machine's noise.
 
-Two sessions run in one process and take turns on the same inputs, so a drift of the machine's
-speed (other load, clocks) weighs on both alike; the figure to read is the median of the
-per-turn ratios. Five forms:
+Two sessions take turns on the same inputs, so a drift of the machine's speed (other load,
+clocks) weighs on both alike; the figure to read is the median of the per-turn ratios. Five
+forms:
 
   python benchmarks/paired.py libs "W1 box head" OLD.so NEW.so        two builds of the library
   python benchmarks/paired.py dtypes "W1 box head"                    float16 against float32
@@ -12,10 +12,12 @@ per-turn ratios. Five forms:
 
 Options: --op (a workload's op when it has several: W4, W6), --dtype (libs, baseline: float16
 inputs), --threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs`
-also reports whether the builds' outputs are bit-identical. `baseline` times the installed
-library's op (or the one library file given) against the baseline `roi-ops bench` gives it, in
-alternation: both then see caches another model has just used, where the bench times each
-alone. `threads` gives the installed library's scaling from 1 thread to --threads, and that of
+runs each build in a process of its own (roi_ops.bench.paired.ProcessCall: two builds loaded into
+one process ran unevenly by load order, up to 1.26x) and reports whether the builds' outputs
+are bit-identical; the other forms run their two sessions in one process. `baseline` times the
+installed library's op (or the one library file given) against the baseline `roi-ops bench`
+gives it, in alternation: both then see caches another model has just used, where the bench
+times each alone. `threads` gives the installed library's scaling from 1 thread to --threads, and that of
 the bench's floor (its plain copy of the workload's bytes) timed the same way, since how far a
 second thread helps a memory-bound op depends on how far it helps a copy on that machine.
 `libs`, `baseline` and `dtypes` sessions of several threads do not spin between calls (each
@@ -34,17 +36,15 @@ import sys
 import numpy as np
 
 import roi_ops
-from roi_ops.bench import cases
-from roi_ops.bench.paired import alternate, call, over_floor, scaling
+from roi_ops.bench import paired
+from roi_ops.bench.paired import ProcessCall, alternate, call, over_floor, scaling
 
 
 def find_case(workload: str, op: str | None, dtype, quick: bool):
-    found = [c for c in [*cases.roi_align_pool_cases(dtype, quick), *cases.op_set_cases(quick),
-                         *cases.op_set_cases(quick, few=True)]
-             if c.workload == workload and c.dtype == np.dtype(dtype).name and (op or c.op) == c.op]
-    if not found:
+    found = paired.find_case(workload, op, dtype, quick)
+    if found is None:
         sys.exit(f"paired.py: no {np.dtype(dtype).name} workload {workload!r}" + (f" with op {op}" if op else ""))
-    return found[0]
+    return found
 
 
 def main(argv=None) -> int:
@@ -63,10 +63,18 @@ def main(argv=None) -> int:
     if args.form == "libs":
         if len(args.libraries) != 2:
             p.error("libs needs two library files: OLD.so NEW.so")
-        case = find_case(args.workload, args.op, np.dtype(args.dtype), args.quick)
-        old, new = (call(case, args.threads, lib, spinning=False) for lib in args.libraries)
-        same = np.array_equal(old(), new(), equal_nan=True)
-        t_old, t_new, ratio = alternate(old, new, args.seconds)
+        builds = []
+        try:
+            for lib in args.libraries:
+                builds.append(ProcessCall(args.workload, args.op, args.dtype, args.quick, args.threads, lib))
+            old, new = builds
+            same = old.digest == new.digest
+            t_old, t_new, ratio = alternate(old, new, args.seconds, own_times=True)
+        except (LookupError, RuntimeError) as e:
+            sys.exit(f"paired.py: {e}")
+        finally:
+            for b in builds:
+                b.close()
         print(f"{where}: old {t_old:.2f} ms, new {t_new:.2f} ms, new is {ratio:.3f}x faster (paired median); "
               f"outputs {'bit-identical' if same else 'differ'}")
     elif args.form == "baseline":

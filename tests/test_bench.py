@@ -114,9 +114,10 @@ def test_timing_runs_on_for_min_seconds():
 
 
 def test_paired_timing_script(capsys):
-    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice is bit-identical;
-    float16 against float32, an op against its baseline or its floor, and 1 thread against 2 print
-    their ratios; a baseline that cannot run and a workload that does not exist are named."""
+    """benchmarks/paired.py, which RESULTS.md quotes: the same build twice (each in a process of
+    its own) is bit-identical; float16 against float32, an op against its baseline or its floor,
+    and 1 thread against 2 print their ratios; a baseline that cannot run, a workload that does
+    not exist and a library that does not load are named."""
     import roi_ops
 
     paired = _load_script("paired.py")
@@ -145,6 +146,8 @@ def test_paired_timing_script(capsys):
         paired.main(["baseline", "W6 few RoIs", "--op", "RoIPool", "--dtype", "float16", "--quick"])
     with pytest.raises(SystemExit, match="no float32 workload 'W9'"):
         paired.main(["libs", "W9", lib, lib, "--quick"])
+    with pytest.raises(SystemExit, match="paired.py: /nonexistent/libroi_ops.so: .*Failed to load library"):
+        paired.main(["libs", "W5 tiny", lib, "/nonexistent/libroi_ops.so", "--quick"])
 
 
 def test_tensorflow_peer_agrees():

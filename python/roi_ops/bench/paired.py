@@ -8,12 +8,15 @@ from 1 thread to each larger thread count for W1-W3, with that of the floor's co
 benchmarks/paired.py prints any one of them."""
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from . import cases
 from .cases import Case
 from .floor import op_floor
 from .run import session
@@ -36,9 +39,11 @@ class PairedRow:
     copy_ratio: float | None = None  # threads: the floor copy's own scaling, timed the same way
 
 
-def alternate(a: Callable[[], object], b: Callable[[], object], seconds: float) -> tuple[float, float, float]:
+def alternate(a: Callable[[], object], b: Callable[[], object], seconds: float,
+              own_times: bool = False) -> tuple[float, float, float]:
     """Medians (ms) of a and b and the median of the per-turn ratios a / b (two untimed turns
-    first, then turns for `seconds`, at least five)."""
+    first, then turns for `seconds`, at least five). With `own_times`, a and b return their own
+    durations in seconds (ProcessCall: the pipe's round trip is not the op's)."""
     for _ in range(2):
         a(), b()
     ta, tb = [], []
@@ -46,8 +51,8 @@ def alternate(a: Callable[[], object], b: Callable[[], object], seconds: float) 
     while time.perf_counter() < end or len(ta) < 5:
         for fn, times in ((a, ta), (b, tb)):
             t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
+            took = fn()
+            times.append(took if own_times else time.perf_counter() - t)
     ratio = float(np.median(np.array(ta) / np.array(tb)))
     return float(np.median(ta)) * 1e3, float(np.median(tb)) * 1e3, ratio
 
@@ -62,6 +67,76 @@ def call(case: Case, threads: int, library: str | None = None, baseline: bool = 
     model, feeds = (case.baseline_model, case.baseline_feeds) if baseline else (case.model, case.feeds)
     s = session(model, threads, not baseline or case.baseline_needs_plugin, library, spinning)
     return lambda: s.run(None, feeds)[0]
+
+
+def find_case(workload: str, op: str | None, dtype, quick: bool) -> Case | None:
+    """The bench's case of `workload` (of `op`, where the workload has several) in `dtype`."""
+    name = np.dtype(dtype).name
+    everything = [*cases.roi_align_pool_cases(dtype, quick), *cases.op_set_cases(quick),
+                  *cases.op_set_cases(quick, few=True)]
+    return next((c for c in everything if c.workload == workload and c.dtype == name and (op or c.op) == c.op), None)
+
+
+def _serve(conn, workload: str, op: str | None, dtype: str, quick: bool, threads: int, library: str) -> None:
+    """ProcessCall's worker: builds the case and its session, sends the first output's digest (or
+    what went wrong), then times one call per request until told to stop."""
+    case = find_case(workload, op, dtype, quick)
+    if case is None:
+        conn.send(("missing", f"no {dtype} workload {workload!r}" + (f" with op {op}" if op else "")))
+        return
+    try:
+        run = call(case, threads, library, spinning=False)
+        conn.send(("ok", hashlib.sha256(np.ascontiguousarray(run()).tobytes()).hexdigest()))
+    except Exception as e:  # noqa: BLE001 - onnxruntime's errors, reported by the parent with the library
+        conn.send(("error", str(e).splitlines()[0] if str(e) else type(e).__name__))
+        return
+    while conn.recv():
+        t = time.perf_counter()
+        run()
+        conn.send(time.perf_counter() - t)
+
+
+class ProcessCall:
+    """The case's model with `library` registered, called in a process of its own (spawned: a
+    fresh interpreter). Two builds of the library loaded into one process took turns unevenly:
+    a build that staged four block planes ran W3 in 15.9-16.3 ms when loaded first and 19.1-19.7
+    ms when loaded second, and alone in alternating processes 19.6-20.2 ms (AMD EPYC Zen 4), so
+    which build came first moved the ratio by up to 1.26x. Each build in its own process shares
+    no allocator, thread-local buffer or load order with the other. A call returns the op's own
+    duration in seconds (alternate(..., own_times=True)); `digest` is the SHA-256 of the first
+    output's bytes. A workload the bench does not have raises LookupError; a library or model
+    that does not load, RuntimeError naming the library."""
+
+    def __init__(self, workload: str, op: str | None, dtype: str, quick: bool, threads: int, library: str):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(child, workload, op, dtype, quick, threads, library),
+                                    daemon=True)
+        self._process.start()
+        child.close()
+        try:
+            status, self.digest = self._conn.recv()
+        except EOFError:
+            self._process.join()
+            status, self.digest = "error", f"its process ended (exit code {self._process.exitcode})"
+        if status != "ok":
+            self.close()
+            if status == "missing":
+                raise LookupError(self.digest)
+            raise RuntimeError(f"{library}: {self.digest}")
+
+    def __call__(self) -> float:
+        self._conn.send(True)
+        return self._conn.recv()
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            try:
+                self._conn.send(False)
+            except OSError:
+                pass
+        self._process.join(timeout=30)
+        self._conn.close()
 
 
 def over_floor(case: Case, threads: int, seconds: float, library: str | None = None) -> PairedRow:
