@@ -17,9 +17,10 @@ one process ran unevenly by load order, up to 1.26x) and reports whether the bui
 are bit-identical; the other forms run their two sessions in one process. `baseline` times the
 installed library's op (or the one library file given) against the baseline `roi-ops bench`
 gives it, in alternation: both then see caches another model has just used, where the bench
-times each alone. `threads` gives the installed library's scaling from 1 thread to --threads, and that of
-the bench's floor (its plain copy of the workload's bytes) timed the same way, since how far a
-second thread helps a memory-bound op depends on how far it helps a copy on that machine.
+times each alone. `threads` gives the installed library's scaling from 1 thread to --threads,
+and that of the bench's floor (its plain copy of the workload's bytes) timed the same way, since
+how far a second thread helps a memory-bound op depends on how far it helps a copy on that
+machine.
 `libs`, `baseline` and `dtypes` sessions of several threads do not spin between calls (each
 session has its own pool, and the other's spinning threads would take its vCPUs); `threads`
 keeps onnxruntime's default, as the bench's rows do.
