@@ -1,15 +1,20 @@
 // What one avg RoIAlign bin costs on W3's and W4's small maps, and what of it is the loads: the
 // library's own bin code (ops/cpu/align_bins.h) on the library's own tables, for one staged
 // channel block, next to variants that each drop one cost, and the library's walk of a bin's
-// cells for two blocks at once (average_bin_pair; its figures per block), and the same walk over four
-// blocks (session 27's try, not in the library: see amd-epyc-zen4/RESULTS.md). All variants take turns in every
-// round, so a change of this machine's speed between rounds (it moves by up to 2x within
-// seconds here) weighs on all of them alike; the figure to read is the median per-round ratio
-// to the library's code. Each round also times the workload's floor (memcpy of (maps + output) /
-// 2, the bench's), so the bins of a whole call (the block's bins times the call's image-blocks)
-// read in floors, as the targets do. Built for the machine it runs on, from the repository root:
+// cells for two blocks at once (average_bin_pair; its figures per block), and the same walk over
+// four blocks (session 27's try, not in the library: see amd-epyc-zen4/RESULTS.md). Then the
+// same walks with the output written: its lines streamed as they are (a bound: the op's rows are
+// transposed first), through the library's write_rows, and through write_rows' path with its
+// tile at several distances from the block (session 28). All variants take turns in every round,
+// so a change of this machine's speed between rounds (it moves by up to 2x within seconds here)
+// weighs on all of them alike; the figure to read is the median per-round ratio to the library's
+// code. Each round also times the workload's floor (memcpy of (maps + output) / 2, the bench's),
+// so the bins of a whole call (the block's bins times the call's image-blocks) read in floors, as
+// the targets do. Built for the machine it runs on, from the repository root, at the library's
+// -O3 (at -O2, as sessions 21-27 built it, GCC left the transposition's shuffles in memory,
+// which then took 5x as long, and the 3x3 variant ran 1.4x slower):
 //
-//   g++ -O2 -march=native -std=c++17 -I. -o /tmp/bin_loop benchmarks/bin_loop.cc && /tmp/bin_loop
+//   g++ -O3 -march=native -std=c++17 -I. -o /tmp/bin_loop benchmarks/bin_loop.cc && /tmp/bin_loop
 //
 // RoIs are drawn as the bench draws them (sizes log-uniform in 16-600 px inside the image), from
 // a C++ generator, so they are not the bench's exact boxes.
@@ -25,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "benchmarks/library_sources.h"
 #include "ops/cpu/align_bins.h"
 
 using namespace roi_ops;
@@ -57,12 +63,44 @@ void average_bin_four(const float* plane, std::ptrdiff_t stride, const Cell<floa
   for (int j = 0; j < kN; ++j) store_lanes(out + j * out_stride, acc[j] / divisor);
 }
 
+// A call's output, [images x rois, channels, bins] floats, on huge pages as the library advises
+// its streamed outputs; written with non-temporal stores (the library's stream_bytes and
+// write_rows). A variant's pass computes `nb` channel blocks of one image's RoIs, as one block
+// task of the op does; each pass takes the next image, then the next blocks.
+struct Output {
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  int64_t images, rois, channels, bins;
+  std::size_t floats;
+  float* base;
+  int64_t pass = 0;
+  Output(int64_t images, int64_t rois, int64_t channels, int64_t bins)
+      : images(images), rois(rois), channels(channels), bins(bins),
+        floats(static_cast<std::size_t>(images * rois * channels * bins)),
+        // whole 2 MB pages, as aligned_alloc needs, and room for the bytes
+        base(static_cast<float*>(std::aligned_alloc(kHuge, (floats * sizeof(float) / kHuge + 1) * kHuge))) {
+    advise_huge_pages(base, floats * sizeof(float));
+    std::memset(base, 0, floats * sizeof(float));
+  }
+  ~Output() { std::free(base); }
+  // Where RoI k's nb blocks of this pass go in the op's layout: k's rows are channels * bins apart.
+  float* roi(int64_t k, int64_t nb) const {
+    const int64_t image = pass % images, group = pass / images % (channels / (kB * nb));
+    return base + ((image * rois + k) * channels + group * nb * kB) * bins;
+  }
+  // The same rows written one after another instead (a RoI-major loop would write them so).
+  float* in_sequence(int64_t k, int64_t nb) const {
+    const int64_t chunk = nb * kB * bins, chunks = static_cast<int64_t>(floats) / chunk;
+    return base + (pass * rois + k) % chunks * chunk;
+  }
+};
+
 struct Workload {
   const char* name;
   int64_t h, w, rois, out;
   double scale;
   int64_t blocks_per_call;  // images x channel blocks of the bench's call
   double floor_mb;          // the call's floor copy, (maps + output) / 2
+  int64_t images, channels;
 };
 
 AlignTables<float> tables_for(const Workload& wl) {
@@ -99,7 +137,8 @@ void run(const Workload& wl) {
   const auto second = static_cast<std::ptrdiff_t>(wl.h * wl.w * kB);
   std::vector<float> plane(static_cast<std::size_t>(4 * second));
   for (std::size_t i = 0; i < plane.size(); ++i) plane[i] = static_cast<float>(i % 13) * 0.1f;
-  std::vector<float> block(static_cast<std::size_t>(4 * P * P * kB));  // a RoI's results, as in the library
+  LineBuffer<float> block_buffer;  // a RoI's results, line-aligned as in the library
+  float* const block = block_buffer.get(static_cast<std::size_t>(4 * P * P * kB));
   double cells = 0, rows = 0;
   for (int64_t k = 0; k < K; ++k)
     for (int64_t ph = 0; ph < P; ++ph)
@@ -112,6 +151,84 @@ void run(const Workload& wl) {
     return std::make_tuple(t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count);
   };
   V sink{};
+  Output output(wl.images, K, wl.channels, P * P);
+  LineBuffer<float> tile_buffer;  // transposed rows (two RoIs' for the spread stream; 4 KB more for the sweep)
+  float* const tile_data = tile_buffer.get(static_cast<std::size_t>(8 * P * P * kB + 1024));
+  const auto roi_lines = static_cast<std::size_t>(P * P);  // one block of a RoI's results: P*P lines of kB floats
+  // A RoI's bins over two blocks per walk (the library's average_bin_pair) or four, into block
+  // (its planes P * P * kB apart); `after(k)` then writes RoI k's results, or does nothing.
+  auto pair_bins = [&](int64_t k) {
+    for (int64_t ph = 0; ph < P; ++ph)
+      for (int64_t pw = 0; pw < P; ++pw) {
+        const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+        float* out = block + (ph * P + pw) * kB;
+        average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
+      }
+  };
+  auto four_bins = [&](int64_t k) {
+    for (int64_t ph = 0; ph < P; ++ph)
+      for (int64_t pw = 0; pw < P; ++pw) {
+        const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+        average_bin_four(plane.data(), second, ys, ny, xs, nx, t.divisor[k], block + (ph * P + pw) * kB, P * P * kB);
+      }
+  };
+  auto each_roi = [&](auto bins_of, auto after) {
+    return [=] {
+      for (int64_t k = 0; k < K; ++k) bins_of(k), after(k);
+    };
+  };
+  auto nothing = [](int64_t) {};
+  auto streamed = [&](int nb) {  // the RoI's lines as they are
+    return [&, nb](int64_t k) { stream_bytes(output.roi(k, nb), block, nb * roi_lines * 64); };
+  };
+  auto through_write_rows = [&](int nb) {
+    return [&, nb](int64_t k) {
+      for (int j = 0; j < nb; ++j)
+        write_rows(block + j * P * P * kB, P * P, kB, output.roi(k, nb) + j * P * P * kB, true);
+    };
+  };
+  // Transposed at the end of each RoI as write_rows does (into two tiles in turn), the previous
+  // RoI's tile streamed `nb` lines at a time between this RoI's bins.
+  auto transposed_spread = [&](int nb) {
+    return [&, nb] {
+      float* dst = nullptr;
+      const std::size_t lines = nb * roi_lines;
+      for (int64_t k = 0; k < K; ++k) {
+        float* tile = tile_data + (k % 2) * nb * P * P * kB;
+        const float* last = tile_data + ((k + 1) % 2) * nb * P * P * kB;
+        std::size_t done = 0;
+        for (int64_t ph = 0; ph < P; ++ph)
+          for (int64_t pw = 0; pw < P; ++pw) {
+            const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
+            float* out = block + (ph * P + pw) * kB;
+            if (nb == 2)
+              average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
+            else
+              average_bin_four(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
+            if (dst != nullptr) stream_bytes(dst + done * kB, last + done * kB, nb * 64), done += nb;
+          }
+        if (dst != nullptr) stream_bytes(dst + done * kB, last + done * kB, (lines - done) * 64);
+        for (int j = 0; j < nb; ++j) transpose_rows<V>(block + j * P * P * kB, P * P, kB, tile + j * P * P * kB);
+        dst = output.roi(k, nb);
+      }
+      stream_bytes(dst, tile_data + ((K + 1) % 2) * nb * P * P * kB, lines * 64);
+    };
+  };
+  // write_rows' path (transposition into a tile, then streamed) with the tile `lines` lines past
+  // the block modulo 4 KB: where the tile lies decides whether each square's loads from the block
+  // wait on the previous square's stores into the tile (4K aliasing; amd-epyc-zen4/RESULTS.md,
+  // session 28).
+  auto tile_at = [&](int64_t lines) {
+    return each_roi(pair_bins, [&, lines](int64_t k) {
+      for (int j = 0; j < 2; ++j) {
+        const float* from = block + j * P * P * kB;
+        const auto at = [](const float* p) { return reinterpret_cast<std::uintptr_t>(p); };
+        float* tile = tile_data + (at(from) + 64 * lines - at(tile_data)) % 4096 / sizeof(float);
+        transpose_rows<V>(from, P * P, kB, tile);
+        stream_bytes(output.roi(k, 2) + j * P * P * kB, tile, roi_lines * 64);
+      }
+    });
+  };
   struct Variant {
     const char* name;
     std::function<void()> run;
@@ -122,33 +239,40 @@ void run(const Workload& wl) {
          for (int64_t k = 0; k < K; ++k)
            for (int64_t ph = 0; ph < P; ++ph)
              for (int64_t pw = 0; pw < P; ++pw)
-               align_table_bin<V, 0>(plane.data(), t, k, ph, pw, P, P, block.data() + (ph * P + pw) * kB);
+               align_table_bin<V, 0>(plane.data(), t, k, ph, pw, P, P, block + (ph * P + pw) * kB);
        }},
       {"the library's bins, two blocks in turn", [&] {
          for (const float* p : {plane.data(), plane.data() + second})
            for (int64_t k = 0; k < K; ++k)
              for (int64_t ph = 0; ph < P; ++ph)
                for (int64_t pw = 0; pw < P; ++pw)
-                 align_table_bin<V, 0>(p, t, k, ph, pw, P, P, block.data() + (ph * P + pw) * kB);
+                 align_table_bin<V, 0>(p, t, k, ph, pw, P, P, block + (ph * P + pw) * kB);
        }, 2},
-      {"two blocks per walk (average_bin_pair)", [&] {
-         for (int64_t k = 0; k < K; ++k)
-           for (int64_t ph = 0; ph < P; ++ph)
-             for (int64_t pw = 0; pw < P; ++pw) {
-               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
-               float* out = block.data() + (ph * P + pw) * kB;
-               average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
-             }
-       }, 2},
-      {"four blocks per walk (not in the library)", [&] {
-         for (int64_t k = 0; k < K; ++k)
-           for (int64_t ph = 0; ph < P; ++ph)
-             for (int64_t pw = 0; pw < P; ++pw) {
-               const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
-               average_bin_four(plane.data(), second, ys, ny, xs, nx, t.divisor[k],
-                                block.data() + (ph * P + pw) * kB, P * P * kB);
-             }
-       }, 4},
+      {"two blocks per walk (average_bin_pair)", each_roi(pair_bins, nothing), 2},
+      {"four blocks per walk (not in the library)", each_roi(four_bins, nothing), 4},
+      // The bins and the output's stream alone, as a lower bound on a table-driven kernel that
+      // writes its output with non-temporal stores: the library's output also goes through a
+      // transposition (write_rows), and its call stages the maps and builds the tables.
+      {"two blocks per walk + the RoI's lines streamed", each_roi(pair_bins, streamed(2)), 2},
+      {"four blocks per walk + the RoI's lines streamed", each_roi(four_bins, streamed(4)), 4},
+      {"the same, written in sequence (not the op's layout)", each_roi(four_bins, [&](int64_t k) {
+         stream_bytes(output.in_sequence(k, 4), block, 4 * roi_lines * 64);
+       }), 4},
+      // The same with the library's output path: each block transposed into [channel, bin] rows
+      // and those streamed (write_rows), as the op writes them.
+      {"two blocks per walk + write_rows", each_roi(pair_bins, through_write_rows(2)), 2},
+      {"two blocks per walk + transposed, not streamed", each_roi(pair_bins, [&](int64_t) {
+         for (int j = 0; j < 2; ++j) transpose_rows<V>(block + j * P * P * kB, P * P, kB, tile_data + j * P * P * kB);
+       }), 2},
+      {"two blocks per walk + transposed, spread over the next RoI", transposed_spread(2), 2},
+      {"four blocks per walk + transposed, spread over the next RoI", transposed_spread(4), 4},
+      {"four blocks per walk + write_rows", each_roi(four_bins, through_write_rows(4)), 4},
+      {"two blocks per walk, tile at block + 0 lines", tile_at(0), 2},
+      {"two blocks per walk, tile at block + 8 lines", tile_at(8), 2},
+      {"two blocks per walk, tile at block + 16 lines", tile_at(16), 2},
+      {"two blocks per walk, tile at block + 26 lines", tile_at(26), 2},
+      {"two blocks per walk, tile at block + 36 lines", tile_at(36), 2},
+      {"two blocks per walk, tile at block + 48 lines", tile_at(48), 2},
       {"same loads, no FMA chains, no stores", [&] {
          V a0{}, a1{};
          for (int64_t k = 0; k < K; ++k)
@@ -184,7 +308,7 @@ void run(const Workload& wl) {
                  for (int64_t c = 0; c < nx; ++c) s += xs[c].w * V::load(plane.data() + ys[r].offset + xs[c].offset);
                  acc += ys[r].w * s;
                }
-               store_lanes(block.data() + (ph * P + pw) * kB, acc / t.divisor[k]);
+               store_lanes(block + (ph * P + pw) * kB, acc / t.divisor[k]);
              }
        }},
       {"every bin 3x3 cells (loop exits predicted)", [&] {
@@ -199,7 +323,7 @@ void run(const Workload& wl) {
                  for (int c = 0; c < 3; ++c) s += xs[c].w * V::load(plane.data() + ys[r].offset + xs[c].offset);
                  acc += ys[r].w * s;
                }
-               store_lanes(block.data() + (ph * P + pw) * kB, acc / t.divisor[k]);
+               store_lanes(block + (ph * P + pw) * kB, acc / t.divisor[k]);
              }
        }},
   };
@@ -217,6 +341,7 @@ void run(const Workload& wl) {
       variants[v].run();
       ns[v].push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - a).count() /
                       variants[v].blocks);
+      ++output.pass;
     }
   }
   std::printf("%s: %lld bins per block, %.2f cells and %.2f rows per bin\n", wl.name, static_cast<long long>(bins),
@@ -236,7 +361,7 @@ void run(const Workload& wl) {
   std::sort(floor_ns.begin(), floor_ns.end());
   std::printf("  (floor %.2f ms)\n", floor_ns[rounds / 2] / 1e6);
   float out[kB];
-  store_lanes(out, sink + V::load(block.data()));
+  store_lanes(out, sink + V::load(block));
   if (out[0] == 12345.0f) std::puts("");  // keeps the variants' results alive
 }
 
@@ -245,8 +370,8 @@ void run(const Workload& wl) {
 int main() {
   // W3: 4 images x 16 blocks, maps 14 MB, output 103 MB; W4: 32 blocks, 4 MB and 30 MB (traffic.py).
   run({"W3 (one image: [50, 68] plane, 512 RoIs, scale 1/16, 7x7, adaptive sampling)", 50, 68, 512, 7, 1.0 / 16, 64,
-       (13.9 + 102.8) / 2});
+       (13.9 + 102.8) / 2, 4, 256});
   run({"W4 ([38, 50] plane, 300 RoIs, scale 1/16, 7x7, adaptive sampling)", 38, 50, 300, 7, 1.0 / 16, 32,
-       (3.9 + 30.1) / 2});
+       (3.9 + 30.1) / 2, 1, 512});
   return 0;
 }

@@ -14,9 +14,11 @@ Options: --op (a workload's op when it has several: W4, W6), --dtype (libs, base
 inputs), --threads, --seconds, --quick (the shrunken inputs of `roi-ops bench --quick`). `libs`
 runs each build in a process of its own (roi_ops.bench.paired.ProcessCall: two builds loaded into
 one process ran unevenly by load order, up to 1.26x) and reports whether the builds' outputs
-are bit-identical; the other forms run their two sessions in one process. `baseline` times the
-installed library's op (or the one library file given) against the baseline `roi-ops bench`
-gives it, in alternation: both then see caches another model has just used, where the bench
+are bit-identical. Each process also draws a memory layout (the library's path moves the heap):
+two copies of one build at different paths ran W3 0.85-0.89x on a Zen 4, so compare builds at
+more than one pair of paths. The other forms run their two sessions in one process. `baseline`
+times the installed library's op (or the one library file given) against the baseline `roi-ops
+bench` gives it, in alternation: both then see caches another model has just used, where the bench
 times each alone. `threads` gives the installed library's scaling from 1 thread to --threads,
 and that of the bench's floor (its plain copy of the workload's bytes) timed the same way, since
 how far a second thread helps a memory-bound op depends on how far it helps a copy on that
