@@ -81,6 +81,8 @@ struct Output {
     advise_huge_pages(base, floats * sizeof(float));
     std::memset(base, 0, floats * sizeof(float));
   }
+  Output(const Output&) = delete;  // owns base
+  Output& operator=(const Output&) = delete;
   ~Output() { std::free(base); }
   // Where RoI k's nb blocks of this pass go in the op's layout: k's rows are channels * bins apart.
   float* roi(int64_t k, int64_t nb) const {
