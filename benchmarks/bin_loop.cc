@@ -2,7 +2,8 @@
 // library's own bin code (ops/cpu/align_bins.h) on the library's own tables, for one staged
 // channel block, next to variants that each drop one cost, and the library's walk of a bin's
 // cells for two blocks at once (average_bin_pair; its figures per block), and the same walk over
-// four blocks (session 27's try, not in the library: see amd-epyc-zen4/RESULTS.md). Then the
+// four blocks (average_bin_four: the library's where four planes fit in L2, since session 29; see
+// amd-epyc-zen4/RESULTS.md). Then the
 // same walks with the output written: its lines streamed as they are (a bound: the op's rows are
 // transposed first), through the library's write_rows, and through write_rows' path with its
 // tile at several distances from the block (session 28). All variants take turns in every round,
@@ -10,11 +11,13 @@
 // weighs on all of them alike; the figure to read is the median per-round ratio to the library's
 // code. Each round also times the workload's floor (memcpy of (maps + output) / 2, the bench's),
 // so the bins of a whole call (the block's bins times the call's image-blocks) read in floors, as
-// the targets do. Built for the machine it runs on, from the repository root, at the library's
-// -O3 (at -O2, as sessions 21-27 built it, GCC left the transposition's shuffles in memory,
-// which then took 5x as long, and the 3x3 variant ran 1.4x slower):
+// the targets do. Built for an AVX-512 machine (the library's x86-64-v4 clones; with -march=native,
+// whose ISA is wider on a Zen 4, GCC does not inline the library's templates into its x86-64-v4
+// functions), from the repository root, at the library's -O3 (at -O2, as sessions 21-27 built it,
+// GCC left the transposition's shuffles in memory, which then took 5x as long, and the 3x3
+// variant ran 1.4x slower):
 //
-//   g++ -O3 -march=native -std=c++17 -I. -o /tmp/bin_loop benchmarks/bin_loop.cc && /tmp/bin_loop
+//   g++ -O3 -march=x86-64-v4 -mtune=native -std=c++17 -I. -o /tmp/bin_loop benchmarks/bin_loop.cc && /tmp/bin_loop
 //
 // RoIs are drawn as the bench draws them (sizes log-uniform in 16-600 px inside the image), from
 // a C++ generator, so they are not the bench's exact boxes.
@@ -39,29 +42,6 @@ using V = Lanes<float>;  // the form the library uses on AVX2 and AVX-512 CPUs
 constexpr int kB = 16;
 
 namespace {
-
-// average_bin_pair's walk over four blocks `stride` apart (same bits per block). The loops over
-// blocks are unrolled so that the accumulators stay in registers: as arrays walked by a loop,
-// GCC kept them in memory and the walk was 1.8x slower.
-void average_bin_four(const float* plane, std::ptrdiff_t stride, const Cell<float>* ys, int64_t ny,
-                      const Cell<float>* xs, int64_t nx, float divisor, float* out, std::ptrdiff_t out_stride) {
-  constexpr int kN = 4;
-  V acc[kN] = {};
-  for (int64_t r = 0; r < ny; ++r) {
-    const float* row = plane + ys[r].offset;
-    V sum[kN] = {};
-    for (int64_t c = 0; c < nx; ++c) {
-      const float w = xs[c].w;
-      const float* cell = row + xs[c].offset;
-#pragma GCC unroll 4
-      for (int j = 0; j < kN; ++j) sum[j] += w * V::load(cell + j * stride);
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < kN; ++j) acc[j] += ys[r].w * sum[j];
-  }
-#pragma GCC unroll 4
-  for (int j = 0; j < kN; ++j) store_lanes(out + j * out_stride, acc[j] / divisor);
-}
 
 // A call's output, [images x rois, channels, bins] floats, on huge pages as the library advises
 // its streamed outputs; written with non-temporal stores (the library's stream_bytes and
@@ -139,8 +119,9 @@ void run(const Workload& wl) {
   const auto second = static_cast<std::ptrdiff_t>(wl.h * wl.w * kB);
   std::vector<float> plane(static_cast<std::size_t>(4 * second));
   for (std::size_t i = 0; i < plane.size(); ++i) plane[i] = static_cast<float>(i % 13) * 0.1f;
-  LineBuffer<float> block_buffer;  // a RoI's results, line-aligned as in the library
-  float* const block = block_buffer.get(static_cast<std::size_t>(4 * P * P * kB));
+  // A RoI's results and write_rows' tile where the library's block tasks have them.
+  const TaskBuffers<float> buffers = thread_task_buffers<float>(0, 4 * P * P * kB, P * P * kB);
+  float* const block = buffers.block;
   double cells = 0, rows = 0;
   for (int64_t k = 0; k < K; ++k)
     for (int64_t ph = 0; ph < P; ++ph)
@@ -171,7 +152,7 @@ void run(const Workload& wl) {
     for (int64_t ph = 0; ph < P; ++ph)
       for (int64_t pw = 0; pw < P; ++pw) {
         const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
-        average_bin_four(plane.data(), second, ys, ny, xs, nx, t.divisor[k], block + (ph * P + pw) * kB, P * P * kB);
+        average_bin_four<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], block + (ph * P + pw) * kB, P * P * kB);
       }
   };
   auto each_roi = [&](auto bins_of, auto after) {
@@ -186,7 +167,7 @@ void run(const Workload& wl) {
   auto through_write_rows = [&](int nb) {
     return [&, nb](int64_t k) {
       for (int j = 0; j < nb; ++j)
-        write_rows(block + j * P * P * kB, P * P, kB, output.roi(k, nb) + j * P * P * kB, true);
+        write_rows(block + j * P * P * kB, P * P, kB, buffers.tile, output.roi(k, nb) + j * P * P * kB, true);
     };
   };
   // Transposed at the end of each RoI as write_rows does (into two tiles in turn), the previous
@@ -206,7 +187,7 @@ void run(const Workload& wl) {
             if (nb == 2)
               average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
             else
-              average_bin_four(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
+              average_bin_four<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
             if (dst != nullptr) stream_bytes(dst + done * kB, last + done * kB, nb * 64), done += nb;
           }
         if (dst != nullptr) stream_bytes(dst + done * kB, last + done * kB, (lines - done) * 64);
@@ -251,7 +232,7 @@ void run(const Workload& wl) {
                  align_table_bin<V, 0>(p, t, k, ph, pw, P, P, block + (ph * P + pw) * kB);
        }, 2},
       {"two blocks per walk (average_bin_pair)", each_roi(pair_bins, nothing), 2},
-      {"four blocks per walk (not in the library)", each_roi(four_bins, nothing), 4},
+      {"four blocks per walk (average_bin_four)", each_roi(four_bins, nothing), 4},
       // The bins and the output's stream alone, as a lower bound on a table-driven kernel that
       // writes its output with non-temporal stores: the library's output also goes through a
       // transposition (write_rows), and its call stages the maps and builds the tables.

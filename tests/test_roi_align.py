@@ -108,29 +108,33 @@ def test_tables_built_in_parts(op, modes):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_two_blocks_per_walk_same_bits(dtype):
-    # Avg mode with at least 2 bins per map cell stages two channel blocks per task and computes
-    # both in one walk of each bin's cells (ops/cpu/roi_align_cpu.cc, average_bin_pair); fewer
-    # bins take one block at a time. On 2 x 12 x 16 cells, 150 RoIs of 2x3 bins (900) take the
-    # pairs and their first 60 (360) do not: the reference's numbers, and the same bits for those
-    # 60 at 1 and 2 threads, also with infinities and NaNs in the map. 37 channels leave a block
-    # alone at the end (float32 and float16: blocks of 16, a pair and 5 channels; float64: blocks
-    # of 8, two pairs and 5).
+@pytest.mark.parametrize("images,h,w,k,out", [(2, 12, 16, 150, (2, 3)), (1, 72, 64, 200, (7, 7))],
+                         ids=["four_planes", "two_planes"])
+def test_blocks_per_walk_same_bits(dtype, images, h, w, k, out):
+    # Avg mode with at least 2 bins per map cell stages several channel blocks per task and
+    # computes them in one walk of each bin's cells (ops/cpu/roi_align_cpu.cc): four
+    # (average_bin_four) where their planes take at most 1 MB, as on 12 x 16 cells, else two
+    # (average_bin_pair), as on 72 x 64 (295 KB a plane); fewer bins take one block at a time. 150
+    # RoIs of 2x3 bins on 2 x 12 x 16 cells (900 bins) and 200 of 7x7 on 72 x 64 (9800) take
+    # those walks and their first 60 do not: the reference's numbers, and the same bits for those
+    # 60 at 1 and 2 threads, also with infinities and NaNs in the map. 37 channels leave blocks
+    # over at the end of a task (float32 and float16, blocks of 16: a pair and 5 channels; float64,
+    # blocks of 8: four and 5, or two pairs and 5).
     rng = np.random.default_rng(41)
-    X = rng.standard_normal((2, 37, 12, 16)).astype(dtype)
-    boxes, bidx = random_rois(rng, 150, 2, 48, 64, min_size=1, outside=0.1)
+    X = rng.standard_normal((images, 37, h, w)).astype(dtype)
+    boxes, bidx = random_rois(rng, k, images, 4 * h, 4 * w, min_size=1, outside=0.1)
     rois = boxes.astype(dtype)
-    attrs = dict(output_height=2, output_width=3, spatial_scale=0.25, sampling_ratio=0)
+    attrs = dict(output_height=out[0], output_width=out[1], spatial_scale=0.25, sampling_ratio=0)
     want = reference.roi_align(X.astype(np.float64), rois.astype(np.float64), bidx, **attrs)
     assert_close(run_op("RoIAlign", X, rois, bidx, **attrs), want, dtype, scale=float(np.abs(X).max()))
-    X[1, 20, 3:5, 4:9] = np.inf
-    X[0, 33, 7, 2:6] = np.nan
-    paired = run_op("RoIAlign", X, rois, bidx, **attrs)
-    assert np.isnan(paired).any() and np.isinf(paired).any()
+    X[bidx[0], 20, 3:5, 4:9] = np.inf
+    X[bidx[1], 33, 7, 2:6] = np.nan
+    walked = run_op("RoIAlign", X, rois, bidx, **attrs)
+    assert np.isnan(walked).any() and np.isinf(walked).any()
     for threads in (1, 2):
-        np.testing.assert_array_equal(run_op("RoIAlign", X, rois, bidx, threads=threads, **attrs), paired)
+        np.testing.assert_array_equal(run_op("RoIAlign", X, rois, bidx, threads=threads, **attrs), walked)
         np.testing.assert_array_equal(run_op("RoIAlign", X, rois[:60], bidx[:60], threads=threads, **attrs),
-                                      paired[:60])
+                                      walked[:60])
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -153,12 +153,35 @@ std::size_t block_plane_elements(const MapShape& s) {
   return static_cast<std::size_t>(s.h * s.w * block_channels<A>());
 }
 
-// A per-thread buffer for one staged block plane, kept between calls so a run touches no fresh
-// pages; it holds the largest plane the thread has staged so far.
+// One thread's working memory for a block task: staged planes, a RoI's results [bins, kB] per
+// block, and the tile write_rows transposes them into (roi_output.h).
 template <typename A>
-A* thread_plane_buffer(std::size_t elements) {
-  thread_local LineBuffer<A> buffer;
-  return buffer.get(elements);
+struct TaskBuffers {
+  A* planes;
+  A* block;
+  A* tile;
+};
+
+// TaskBuffers of at least the given elements each, in one allocation kept between calls (so a run
+// touches no fresh pages; it grows to the largest task the thread has run), at fixed offsets from
+// page boundaries: the planes and the block each from a page boundary, the tile 384 bytes past
+// one. How these lie relative to one another modulo 4 KB decides whether the transposition's
+// loads from the block wait on earlier stores to other addresses (4K aliasing): left to the heap,
+// the same build ran W3 16-21 ms by process on an AMD EPYC Zen 4 (the library's path or the
+// environment's size moved the heap), with these offsets 16.1-17.5 ms
+// (benchmarks/amd-epyc-zen4/RESULTS.md, session 29; a tile 0-768 bytes past the page ran alike,
+// 1-3.5 KB up to 1.25x slower).
+template <typename A>
+TaskBuffers<A> thread_task_buffers(std::size_t planes, std::size_t block, std::size_t tile) {
+  constexpr std::size_t kPage = 4096, kTileOffset = 384;
+  const auto pages = [](std::size_t elements) { return (elements * sizeof(A) + kPage - 1) / kPage * kPage; };
+  const std::size_t at_block = pages(planes), at_tile = at_block + pages(block) + kTileOffset;
+  thread_local std::vector<unsigned char> memory;
+  const std::size_t bytes = kPage + at_tile + tile * sizeof(A);
+  if (memory.size() < bytes) memory.resize(bytes);
+  const auto at = reinterpret_cast<std::uintptr_t>(memory.data());
+  unsigned char* base = memory.data() + (kPage - at % kPage) % kPage;
+  return {reinterpret_cast<A*>(base), reinterpret_cast<A*>(base + at_block), reinterpret_cast<A*>(base + at_tile)};
 }
 
 }  // namespace roi_ops::cpu

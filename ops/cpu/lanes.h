@@ -215,4 +215,16 @@ ROI_OPS_ALWAYS_INLINE void transpose_lanes(Quarters<A>* r) {
     for (int i = 0; i < n; ++i) r[bj * n + i] = {q[0][bj][i], q[1][bj][i], q[2][bj][i], q[3][bj][i]};
 }
 
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+// Rows of whole zmm registers: the square in log2(kB) stages of one two-source shuffle per row.
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void transpose_lanes(Line<A>* r) {
+  constexpr int n = block_channels<A>();
+  typename Line<A>::Whole w[n];
+  for (int i = 0; i < n; ++i) w[i] = r[i].v;
+  lanes_detail::transpose_from<n / 2>(w, std::make_index_sequence<n>{});
+  for (int i = 0; i < n; ++i) r[i].v = w[i];
+}
+#endif
+
 }  // namespace roi_ops::cpu

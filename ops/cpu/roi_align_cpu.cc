@@ -44,23 +44,40 @@ ROI_OPS_ALWAYS_INLINE void align_roi_dispatch(const A* plane, const AlignTables<
   }
 }
 
-// Avg bins of RoI k over `planes` staged blocks (for_each_roi_block<2>), both in one walk of its
-// tables when there are two.
+// Avg bins of RoI k over `planes` staged blocks `second` elements apart (for_each_roi_block<2> or
+// <4>), as many as it can in one walk of its tables: four (average_bin_four), else two
+// (average_bin_pair), the rest one at a time; results `oh * ow * kB` apart.
 template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void average_roi_blocks(const A* plane, int64_t planes, std::ptrdiff_t second,
                                               const AlignTables<A>& t, int64_t k, const AlignParams& p, A* block) {
   constexpr int kB = block_channels<A>();
   const int64_t oh = p.output_height, ow = p.output_width;
-  if (planes == 1) return align_roi_block<V, static_cast<int>(AlignMode::kAvg)>(plane, t, k, p, block);
-  for (int64_t ph = 0; ph < oh; ++ph) {
-    const Span y = t.y_bins[static_cast<std::size_t>(k * oh + ph)];
-    for (int64_t pw = 0; pw < ow; ++pw) {
-      const Span x = t.x_bins[static_cast<std::size_t>(k * ow + pw)];
-      A* out = block + (ph * ow + pw) * kB;
-      average_bin_pair<V>(plane, second, t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count,
-                          t.divisor[k], out, out + oh * ow * kB);
+  const std::ptrdiff_t results = oh * ow * kB;
+  int64_t j = 0;
+  const auto walk = [&](auto bin) ROI_OPS_LAMBDA_INLINE {
+    for (int64_t ph = 0; ph < oh; ++ph) {
+      const Span y = t.y_bins[static_cast<std::size_t>(k * oh + ph)];
+      for (int64_t pw = 0; pw < ow; ++pw) {
+        const Span x = t.x_bins[static_cast<std::size_t>(k * ow + pw)];
+        bin(plane + j * second, t.y_cells.data() + y.first, y.count, t.x_cells.data() + x.first, x.count,
+            block + j * results + (ph * ow + pw) * kB);
+      }
     }
+  };
+  if (planes - j >= 4) {
+    walk([&](const A* at, const Cell<A>* ys, int64_t ny, const Cell<A>* xs, int64_t nx, A* out) ROI_OPS_LAMBDA_INLINE {
+      average_bin_four<V>(at, second, ys, ny, xs, nx, t.divisor[k], out, results);
+    });
+    j += 4;
   }
+  if (planes - j >= 2) {
+    walk([&](const A* at, const Cell<A>* ys, int64_t ny, const Cell<A>* xs, int64_t nx, A* out) ROI_OPS_LAMBDA_INLINE {
+      average_bin_pair<V>(at, second, ys, ny, xs, nx, t.divisor[k], out, out + results);
+    });
+    j += 2;
+  }
+  if (planes - j >= 1)
+    align_roi_block<V, static_cast<int>(AlignMode::kAvg)>(plane + j * second, t, k, p, block + j * results);
 }
 
 ROI_OPS_ISA_CLONES void average_roi(const float* plane, int64_t planes, std::ptrdiff_t second,
@@ -108,19 +125,23 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
   // A few RoIs in avg mode: rows first, without staging (align_rows_first.h; W6 1.3x).
   if (params.mode == AlignMode::kAvg && rois <= kFewRois)
     return align_rows_first(x, shape, tables, batch, params.output_height, params.output_width, y, parallel_for);
-  // Many bins per map cell: two channel blocks per walk of the tables (average_bin_pair). W3 (7
-  // bins a cell) 1.18-1.25x, W4 (8) 1.14-1.20x at 1 and 2 threads, bit-identical (AMD EPYC Zen 4,
-  // paired.py libs, both load orders). Taken everywhere, on maps with fewer bins a cell the
-  // second plane's staging cost what the walk saved: W1 (0.9) 1.00x, W2 (0.4) 0.96x, M1 1.02x.
+  // Many bins per map cell: two channel blocks per walk of the tables (average_bin_pair), four
+  // where their planes fit in L2 (1 MB here; average_bin_four). Two: W3 (7 bins a cell)
+  // 1.18-1.25x, W4 (8) 1.14-1.20x at 1 and 2 threads (AMD EPYC Zen 4, paired.py libs, both load
+  // orders); four: see amd-epyc-zen4/RESULTS.md, session 29. Bit-identical. Taken everywhere, on
+  // maps with fewer bins a cell the second plane's staging cost what the walk saved: W1 (0.9)
+  // 1.00x, W2 (0.4) 0.96x, M1 1.02x.
   constexpr int64_t kPairedBinsPerCell = 2;
+  constexpr std::size_t kFourPlaneBytes = std::size_t{1} << 20;
   if (params.mode == AlignMode::kAvg && rois * bins >= kPairedBinsPerCell * shape.n * shape.h * shape.w) {
-    const auto second = static_cast<std::ptrdiff_t>(block_plane_elements<A>(shape));
-    return for_each_roi_block<2>(
-        x, shape, batch, bins, y, parallel_for,
-        [&](const A* plane, int64_t planes, int64_t k, A* block) {
-          average_roi(plane, planes, second, tables, k, params, block);
-        },
-        tables.windows, tables.rows);
+    const std::size_t plane = block_plane_elements<A>(shape);
+    const auto second = static_cast<std::ptrdiff_t>(plane);
+    const auto compute = [&](const A* planes_at, int64_t planes, int64_t k, A* block) {
+      average_roi(planes_at, planes, second, tables, k, params, block);
+    };
+    if (4 * plane * sizeof(A) <= kFourPlaneBytes)
+      return for_each_roi_block<4>(x, shape, batch, bins, y, parallel_for, compute, tables.windows, tables.rows);
+    return for_each_roi_block<2>(x, shape, batch, bins, y, parallel_for, compute, tables.windows, tables.rows);
   }
   for_each_roi_block(
       x, shape, batch, bins, y, parallel_for,

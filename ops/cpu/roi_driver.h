@@ -66,7 +66,7 @@ template <int kPlanes = 1, typename T, typename Compute>
 void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int64_t>& batch, int64_t bins, T* y,
                         const ParallelFor& parallel_for, Compute compute, const std::vector<Window>& windows = {},
                         const ReadLists& reads = {}) {
-  static_assert(kPlanes == 1 || kPlanes == 2);
+  static_assert(kPlanes == 1 || kPlanes == 2 || kPlanes == 4);
   using A = compute_t<T>;
   constexpr int kB = block_channels<A>();
   const BlockPlan plan(batch, shape.n, shape.c, kB * kPlanes, 8, windows);
@@ -79,7 +79,11 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
   };
   parallel_for(plan.tasks(), [&](std::size_t i) {
     const BlockTask& task = plan.task(i);
-    A* plane = thread_plane_buffer<A>(plane_size * kPlanes);
+    const TaskBuffers<A> buffers =
+        thread_task_buffers<A>(plane_size * kPlanes, static_cast<std::size_t>(bins * kB * kPlanes),
+                               static_cast<std::size_t>(bins * kB));
+    A* const plane = buffers.planes;
+    A* const block = buffers.block;
     const int64_t planes = (task.count + kB - 1) / kB;
     auto channels = [&](int64_t j) { return std::min<int64_t>(kB, task.count - j * kB); };  // of plane j
     auto stage = [&](const Window& w) {
@@ -102,8 +106,6 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
       per_roi = covered < all.area();
     }
     if (!per_roi) stage(all);
-    thread_local LineBuffer<A> block_buffer;
-    A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB * kPlanes));
     for (int64_t pos = task.first; pos < task.last; ++pos) {
       const int64_t k = plan.roi(pos);
       if (per_roi) {
@@ -133,7 +135,7 @@ void for_each_roi_block(const T* x, const MapShape& shape, const std::vector<int
       else
         compute(static_cast<const A*>(plane), planes, k, block);
       for (int64_t j = 0; j < planes; ++j)
-        write_rows(block + j * bins * kB, bins, channels(j),
+        write_rows(block + j * bins * kB, bins, channels(j), buffers.tile,
                    y + (k * shape.c + task.c0 + j * kB) * bins, streamed);
     }
     if (streamed) fence_stream();
@@ -163,7 +165,7 @@ void for_each_ps_block(const T* x, const MapShape& in, int64_t out_channels, int
   parallel_for(plan.tasks() * nbins, [&](std::size_t i) {
     const BlockTask& task = plan.task(i / nbins);
     const int64_t b = static_cast<int64_t>(i % nbins);
-    A* plane = thread_plane_buffer<A>(block_plane_elements<A>(in));
+    A* const plane = thread_task_buffers<A>(block_plane_elements<A>(in), 0, 0).planes;
     // Many RoIs cover the map anyway, and their bin windows cost more to work out than they save
     // (P1, 300 RoIs: 1.3x slower with them).
     Window all = Window::whole(in);

@@ -20,17 +20,24 @@ namespace {
 
 // block is [bins, kB] and y is [count, bins]: kB bins at a time are one square of vectors,
 // transposed in registers (lanes.h) and stored as row pieces; the remaining bins one by one.
-// As a plain scalar loop this transposition took a third of W3's time.
+// As a plain scalar loop this transposition took a third of W3's time. A full block's rows are
+// stored by an unrolled loop, so that a square that fits the registers (Line) stays there.
 template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void transpose_rows(const A* block, int64_t bins, int64_t count, A* y) {
   constexpr int kB = block_channels<A>();
-  int64_t b = 0;
-  for (; b + kB <= bins; b += kB) {
+  const auto square = [&](int64_t b) ROI_OPS_LAMBDA_INLINE {
     V r[kB];
     for (int i = 0; i < kB; ++i) r[i] = V::load(block + (b + i) * kB);
     transpose_lanes(r);
-    for (int64_t j = 0; j < count; ++j) store_lanes(y + j * bins + b, r[j]);
-  }
+    if (count == kB) {
+#pragma GCC unroll 16
+      for (int j = 0; j < kB; ++j) store_lanes(y + j * bins + b, r[j]);
+    } else {
+      for (int64_t j = 0; j < count; ++j) store_lanes(y + j * bins + b, r[j]);
+    }
+  };
+  int64_t b = 0;
+  for (; b + kB <= bins; b += kB) square(b);
   for (; b < bins; ++b)
     for (int64_t j = 0; j < count; ++j) y[j * bins + b] = block[b * kB + j];
 }
@@ -43,6 +50,28 @@ __attribute__((target("avx512f"))) void stream_lines(char* d, const char* s, std
     _mm512_stream_si512(reinterpret_cast<__m512i*>(d + 64 * i), _mm512_loadu_si512(s + 64 * i));
 }
 #endif
+
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+// A full block's squares in zmm registers (Line): as two ymm halves (Lanes) a square takes 32
+// registers and went through the stack, whose place relative to the block then decided whether
+// the square's loads waited on those stores (4K aliasing: W3 16-23 ms by the environment's size
+// on an AMD EPYC Zen 4, against 16.8-18.2 ms in zmm registers).
+template <typename A>
+ROI_OPS_AVX512 void transpose_full_block(const A* block, int64_t bins, A* y) {
+  transpose_rows<Line<A>>(block, bins, block_channels<A>(), y);
+}
+#endif
+
+template <typename A>
+ROI_OPS_ALWAYS_INLINE void transpose_into(const A* block, int64_t bins, int64_t count, A* tile) {
+#ifdef ROI_OPS_HAVE_AVX512_PATH
+  if (count == block_channels<A>() && cpu_has_avx512()) return transpose_full_block(block, bins, tile);
+#endif
+  if (wide_lanes())
+    transpose_rows<Lanes<A>>(block, bins, count, tile);
+  else
+    transpose_rows<Quarters<A>>(block, bins, count, tile);
+}
 
 // n bytes from src to dst with non-temporal stores where SSE2 has them (not fenced: fence_stream).
 void stream_bytes(void* dst, const void* src, std::size_t n) {
@@ -101,32 +130,27 @@ void advise_huge_pages(void* p, std::size_t bytes) {
 // LEVEL3_CACHE_SIZE is no guide: in a VM on that EPYC it reports the whole socket's 256 MB.
 bool stream_output(std::size_t bytes) { return bytes >= (std::size_t{8} << 20); }
 
-// The rows are transposed into a thread-local tile and then copied out in one sequential run
-// (they are contiguous in y): stored straight into y, kB rows at a time, C1's 200 MB output
-// was 1.15x slower than with scalar stores.
-template <typename A>
-ROI_OPS_ALWAYS_INLINE A* tile_rows(const A* block, int64_t bins, int64_t count) {
-  thread_local std::vector<A> tile;
-  tile.resize(static_cast<std::size_t>(count * bins));
-  if (wide_lanes())
-    transpose_rows<Lanes<A>>(block, bins, count, tile.data());
-  else
-    transpose_rows<Quarters<A>>(block, bins, count, tile.data());
-  return tile.data();
+// The rows are transposed into the tile and then copied out in one sequential run (they are
+// contiguous in y): stored straight into y, kB rows at a time, C1's 200 MB output was 1.15x
+// slower than with scalar stores.
+ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, float* tile, float* y,
+                                   bool streamed) {
+  transpose_into(block, bins, count, tile);
+  copy_rows(y, tile, static_cast<std::size_t>(count * bins), streamed);
 }
 
-ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, float* y, bool streamed) {
-  copy_rows(y, tile_rows(block, bins, count), static_cast<std::size_t>(count * bins), streamed);
+ROI_OPS_ISA_CLONES void write_rows(const double* block, int64_t bins, int64_t count, double* tile, double* y,
+                                   bool streamed) {
+  transpose_into(block, bins, count, tile);
+  copy_rows(y, tile, static_cast<std::size_t>(count * bins), streamed);
 }
 
-ROI_OPS_ISA_CLONES void write_rows(const double* block, int64_t bins, int64_t count, double* y, bool streamed) {
-  copy_rows(y, tile_rows(block, bins, count), static_cast<std::size_t>(count * bins), streamed);
-}
-
-ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, Half* y, bool streamed) {
+ROI_OPS_ISA_CLONES void write_rows(const float* block, int64_t bins, int64_t count, float* tile, Half* y,
+                                   bool streamed) {
   const auto n = static_cast<std::size_t>(count * bins);
-  if (streamed) return floats_to_halves_streamed(tile_rows(block, bins, count), y, n);
-  floats_to_halves(tile_rows(block, bins, count), y, n);
+  transpose_into(block, bins, count, tile);
+  if (streamed) return floats_to_halves_streamed(tile, y, n);
+  floats_to_halves(tile, y, n);
 }
 
 }  // namespace roi_ops::cpu

@@ -65,11 +65,12 @@ bool stream_output(T* y, std::size_t rois, int64_t channels, int64_t bins) {
 }
 
 // Writes a RoI's result for one channel block, block[b * kB + j] (b < bins, j < count), to the
-// output rows y[j * bins + b], converting to the storage type (roi_output.cc); with non-temporal
-// stores if `streamed` (stream_output); those are not fenced (fence_stream).
-void write_rows(const float* block, int64_t bins, int64_t count, float* y, bool streamed);
-void write_rows(const double* block, int64_t bins, int64_t count, double* y, bool streamed);
-void write_rows(const float* block, int64_t bins, int64_t count, Half* y, bool streamed);
+// output rows y[j * bins + b], converting to the storage type (roi_output.cc), through `tile`
+// (count * bins elements of scratch: TaskBuffers' tile); with non-temporal stores if `streamed`
+// (stream_output); those are not fenced (fence_stream).
+void write_rows(const float* block, int64_t bins, int64_t count, float* tile, float* y, bool streamed);
+void write_rows(const double* block, int64_t bins, int64_t count, double* tile, double* y, bool streamed);
+void write_rows(const float* block, int64_t bins, int64_t count, float* tile, Half* y, bool streamed);
 
 // A store fence: a task that wrote rows with streamed write_rows calls it once before it ends, so
 // that its non-temporal stores are in memory before another thread (or the op's caller) reads

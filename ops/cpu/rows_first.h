@@ -130,10 +130,12 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
     const int64_t k = rois[i], c0 = static_cast<int64_t>(task / rois.size()) * kB;
     const int64_t count = std::min(kB, s.c - c0);
     const RowsFirstRoi<A>& r = plan[i];
-    thread_local LineBuffer<A> block_buffer, reduced_buffer, transposed_buffer;
+    thread_local LineBuffer<A> reduced_buffer, transposed_buffer;
     thread_local std::vector<const T*> rows;
     // Not zeroed: bin_row writes every bin of a row it is given.
-    A* const block = block_buffer.get(static_cast<std::size_t>(bins * kB));
+    const TaskBuffers<A> buffers =
+        thread_task_buffers<A>(0, static_cast<std::size_t>(bins * kB), static_cast<std::size_t>(bins * kB));
+    A* const block = buffers.block;
     if (r.width == 0) {
       std::fill_n(block, bins * kB, A(0));
     } else {
@@ -160,7 +162,7 @@ void rows_first(const T* x, const MapShape& s, const std::vector<int64_t>& rois,
         bin_row(transposed, r, block + ph * out_w * kB);
       }
     }
-    write_rows(block, bins, count, y + (k * s.c + c0) * bins, streamed);
+    write_rows(block, bins, count, buffers.tile, y + (k * s.c + c0) * bins, streamed);
     if (streamed) fence_stream();
   });
 }
