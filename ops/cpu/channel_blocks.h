@@ -165,12 +165,13 @@ struct TaskBuffers {
 // TaskBuffers of at least the given elements each, in one allocation kept between calls (so a run
 // touches no fresh pages; it grows to the largest task the thread has run), at fixed offsets from
 // page boundaries: the planes and the block each from a page boundary, the tile 384 bytes past
-// one. How these lie relative to one another modulo 4 KB decides whether the transposition's
-// loads from the block wait on earlier stores to other addresses (4K aliasing): left to the heap,
-// the same build ran W3 16-21 ms by process on an AMD EPYC Zen 4 (the library's path or the
-// environment's size moved the heap), with these offsets 16.1-17.5 ms
-// (benchmarks/amd-epyc-zen4/RESULTS.md, session 29; a tile 0-768 bytes past the page ran alike,
-// 1-3.5 KB up to 1.25x slower).
+// one. Where the block and the tile lie modulo 4 KB decides whether the transposition's loads
+// from the block wait on its stores to the tile (4K aliasing). Left to the heap, the same build
+// ran W3 17.6-20.8 ms by process on an AMD EPYC Zen 4 (the library's path and the environment's
+// size move the heap and the stack); at these offsets, with the transposition off the stack
+// (roi_output.cc), 15.9-16.9 ms. In a sweep there, a tile 0-768 bytes past a page ran alike,
+// 1-3.75 KB past it 1.2-1.5x slower, and a block 768-3328 bytes into its page 1.1-1.5x slower
+// (benchmarks/amd-epyc-zen4/RESULTS.md, session 29).
 template <typename A>
 TaskBuffers<A> thread_task_buffers(std::size_t planes, std::size_t block, std::size_t tile) {
   constexpr std::size_t kPage = 4096, kTileOffset = 384;

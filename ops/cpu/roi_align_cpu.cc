@@ -126,11 +126,12 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
   if (params.mode == AlignMode::kAvg && rois <= kFewRois)
     return align_rows_first(x, shape, tables, batch, params.output_height, params.output_width, y, parallel_for);
   // Many bins per map cell: two channel blocks per walk of the tables (average_bin_pair), four
-  // where their planes fit in L2 (1 MB here; average_bin_four). Two: W3 (7 bins a cell)
+  // where their planes fit in L2 (1 MB on a Zen 4; average_bin_four). Two: W3 (7 bins a cell)
   // 1.18-1.25x, W4 (8) 1.14-1.20x at 1 and 2 threads (AMD EPYC Zen 4, paired.py libs, both load
-  // orders); four: see amd-epyc-zen4/RESULTS.md, session 29. Bit-identical. Taken everywhere, on
-  // maps with fewer bins a cell the second plane's staging cost what the walk saved: W1 (0.9)
-  // 1.00x, W2 (0.4) 0.96x, M1 1.02x.
+  // orders); four, with the task buffers at fixed places (thread_task_buffers): W3 1.12x, W4
+  // 1.10x (2 threads 1.21x, 1.16x). Bit-identical. Two taken everywhere: on maps with fewer bins
+  // a cell the second plane's staging cost what the walk saved: W1 (0.9) 1.00x, W2 (0.4) 0.96x,
+  // M1 1.02x.
   constexpr int64_t kPairedBinsPerCell = 2;
   constexpr std::size_t kFourPlaneBytes = std::size_t{1} << 20;
   if (params.mode == AlignMode::kAvg && rois * bins >= kPairedBinsPerCell * shape.n * shape.h * shape.w) {

@@ -50,10 +50,11 @@ void read_rotated_boxes(const RoiSet<T>& rois, int64_t roi_block, T* y, std::vec
 }
 
 // compute(plane, k, block) fills block [bins, kB] for RoI k from a staged channel-block plane.
-// With kPlanes = 2 a task stages two adjacent channel blocks into two planes,
-// block_plane_elements() apart, and compute(plane, planes, k, block) fills `planes` (1 or 2: a
-// map's last block may be alone) blocks [bins, kB], bins * kB apart, so that one walk of a RoI's
-// tables serves both.
+// With kPlanes = 2 or 4 a task stages that many adjacent channel blocks into as many planes,
+// block_plane_elements() apart, and compute(plane, planes, k, block) fills `planes` (up to
+// kPlanes: a map's last blocks may be fewer) blocks [bins, kB], bins * kB apart, so that one
+// walk of a RoI's tables serves them all. The planes, the blocks and write_rows' tile come from
+// thread_task_buffers.
 //
 // `windows[k]`, when given, bounds the cells RoI k reads, and `reads` (optional) lists the rows
 // (or cells) of that window it reads. A task then stages only what its RoIs read: the union of
