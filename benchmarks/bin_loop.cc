@@ -1,9 +1,9 @@
 // What one avg RoIAlign bin costs on W3's and W4's small maps, and what of it is the loads: the
 // library's own bin code (ops/cpu/align_bins.h) on the library's own tables, for one staged
 // channel block, next to variants that each drop one cost, and the library's walk of a bin's
-// cells for two blocks at once (average_bin_pair; its figures per block), and the same walk over
-// four blocks (average_bin_four: the library's where four planes fit in L2, since session 29; see
-// amd-epyc-zen4/RESULTS.md). Then the
+// cells for two blocks at once (average_bin_blocks<2>; its figures per block), and the same walk
+// over four blocks (average_bin_blocks<4>: the library's where four planes fit in L2, since
+// session 29; see amd-epyc-zen4/RESULTS.md). Then the
 // same walks with the output written: its lines streamed as they are (a bound: the op's rows are
 // transposed first), through the library's write_rows, and through write_rows' path with its
 // tile at several distances from the block (session 28). All variants take turns in every round,
@@ -138,21 +138,21 @@ void run(const Workload& wl) {
   LineBuffer<float> tile_buffer;  // transposed rows (two RoIs' for the spread stream; 4 KB more for the sweep)
   float* const tile_data = tile_buffer.get(static_cast<std::size_t>(8 * P * P * kB + 1024));
   const auto roi_lines = static_cast<std::size_t>(P * P);  // one block of a RoI's results: P*P lines of kB floats
-  // A RoI's bins over two blocks per walk (the library's average_bin_pair) or four, into block
+  // A RoI's bins over two blocks per walk (the library's average_bin_blocks<2>) or four, into block
   // (its planes P * P * kB apart); `after(k)` then writes RoI k's results, or does nothing.
   auto pair_bins = [&](int64_t k) {
     for (int64_t ph = 0; ph < P; ++ph)
       for (int64_t pw = 0; pw < P; ++pw) {
         const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
         float* out = block + (ph * P + pw) * kB;
-        average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
+        average_bin_blocks<2, V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
       }
   };
   auto four_bins = [&](int64_t k) {
     for (int64_t ph = 0; ph < P; ++ph)
       for (int64_t pw = 0; pw < P; ++pw) {
         const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
-        average_bin_four<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], block + (ph * P + pw) * kB, P * P * kB);
+        average_bin_blocks<4, V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], block + (ph * P + pw) * kB, P * P * kB);
       }
   };
   auto each_roi = [&](auto bins_of, auto after) {
@@ -185,9 +185,9 @@ void run(const Workload& wl) {
             const auto [ys, ny, xs, nx] = bin_cells(k, ph, pw);
             float* out = block + (ph * P + pw) * kB;
             if (nb == 2)
-              average_bin_pair<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, out + P * P * kB);
+              average_bin_blocks<2, V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
             else
-              average_bin_four<V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
+              average_bin_blocks<4, V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], out, P * P * kB);
             if (dst != nullptr) stream_bytes(dst + done * kB, last + done * kB, nb * 64), done += nb;
           }
         if (dst != nullptr) stream_bytes(dst + done * kB, last + done * kB, (lines - done) * 64);
@@ -231,8 +231,8 @@ void run(const Workload& wl) {
                for (int64_t pw = 0; pw < P; ++pw)
                  align_table_bin<V, 0>(p, t, k, ph, pw, P, P, block + (ph * P + pw) * kB);
        }, 2},
-      {"two blocks per walk (average_bin_pair)", each_roi(pair_bins, nothing), 2},
-      {"four blocks per walk (average_bin_four)", each_roi(four_bins, nothing), 4},
+      {"two blocks per walk (average_bin_blocks<2>)", each_roi(pair_bins, nothing), 2},
+      {"four blocks per walk (average_bin_blocks<4>)", each_roi(four_bins, nothing), 4},
       // The bins and the output's stream alone, as a lower bound on a table-driven kernel that
       // writes its output with non-temporal stores: the library's output also goes through a
       // transposition (write_rows), and its call stages the maps and builds the tables.

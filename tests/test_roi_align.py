@@ -112,14 +112,14 @@ def test_tables_built_in_parts(op, modes):
                          ids=["four_planes", "two_planes"])
 def test_blocks_per_walk_same_bits(dtype, images, h, w, k, out):
     # Avg mode with at least 2 bins per map cell stages several channel blocks per task and
-    # computes them in one walk of each bin's cells (ops/cpu/roi_align_cpu.cc): four
-    # (average_bin_four) where their planes take at most 1 MB, as on 12 x 16 cells, else two
-    # (average_bin_pair), as on 72 x 64 (295 KB a plane); fewer bins take one block at a time. 150
-    # RoIs of 2x3 bins on 2 x 12 x 16 cells (900 bins) and 200 of 7x7 on 72 x 64 (9800) take
-    # those walks and their first 60 do not: the reference's numbers, and the same bits for those
-    # 60 at 1 and 2 threads, also with infinities and NaNs in the map. 37 channels leave blocks
-    # over at the end of a task (float32 and float16, blocks of 16: a pair and 5 channels; float64,
-    # blocks of 8: four and 5, or two pairs and 5).
+    # computes them in one walk of each bin's cells (ops/cpu/roi_align_cpu.cc, average_bin_blocks):
+    # four where their planes take at most 1 MB, as on 12 x 16 cells, else two, as on 72 x 64
+    # (295 KB a plane); fewer bins take one block at a time. 150 RoIs of 2x3 bins on 2 x 12 x 16
+    # cells (900 bins) and 200 of 7x7 on 72 x 64 (9800) take those walks and their first 60 do not:
+    # the reference's numbers, and the same bits for those 60 at 1 and 2 threads, also with
+    # infinities and NaNs in the map. 37 channels leave blocks over at the end of a task (float32
+    # and float16, blocks of 16: a pair and 5 channels; float64, blocks of 8: four and 5, or two
+    # pairs and 5).
     rng = np.random.default_rng(41)
     X = rng.standard_normal((images, 37, h, w)).astype(dtype)
     boxes, bidx = random_rois(rng, k, images, 4 * h, 4 * w, min_size=1, outside=0.1)

@@ -360,38 +360,18 @@ ROI_OPS_ALWAYS_INLINE void average_bin(const A* plane, const Cell<A>* ys, int64_
   store_lanes(out, acc / divisor);
 }
 
-// average_bin over two channel blocks staged `second` elements apart, from one walk of the
-// bin's cells: each block's sums in the same order as average_bin's (the same bits), two
-// independent chains of FMAs, and the cells' offsets, weights and loop exits read once for both
-// blocks. A bin has few cells (W3, W4: 7.8), so the walk is a good part of its cost: in
-// benchmarks/bin_loop.cc a block's bins this way took 0.68-0.77x the time of average_bin over
-// each block in turn on W3's and W4's tables, about what the same loads take with no FMAs.
-template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void average_bin_pair(const A* plane, std::ptrdiff_t second, const Cell<A>* ys, int64_t ny,
-                                            const Cell<A>* xs, int64_t nx, A divisor, A* out, A* out_second) {
-  V acc{}, acc_second{};
-  for (int64_t r = 0; r < ny; ++r) {
-    const A* row = plane + ys[r].offset;
-    V sum{}, sum_second{};
-    for (int64_t c = 0; c < nx; ++c) {
-      sum += xs[c].w * V::load(row + xs[c].offset);
-      sum_second += xs[c].w * V::load(row + second + xs[c].offset);
-    }
-    acc += ys[r].w * sum;
-    acc_second += ys[r].w * sum_second;
-  }
-  store_lanes(out, acc / divisor);
-  store_lanes(out_second, acc_second / divisor);
-}
-
-// average_bin_pair's walk over four channel blocks `stride` elements apart (the same bits per
-// block), into out + j * out_stride. The loops over blocks are unrolled so that the sums stay in
-// registers (as arrays walked by a loop GCC kept them in memory: 1.8x slower in bin_loop.cc).
-template <typename V, typename A>
-ROI_OPS_ALWAYS_INLINE void average_bin_four(const A* plane, std::ptrdiff_t stride, const Cell<A>* ys, int64_t ny,
-                                            const Cell<A>* xs, int64_t nx, A divisor, A* out,
-                                            std::ptrdiff_t out_stride) {
-  constexpr int kN = 4;
+// average_bin over kN channel blocks staged `stride` elements apart, into out + j * out_stride,
+// from one walk of the bin's cells: each block's sums in the same order as average_bin's (the
+// same bits), kN independent chains of FMAs, and the cells' offsets, weights and loop exits read
+// once for all blocks. A bin has few cells (W3, W4: 7.8), so the walk is a good part of its cost:
+// in benchmarks/bin_loop.cc a block's bins two at a time took 0.68-0.77x the time of average_bin
+// over each block in turn on W3's and W4's tables, about what the same loads take with no FMAs.
+// The loops over blocks are unrolled so that the sums stay in registers (as arrays walked by a
+// loop GCC kept them in memory: 1.8x slower in bin_loop.cc).
+template <int kN, typename V, typename A>
+ROI_OPS_ALWAYS_INLINE void average_bin_blocks(const A* plane, std::ptrdiff_t stride, const Cell<A>* ys, int64_t ny,
+                                              const Cell<A>* xs, int64_t nx, A divisor, A* out,
+                                              std::ptrdiff_t out_stride) {
   V acc[kN] = {};
   for (int64_t r = 0; r < ny; ++r) {
     const A* row = plane + ys[r].offset;

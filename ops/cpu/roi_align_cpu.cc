@@ -45,8 +45,8 @@ ROI_OPS_ALWAYS_INLINE void align_roi_dispatch(const A* plane, const AlignTables<
 }
 
 // Avg bins of RoI k over `planes` staged blocks `second` elements apart (for_each_roi_block<2> or
-// <4>), as many as it can in one walk of its tables: four (average_bin_four), else two
-// (average_bin_pair), the rest one at a time; results `oh * ow * kB` apart.
+// <4>), as many as it can in one walk of its tables: four, else two (average_bin_blocks), the rest
+// one at a time; results `oh * ow * kB` apart.
 template <typename V, typename A>
 ROI_OPS_ALWAYS_INLINE void average_roi_blocks(const A* plane, int64_t planes, std::ptrdiff_t second,
                                               const AlignTables<A>& t, int64_t k, const AlignParams& p, A* block) {
@@ -66,13 +66,13 @@ ROI_OPS_ALWAYS_INLINE void average_roi_blocks(const A* plane, int64_t planes, st
   };
   if (planes - j >= 4) {
     walk([&](const A* at, const Cell<A>* ys, int64_t ny, const Cell<A>* xs, int64_t nx, A* out) ROI_OPS_LAMBDA_INLINE {
-      average_bin_four<V>(at, second, ys, ny, xs, nx, t.divisor[k], out, results);
+      average_bin_blocks<4, V>(at, second, ys, ny, xs, nx, t.divisor[k], out, results);
     });
     j += 4;
   }
   if (planes - j >= 2) {
     walk([&](const A* at, const Cell<A>* ys, int64_t ny, const Cell<A>* xs, int64_t nx, A* out) ROI_OPS_LAMBDA_INLINE {
-      average_bin_pair<V>(at, second, ys, ny, xs, nx, t.divisor[k], out, out + results);
+      average_bin_blocks<2, V>(at, second, ys, ny, xs, nx, t.divisor[k], out, results);
     });
     j += 2;
   }
@@ -125,8 +125,8 @@ void align_boxes(const T* x, const MapShape& shape, const std::vector<math::Box<
   // A few RoIs in avg mode: rows first, without staging (align_rows_first.h; W6 1.3x).
   if (params.mode == AlignMode::kAvg && rois <= kFewRois)
     return align_rows_first(x, shape, tables, batch, params.output_height, params.output_width, y, parallel_for);
-  // Many bins per map cell: two channel blocks per walk of the tables (average_bin_pair), four
-  // where their planes fit in L2 (1 MB on a Zen 4; average_bin_four). Two: W3 (7 bins a cell)
+  // Many bins per map cell: two channel blocks per walk of the tables (average_bin_blocks), four
+  // where their planes fit in L2 (1 MB on a Zen 4). Two: W3 (7 bins a cell)
   // 1.18-1.25x, W4 (8) 1.14-1.20x at 1 and 2 threads (AMD EPYC Zen 4, paired.py libs, both load
   // orders); four, with the task buffers at fixed places (thread_task_buffers): W3 1.12x, W4
   // 1.10x (2 threads 1.21x, 1.16x). Bit-identical. Two taken everywhere: on maps with fewer bins
