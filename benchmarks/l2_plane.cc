@@ -16,7 +16,6 @@
 //
 //   g++ -O3 -std=c++17 -I. -o /tmp/l2_plane benchmarks/l2_plane.cc && /tmp/l2_plane
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +25,7 @@
 #include <vector>
 
 #include "benchmarks/library_sources.h"
+#include "benchmarks/turns.h"
 #include "ops/cpu/align_rows_first.cc"
 #include "ops/cpu/roi_align_cpu.cc"
 #include "ops/cpu/rows_first_f16c.cc"
@@ -38,17 +38,6 @@ constexpr int64_t kH = 200, kW = 272, kOut = 7, kBlocks = 256 / kB;
 constexpr double kScale = 0.25;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double micros(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::micro>(b - a).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // 1000 boxes as the bench draws them; with `finest`, only those FPN level assignment sends to the
 // [200, 272] map (scale 1/4) of M1's four.
@@ -108,17 +97,12 @@ void run(const char* name, const std::vector<math::Box<double>>& rois, double fl
   };
   std::vector<double> floor_us, l3_us, l2_us, gain;
   for (int round = 0; round < 100; ++round) {
-    const auto f0 = Clock::now();
-    std::memcpy(dst.data(), src.data(), src.size());
-    const auto f1 = Clock::now();
-    floor_us.push_back(micros(f0, f1));
+    floor_us.push_back(1e3 * ms([&] { std::memcpy(dst.data(), src.data(), src.size()); }));
     double took[2];
     for (int i = 0; i < 2; ++i) {
       const int form = (round + i) % 2;  // 0: the plane as it is, 1: folded
       std::memcpy(plane, staged.data(), plane_floats * sizeof(float));  // written just before, as staged
-      const auto a = Clock::now();
-      bins(form == 0 ? t : folded);
-      took[form] = micros(a, Clock::now());
+      took[form] = 1e3 * ms([&] { bins(form == 0 ? t : folded); });
     }
     l3_us.push_back(took[0]), l2_us.push_back(took[1]), gain.push_back(took[0] / took[1]);
   }

@@ -1,5 +1,5 @@
 // Timing helpers for the benchmark programs that take turns with a floor (load_bound.cc,
-// crop_loads.cc): one timed call, and the median of per-turn figures.
+// crop_loads.cc, l2_plane.cc, staging_bound.cc): one timed call, and the median of per-turn figures.
 #pragma once
 
 #include <algorithm>
