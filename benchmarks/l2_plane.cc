@@ -45,7 +45,9 @@ std::vector<math::Box<double>> boxes(bool finest) {
   std::mt19937_64 rng(1234);
   std::uniform_real_distribution<double> u(0, 1);
   const double img_h = kH / kScale, img_w = kW / kScale;
-  auto size = [&](double limit) { return std::min(std::exp(std::log(16.0) + u(rng) * std::log(600.0 / 16)), limit - 1); };
+  auto size = [&](double limit) {
+    return std::min(std::exp(std::log(16.0) + u(rng) * std::log(600.0 / 16)), limit - 1);
+  };
   std::vector<math::Box<double>> out;
   for (int i = 0; i < 1000; ++i) {
     const double sh = size(img_h), sw = size(img_w);
