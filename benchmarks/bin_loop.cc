@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "benchmarks/bench_boxes.h"
 #include "benchmarks/library_sources.h"
 #include "ops/cpu/align_bins.h"
 
@@ -87,14 +88,11 @@ struct Workload {
 
 AlignTables<float> tables_for(const Workload& wl) {
   std::mt19937_64 rng(1234);
-  std::uniform_real_distribution<double> u(0, 1);
   const double img_h = wl.h / wl.scale, img_w = wl.w / wl.scale;
-  auto size = [&](double limit) { return std::min(std::exp(std::log(16.0) + u(rng) * std::log(600.0 / 16)), limit - 1); };
   std::vector<math::Box<double>> boxes(static_cast<std::size_t>(wl.rois));
   for (auto& b : boxes) {
-    const double sh = size(img_h), sw = size(img_w);
-    const double y1 = u(rng) * (img_h - sh), x1 = u(rng) * (img_w - sw);
-    b = {0, x1, y1, x1 + sw, y1 + sh};
+    const DrawnBox d = draw_bench_box(rng, img_h, img_w);
+    b = {0, d.x1, d.y1, d.x1 + d.w, d.y1 + d.h};
   }
   MapShape s;
   s.n = 1, s.c = kB, s.h = wl.h, s.w = wl.w;

@@ -24,6 +24,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_boxes.h"
 #include "turns.h"
 
 typedef float Lanes __attribute__((vector_size(64)));
@@ -99,12 +100,9 @@ int main() {
   for (long i = 0; i < kH * kW; ++i) crop.plane[i] = Lanes{} + static_cast<float>(i % 7);
   crop.out.resize(kBlocks * kBoxes * kPixels);
   std::mt19937 rng(1234);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (long k = 0; k < kBoxes; ++k) {
     const double img_h = 800, img_w = 1088;
-    const double h = std::min(std::exp(std::log(16.0) + unit(rng) * std::log(600.0 / 16)), img_h - 1);
-    const double w = std::min(std::exp(std::log(16.0) + unit(rng) * std::log(600.0 / 16)), img_w - 1);
-    const double y1 = unit(rng) * (img_h - h), x1 = unit(rng) * (img_w - w);
+    const auto [y1, x1, h, w] = draw_bench_box(rng, img_h, img_w);
     for (int i = 0; i < kCrop; ++i) crop.taps.push_back(tap(y1 / img_h, (y1 + h) / img_h, kH, kCrop, i, kW));
     for (int j = 0; j < kCrop; ++j) crop.taps.push_back(tap(x1 / img_w, (x1 + w) / img_w, kW, kCrop, j, 1));
   }

@@ -21,6 +21,7 @@
 #include <random>
 #include <string>
 
+#include "benchmarks/bench_boxes.h"
 #include "benchmarks/library_sources.h"
 #include "ops/cpu/crop_and_resize_cpu.cc"
 #include "benchmarks/turns.h"
@@ -144,13 +145,10 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1234);
   std::normal_distribution<float> normal;
   for (int64_t i = 0; i < kC * kH * kW; ++i) x[i] = normal(rng);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::vector<float> boxes;
   for (int64_t k = 0; k < kK; ++k) {
     const double img_h = 800, img_w = 1088;
-    const double h = std::min(std::exp(std::log(16.0) + unit(rng) * std::log(600.0 / 16)), img_h - 1);
-    const double w = std::min(std::exp(std::log(16.0) + unit(rng) * std::log(600.0 / 16)), img_w - 1);
-    const double y1 = unit(rng) * (img_h - h), x1 = unit(rng) * (img_w - w);
+    const auto [y1, x1, h, w] = draw_bench_box(rng, img_h, img_w);
     boxes.insert(boxes.end(), {float(y1 / img_h), float(x1 / img_w), float((y1 + h) / img_h), float((x1 + w) / img_w)});
   }
   std::vector<int64_t> bi(kK, 0);

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "benchmarks/bench_boxes.h"
 #include "benchmarks/library_sources.h"
 #include "benchmarks/turns.h"
 #include "ops/cpu/align_rows_first.cc"
@@ -43,16 +44,10 @@ namespace {
 // [200, 272] map (scale 1/4) of M1's four.
 std::vector<math::Box<double>> boxes(bool finest) {
   std::mt19937_64 rng(1234);
-  std::uniform_real_distribution<double> u(0, 1);
-  const double img_h = kH / kScale, img_w = kW / kScale;
-  auto size = [&](double limit) {
-    return std::min(std::exp(std::log(16.0) + u(rng) * std::log(600.0 / 16)), limit - 1);
-  };
   std::vector<math::Box<double>> out;
   for (int i = 0; i < 1000; ++i) {
-    const double sh = size(img_h), sw = size(img_w);
-    const double y1 = u(rng) * (img_h - sh), x1 = u(rng) * (img_w - sw);
-    const math::Box<double> b{0, x1, y1, x1 + sw, y1 + sh};
+    const DrawnBox d = draw_bench_box(rng, kH / kScale, kW / kScale);
+    const math::Box<double> b{0, d.x1, d.y1, d.x1 + d.w, d.y1 + d.h};
     if (!finest || math::fpn_level(b.x1, b.y1, b.x2, b.y2, math::FpnLevels{}) == 0) out.push_back(b);
   }
   return out;
