@@ -52,8 +52,13 @@ def _session(model_bytes: bytes, threads: int, provider: str) -> ort.InferenceSe
     return ort.InferenceSession(model_bytes, so, providers=[provider])
 
 
+def session_of(model, *, threads: int = 1, provider: str = "CPUExecutionProvider") -> ort.InferenceSession:
+    """A session of `model` with the plugin registered (one per model, thread count and provider)."""
+    return _session(model.SerializeToString(), threads, provider)
+
+
 def run_model(model, feeds, *, threads: int = 1, provider: str = "CPUExecutionProvider") -> np.ndarray:
-    return _session(model.SerializeToString(), threads, provider).run(None, feeds)[0]
+    return session_of(model, threads=threads, provider=provider).run(None, feeds)[0]
 
 
 ROI_BUILDERS = {

@@ -150,6 +150,20 @@ def test_paired_timing_script(capsys):
         paired.main(["libs", "W5 tiny", lib, "/nonexistent/libroi_ops.so", "--quick"])
 
 
+def test_bound_output_script(capsys):
+    """benchmarks/bound_output.py, which RESULTS.md quotes: the op writing into a buffer bound at
+    each offset past a line, against its own buffer, one row per offset (the outputs equal);
+    a workload that does not exist is named."""
+    bound = _load_script("bound_output.py")
+    assert bound.main(["W3 batch", "--op", "RoIAlign", "--offsets", "0,16", "--quick", "--seconds", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert len(re.findall(r"^\| (0|16) \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+ \|$", out, re.M)) == 2, out
+    assert bound.main(["W3 batch", "--dtype", "float16", "--offsets", "2", "--quick", "--seconds", "0.1"]) == 0
+    assert "(RoIAlign, float16)" in capsys.readouterr().out
+    assert bound.main(["W9", "--quick"]) == 2
+    assert "no float32 workload 'W9'" in capsys.readouterr().err
+
+
 def test_tensorflow_peer_agrees():
     """O5, O6 (TensorFlow's crop_and_resize as a peer of CropAndResize, tensorflow_peer.py): each
     runs in a child process on the quick C1 and W6 crops, and both outputs agree."""

@@ -6,10 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import assert_close, few_and_many_rois, random_rois, run_op
+from conftest import assert_close, few_and_many_rois, one_node_model, random_rois, run_op, session_of
 from roi_op_tester import DTYPES, RoiOpTester
 
-from roi_ops import reference
+from roi_ops import builders, reference
 
 MODES = ["avg", "max", "onnx_max"]
 
@@ -173,6 +173,38 @@ def test_output_of_8_mb_streamed(dtype):
     np.testing.assert_array_equal(whole, np.concatenate(parts))
     want = reference.roi_align(X.astype(np.float64), rois[:40].astype(np.float64), bidx[:40], **attrs)
     assert_close(whole[:40], want, dtype, scale=float(np.abs(X.astype(np.float64)).max()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_streamed_output_bound_off_a_line(dtype):
+    # io_binding writes the op's output into the caller's buffer, which need not start on a
+    # 64-byte line (numpy's lie 16 bytes past one): the streamed rows then start and end inside
+    # lines, parts of which take ordinary stores (ops/cpu/roi_output.cc, stream_bytes; half.cc).
+    # At every offset the op writes the bits it writes into onnxruntime's own buffer, and not a
+    # byte on either side of the output. 37 channels end in a partial block.
+    rng = np.random.default_rng(22)
+    C, size = 37, np.dtype(dtype).itemsize
+    k = (8 << 20) // (C * 49 * size) + 5
+    X = rng.standard_normal((1, C, 30, 40)).astype(dtype)
+    boxes, bidx = random_rois(rng, k, 1, 120, 160, min_size=2)
+    feeds = {"X": X, "rois": boxes.astype(dtype), "batch_indices": bidx}
+    node = builders.make_roi_align_node("X", "rois", "batch_indices", "Y", output_height=7, output_width=7,
+                                        spatial_scale=0.25, sampling_ratio=2)
+    session = session_of(one_node_model(node, dtype, with_batch_indices=True))
+    want = session.run(None, feeds)[0]
+    assert want.nbytes >= 8 << 20
+    for offset in sorted({0, size, 16, 32, 48}):
+        raw = np.full(want.nbytes + 256, 0xA5, np.uint8)
+        start = (-raw.ctypes.data) % 64 + 64 + offset
+        y = raw[start:start + want.nbytes].view(dtype).reshape(want.shape)
+        binding = session.io_binding()
+        for name, value in feeds.items():
+            binding.bind_cpu_input(name, value)
+        binding.bind_output("Y", "cpu", 0, dtype, list(want.shape), y.ctypes.data)
+        session.run_with_iobinding(binding)
+        np.testing.assert_array_equal(y, want, err_msg=f"output {offset} bytes past a line")
+        outside = np.concatenate([raw[:start], raw[start + want.nbytes:]])
+        assert (outside == 0xA5).all(), f"bytes outside the output written ({offset} bytes past a line)"
 
 
 def test_half_accumulates_in_float32():
