@@ -153,25 +153,33 @@ def test_half_map_staged_in_runs_of_rows(mode):
     assert_close(got, want, np.float16, scale=float(np.abs(X.astype(np.float64)).max()))
 
 
+STREAMED_ATTRS = dict(output_height=7, output_width=7, spatial_scale=0.25, sampling_ratio=2)
+
+
+def streamed_case(dtype, seed: int, images: int, extra: int, outside: float = 0.0):
+    """Maps of 37 channels (a partial block at the end) and enough RoIs of STREAMED_ATTRS for an
+    output of 8 MB or more, which the op writes with non-temporal stores (ops/cpu/roi_output.cc,
+    stream_output; float16 converted straight into them, half.cc): X, rois, batch_indices."""
+    rng = np.random.default_rng(seed)
+    C = 37
+    k = (8 << 20) // (C * 49 * np.dtype(dtype).itemsize) + extra
+    X = rng.standard_normal((images, C, 30, 40)).astype(dtype)
+    boxes, bidx = random_rois(rng, k, images, 120, 160, min_size=2, outside=outside)
+    return X, boxes.astype(dtype), bidx
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_output_of_8_mb_streamed(dtype):
-    # An output of 8 MB or more is written with non-temporal stores (ops/cpu/roi_output.cc,
-    # stream_output; float16 converted straight into them, half.cc), a smaller one with ordinary
-    # stores. The same RoIs in one call just over 8 MB and in calls of 512 give the same bits, and
-    # the first 40 the reference's numbers. 7x7 bins start most RoIs' rows off a 16-byte boundary
-    # (the streamed copy's head and tail); 37 channels end in a partial block.
-    rng = np.random.default_rng(21)
-    C, size = 37, np.dtype(dtype).itemsize
-    k = (8 << 20) // (C * 49 * size) + 11
-    X = rng.standard_normal((2, C, 30, 40)).astype(dtype)
-    boxes, bidx = random_rois(rng, k, 2, 120, 160, min_size=2, outside=0.1)
-    rois = boxes.astype(dtype)
-    attrs = dict(output_height=7, output_width=7, spatial_scale=0.25, sampling_ratio=2)
-    whole = run_op("RoIAlign", X, rois, bidx, **attrs)
-    assert whole.nbytes >= 8 << 20 > 512 * C * 49 * size
-    parts = [run_op("RoIAlign", X, rois[i:i + 512], bidx[i:i + 512], **attrs) for i in range(0, k, 512)]
+    # A smaller output is written with ordinary stores. The same RoIs in one call just over 8 MB
+    # and in calls of 512 give the same bits, and the first 40 the reference's numbers. 7x7 bins
+    # start most RoIs' rows off a 16-byte boundary (the streamed copy's head and tail).
+    X, rois, bidx = streamed_case(dtype, 21, images=2, extra=11, outside=0.1)
+    whole = run_op("RoIAlign", X, rois, bidx, **STREAMED_ATTRS)
+    assert whole.nbytes >= 8 << 20 > 512 * X.shape[1] * 49 * X.itemsize
+    parts = [run_op("RoIAlign", X, rois[i:i + 512], bidx[i:i + 512], **STREAMED_ATTRS)
+             for i in range(0, len(rois), 512)]
     np.testing.assert_array_equal(whole, np.concatenate(parts))
-    want = reference.roi_align(X.astype(np.float64), rois[:40].astype(np.float64), bidx[:40], **attrs)
+    want = reference.roi_align(X.astype(np.float64), rois[:40].astype(np.float64), bidx[:40], **STREAMED_ATTRS)
     assert_close(whole[:40], want, dtype, scale=float(np.abs(X.astype(np.float64)).max()))
 
 
@@ -181,19 +189,14 @@ def test_streamed_output_bound_off_a_line(dtype):
     # 64-byte line (numpy's lie 16 bytes past one): the streamed rows then start and end inside
     # lines, parts of which take ordinary stores (ops/cpu/roi_output.cc, stream_bytes; half.cc).
     # At every offset the op writes the bits it writes into onnxruntime's own buffer, and not a
-    # byte on either side of the output. 37 channels end in a partial block.
-    rng = np.random.default_rng(22)
-    C, size = 37, np.dtype(dtype).itemsize
-    k = (8 << 20) // (C * 49 * size) + 5
-    X = rng.standard_normal((1, C, 30, 40)).astype(dtype)
-    boxes, bidx = random_rois(rng, k, 1, 120, 160, min_size=2)
-    feeds = {"X": X, "rois": boxes.astype(dtype), "batch_indices": bidx}
-    node = builders.make_roi_align_node("X", "rois", "batch_indices", "Y", output_height=7, output_width=7,
-                                        spatial_scale=0.25, sampling_ratio=2)
+    # byte on either side of the output.
+    X, rois, bidx = streamed_case(dtype, 22, images=1, extra=5)
+    feeds = {"X": X, "rois": rois, "batch_indices": bidx}
+    node = builders.make_roi_align_node("X", "rois", "batch_indices", "Y", **STREAMED_ATTRS)
     session = session_of(one_node_model(node, dtype, with_batch_indices=True))
     want = session.run(None, feeds)[0]
     assert want.nbytes >= 8 << 20
-    for offset in sorted({0, size, 16, 32, 48}):
+    for offset in sorted({0, X.itemsize, 16, 32, 48}):
         raw = np.full(want.nbytes + 256, 0xA5, np.uint8)
         start = (-raw.ctypes.data) % 64 + 64 + offset
         y = raw[start:start + want.nbytes].view(dtype).reshape(want.shape)
