@@ -45,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--quick", action="store_true", help="the shrunken inputs of `roi-ops bench --quick`")
     args = parser.parse_args(argv)
+    try:
+        offsets = [int(o) for o in args.offsets.split(",")]
+    except ValueError:
+        offsets = []
+    if not offsets or not all(0 <= o < 64 for o in offsets):
+        print(f"bound_output.py: --offsets {args.offsets!r}: give bytes past a line, 0-63, comma-separated",
+              file=sys.stderr)
+        return 2
     case = find_case(args.workload, args.op, np.dtype(args.dtype), quick=args.quick)
     if case is None:
         print(f"bound_output.py: no {args.dtype} workload {args.workload!r} (op {args.op})", file=sys.stderr)
@@ -54,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{case.workload} ({case.op}, {args.dtype}), {args.threads} thread(s), output {own.nbytes / 1e6:.1f} MB")
     print("| offset (bytes) | own buffer ms | bound ms | bound / own |")
     print("| --- | --- | --- | --- |")
-    for offset in (int(o) for o in args.offsets.split(",")):
+    for offset in offsets:
         run, y = bound_call(s, case.feeds, own, offset)
         bound_ms, own_ms, ratio = alternate(run, lambda: s.run(None, case.feeds), args.seconds)
         if not np.array_equal(y, own, equal_nan=True):

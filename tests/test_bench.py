@@ -153,7 +153,7 @@ def test_paired_timing_script(capsys):
 def test_bound_output_script(capsys):
     """benchmarks/bound_output.py, which RESULTS.md quotes: the op writing into a buffer bound at
     each offset past a line, against its own buffer, one row per offset (the outputs equal);
-    a workload that does not exist is named."""
+    a workload that does not exist and an offset outside a line are named."""
     bound = _load_script("bound_output.py")
     assert bound.main(["W3 batch", "--op", "RoIAlign", "--offsets", "0,16", "--quick", "--seconds", "0.1"]) == 0
     out = capsys.readouterr().out
@@ -162,6 +162,8 @@ def test_bound_output_script(capsys):
     assert "(RoIAlign, float16)" in capsys.readouterr().out
     assert bound.main(["W9", "--quick"]) == 2
     assert "no float32 workload 'W9'" in capsys.readouterr().err
+    assert bound.main(["W3 batch", "--offsets", "0,64", "--quick"]) == 2
+    assert "--offsets '0,64': give bytes past a line, 0-63" in capsys.readouterr().err
 
 
 def test_tensorflow_peer_agrees():
