@@ -6,7 +6,13 @@
 // session 29; see amd-epyc-zen4/RESULTS.md). Then the
 // same walks with the output written: its lines streamed as they are (a bound: the op's rows are
 // transposed first), through the library's write_rows, and through write_rows' path with its
-// tile at several distances from the block (session 28). All variants take turns in every round,
+// tile at several distances from the block (session 28). Session 33 added the four-block walk with
+// every cell an L1 hit (the tables' offsets folded into a corner of each plane: the walk's cost
+// with no L2 in it; not its sums), and the output's path alone (write_rows, or the lines streamed
+// as they are, with no bins), and the bins' FMAs alone (one per cell and one per row of every bin,
+// in registers: the arithmetic's own bound). This walk runs slower than the library's inside the
+// op: W3's bins took 5.4-6.2 ns a bin and block there (the op with and without them, session 33),
+// 7.4-7.9 here, so read a variant against this file's own rows. All variants take turns in every round,
 // so a change of this machine's speed between rounds (it moves by up to 2x within seconds here)
 // weighs on all of them alike; the figure to read is the median per-round ratio to the library's
 // code. Each round also times the workload's floor (memcpy of (maps + output) / 2, the bench's),
@@ -153,6 +159,20 @@ void run(const Workload& wl) {
         average_bin_blocks<4, V>(plane.data(), second, ys, ny, xs, nx, t.divisor[k], block + (ph * P + pw) * kB, P * P * kB);
       }
   };
+  // The same walk on tables whose cells all lie in 4 rows x 16 cells of each plane (16 KB for the
+  // four planes): every load an L1 hit. Its figures are the walk's cost without L2; not its sums.
+  AlignTables<float> in_l1 = t;
+  for (auto& c : in_l1.y_cells) c.offset = c.offset / (wl.w * kB) % 4 * 16 * kB;
+  for (auto& c : in_l1.x_cells) c.offset = c.offset / kB % 16 * kB;
+  auto four_bins_l1 = [&](int64_t k) {
+    for (int64_t ph = 0; ph < P; ++ph)
+      for (int64_t pw = 0; pw < P; ++pw) {
+        const Span y = in_l1.y_bins[k * P + ph], x = in_l1.x_bins[k * P + pw];
+        average_bin_blocks<4, V>(plane.data(), second, in_l1.y_cells.data() + y.first, y.count,
+                                 in_l1.x_cells.data() + x.first, x.count, t.divisor[k], block + (ph * P + pw) * kB,
+                                 P * P * kB);
+      }
+  };
   auto each_roi = [&](auto bins_of, auto after) {
     return [=] {
       for (int64_t k = 0; k < K; ++k) bins_of(k), after(k);
@@ -248,6 +268,23 @@ void run(const Workload& wl) {
       {"two blocks per walk + transposed, spread over the next RoI", transposed_spread(2), 2},
       {"four blocks per walk + transposed, spread over the next RoI", transposed_spread(4), 4},
       {"four blocks per walk + write_rows", each_roi(four_bins, through_write_rows(4)), 4},
+      {"four blocks, every cell an L1 hit", each_roi(four_bins_l1, nothing), 4},
+      {"four blocks, every cell an L1 hit + lines streamed", each_roi(four_bins_l1, streamed(4)), 4},
+      // The bins' arithmetic alone: one FMA per cell and one per row of every bin (a V each, as
+      // average_bin computes them), in eight independent chains in registers: no loads, no tables.
+      {"the bins' FMAs alone, in registers", [&] {
+         const V w = V::splat(0.999999f), c = V::splat(1e-7f);
+         V a[8];  // unequal starts: equal chains would be computed once
+         for (int j = 0; j < 8; ++j) a[j] = V::splat(1.0f + 0.001f * static_cast<float>(j));
+         const auto fmas = static_cast<int64_t>(cells + rows);
+         for (int64_t i = 0; i + 8 <= fmas; i += 8) {
+#pragma GCC unroll 8
+           for (int j = 0; j < 8; ++j) a[j] = a[j] * w + c;
+         }
+         sink += a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7];
+       }},
+      {"no bins: write_rows of four blocks alone", each_roi(nothing, through_write_rows(4)), 4},
+      {"no bins: four blocks' lines streamed alone", each_roi(nothing, streamed(4)), 4},
       {"two blocks per walk, tile at block + 0 lines", tile_at(0), 2},
       {"two blocks per walk, tile at block + 8 lines", tile_at(8), 2},
       {"two blocks per walk, tile at block + 16 lines", tile_at(16), 2},

@@ -288,11 +288,12 @@ def test_traffic_script_counts_cells_per_bin(capsys):
 
 @pytest.mark.parametrize("name", ["random_loads.cc", "bin_loop.cc", "few_rois_reads.cc", "crop_loads.cc",
                                   "load_bound.cc", "rotated_cells.cc", "crop_nchw.cc", "l2_plane.cc",
-                                  "staging_bound.cc"])
+                                  "staging_bound.cc", "transpose_parts.cc"])
 def test_benchmark_programs_compile(name, tmp_path):
     """The C++ programs in benchmarks/ that RESULTS.md quotes still build (bin_loop.cc, l2_plane.cc,
-    staging_bound.cc, rotated_cells.cc and crop_nchw.cc against the library's own code; running them takes
-    seconds and their figures belong to the machine, so the test only compiles them)."""
+    staging_bound.cc, rotated_cells.cc, crop_nchw.cc and transpose_parts.cc against the library's
+    own code; running them takes seconds and their figures belong to the machine, so the test only
+    compiles them)."""
     import shutil
     import subprocess
 
