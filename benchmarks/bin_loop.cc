@@ -8,16 +8,16 @@
 // transposed first), through the library's write_rows, and through write_rows' path with its
 // tile at several distances from the block (session 28). Session 33 added the four-block walk with
 // every cell an L1 hit (the tables' offsets folded into a corner of each plane: the walk's cost
-// with no L2 in it; not its sums), and the output's path alone (write_rows, or the lines streamed
-// as they are, with no bins), and the bins' FMAs alone (one per cell and one per row of every bin,
-// in registers: the arithmetic's own bound). This walk runs slower than the library's inside the
+// with no L2 in it; not its sums), the bins' FMAs alone (one per cell and one per row of every
+// bin, in registers: the arithmetic's own bound) and the output's path alone (write_rows, or the
+// lines streamed as they are, with no bins). This walk runs slower than the library's inside the
 // op: W3's bins took 5.4-6.2 ns a bin and block there (the op with and without them, session 33),
-// 7.4-7.9 here, so read a variant against this file's own rows. All variants take turns in every round,
-// so a change of this machine's speed between rounds (it moves by up to 2x within seconds here)
-// weighs on all of them alike; the figure to read is the median per-round ratio to the library's
-// code. Each round also times the workload's floor (memcpy of (maps + output) / 2, the bench's),
-// so the bins of a whole call (the block's bins times the call's image-blocks) read in floors, as
-// the targets do. Built for an AVX-512 machine (the library's x86-64-v4 clones; with -march=native,
+// 7.4-7.9 here, so read a variant against this file's own rows. All variants take turns in every
+// round, so a change of this machine's speed between rounds (it moves by up to 2x within seconds
+// here) weighs on all of them alike; the figure to read is the median per-round ratio to the
+// library's code. Each round also times the workload's floor (memcpy of (maps + output) / 2, the
+// bench's), so the bins of a whole call (the block's bins times the call's image-blocks) read in
+// floors, as the targets do. Built for an AVX-512 machine (the library's x86-64-v4 clones; with -march=native,
 // whose ISA is wider on a Zen 4, GCC does not inline the library's templates into its x86-64-v4
 // functions), from the repository root, at the library's -O3 (at -O2, as sessions 21-27 built it,
 // GCC left the transposition's shuffles in memory, which then took 5x as long, and the 3x3

@@ -17,10 +17,8 @@
 // x86-64-v4 clones), from the repository root:
 //
 //   g++ -O3 -march=x86-64-v4 -std=c++17 -I. -o /tmp/transpose_parts benchmarks/transpose_parts.cc && /tmp/transpose_parts
-#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <vector>
 
 #include "benchmarks/library_sources.h"
