@@ -45,7 +45,7 @@
 
 using namespace roi_ops;
 using namespace roi_ops::cpu;
-using V = Lanes<float>;  // the form the library uses on AVX2 and AVX-512 CPUs
+using V = Lanes<float>;  // the library's form on AVX2 CPUs (on AVX-512 ones its walks over several blocks take Line)
 constexpr int kB = 16;
 
 namespace {

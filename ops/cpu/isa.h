@@ -39,3 +39,14 @@ inline bool cpu_has_avx512() {
 #define ROI_OPS_ALWAYS_INLINE inline
 #define ROI_OPS_LAMBDA_INLINE
 #endif
+
+// p, with how it was computed hidden from the optimiser (an empty asm statement that might change
+// it), so that pointers derived from one another stay separate registers: a loop can then address
+// through each of them with one shared index (align_bins.h, average_bin_blocks).
+template <typename P>
+ROI_OPS_ALWAYS_INLINE P* opaque_pointer(P* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __asm__("" : "+r"(p));
+#endif
+  return p;
+}

@@ -125,7 +125,8 @@ ROI_OPS_ALWAYS_INLINE Quarters<A> select_greater(Quarters<A> p, Quarters<A> q, Q
 // The whole block in one 64-byte vector, a zmm register: for functions marked ROI_OPS_AVX512
 // (isa.h), called where cpu_has_avx512() (in a clone without AVX-512 it would live on the stack).
 // Half the instructions of Lanes for the same work, which paid where a loop's loads wait on L3
-// (CropAndResize) and nowhere else measured (RoIAlign W1, RoIAlignRotated R1 and W6: 0.99-1.03x).
+// (CropAndResize) and in RoIAlign's walk over several channel blocks (average_bin_blocks), and
+// nowhere else measured (RoIAlign W1, RoIAlignRotated R1 and W6: 0.99-1.03x).
 template <typename A>
 struct Line {
   using Scalar = A;
@@ -139,10 +140,14 @@ struct Line {
   }
   static ROI_OPS_ALWAYS_INLINE Line splat(A v) { return {Whole{} + v}; }
 
-  // What CropAndResize's lerps use; the other kernels' operators join as they need them.
+  // What CropAndResize's lerps and RoIAlign's avg bins use; the other kernels' operators join
+  // as they need them.
   friend Line operator+(Line a, Line b) { return {a.v + b.v}; }
   friend Line operator-(Line a, Line b) { return {a.v - b.v}; }
   friend Line operator*(Line a, A w) { return {a.v * w}; }
+  friend Line operator*(A w, Line a) { return {w * a.v}; }
+  friend Line operator/(Line a, A d) { return {a.v / d}; }
+  Line& operator+=(Line b) { return *this = *this + b; }
 };
 
 template <typename A>
