@@ -82,7 +82,7 @@ ROI_OPS_ALWAYS_INLINE void average_roi_blocks(const A* plane, int64_t planes, st
 
 #ifdef ROI_OPS_HAVE_AVX512_PATH
 // In zmm registers (lanes.h, Line): a cell of four blocks is four FMAs, each addressing its block
-// from its own base (average_bin_blocks); W3 1.03-1.06x, W4 1.04-1.11x over Lanes' ymm pairs.
+// from its own base (average_bin_blocks says why, and what it gained over Lanes' ymm pairs).
 template <typename A>
 ROI_OPS_AVX512 void average_roi_avx512(const A* plane, int64_t planes, std::ptrdiff_t second,
                                        const AlignTables<A>& t, int64_t k, const AlignParams& p, A* block) {
