@@ -20,9 +20,10 @@ more than one pair of paths. The other forms run their two sessions in one proce
 times the installed library's op (or the one library file given) against the baseline `roi-ops
 bench` gives it, in alternation: both then see caches another model has just used, where the bench
 times each alone. `threads` gives the installed library's scaling from 1 thread to --threads,
-and that of the bench's floor (its plain copy of the workload's bytes) timed the same way, since
-how far a second thread helps a memory-bound op depends on how far it helps a copy on that
-machine.
+and that of the bench's floor (its plain copy of the workload's bytes), since how far a second
+thread helps a memory-bound op depends on how far it helps a copy on that machine; each copy is
+timed after 20 ms of the same copy back to back (`roi_ops.bench.paired.settled`: a copy's first
+runs after work at the other thread count are slow on the Zen 4 VM).
 `libs`, `baseline` and `dtypes` sessions of several threads do not spin between calls (each
 session has its own pool, and the other's spinning threads would take its vCPUs); `threads`
 keeps onnxruntime's default, as the bench's rows do.
@@ -103,7 +104,7 @@ def main(argv=None) -> int:
         r = scaling(find_case(args.workload, args.op, np.dtype(args.dtype), args.quick), args.threads, args.seconds)
         print(f"{args.workload} ({args.op or 'its op'}, {args.dtype}): 1 thread {r.first_ms:.2f} ms, {args.threads} "
               f"threads {r.second_ms:.2f} ms, scaling {r.ratio:.2f}x (paired median); the floor's copy "
-              f"scaling {r.copy_ratio:.2f}x")
+              f"scaling {r.copy_ratio:.2f}x (settled)")
     else:
         lib = roi_ops.get_library_path(cuda=False)
         f32 = call(find_case(args.workload, args.op, np.float32, args.quick), args.threads, lib, spinning=False)

@@ -36,7 +36,7 @@ class PairedRow:
     first_ms: float
     second_ms: float
     ratio: float       # median of the per-turn first / second
-    copy_ratio: float | None = None  # threads: the floor copy's own scaling, timed the same way
+    copy_ratio: float | None = None  # threads: the floor copy's own scaling, timed settled
 
 
 def alternate(a: Callable[[], object], b: Callable[[], object], seconds: float,
@@ -150,14 +150,36 @@ def over_floor(case: Case, threads: int, seconds: float, library: str | None = N
         floor.close()
 
 
+# How long a copy runs back to back before the run that is timed (settled).
+SETTLE_SECONDS = 0.02
+
+
+def settled(fn: Callable[[], object]) -> float:
+    """The time (s) of one call of fn after SETTLE_SECONDS of calls back to back. On the 2-vCPU
+    Zen 4 VM a floor copy's first runs after work at another thread count are slow, the 2-thread
+    copy's most: a 38 MB copy took 1.6-2.3 ms in its first runs after 1-thread copies and 0.91 ms
+    from its eighth on (the 1-thread copy 2.6 ms, then 1.87), so in plain turns the copy "scaled"
+    0.94-1.20x on W1-W3 where settled it scales 1.97-2.13x (amd-epyc-zen4/RESULTS.md, "Session
+    36")."""
+    end = time.perf_counter() + SETTLE_SECONDS
+    while time.perf_counter() < end:
+        fn()
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def scaling(case: Case, threads: int, seconds: float, library: str | None = None) -> PairedRow:
-    """1 thread against `threads`, for the op and for its floor's copy."""
+    """1 thread against `threads`, for the op and for its floor's copy. The op's calls take
+    turns one by one, as elsewhere; the copy's are timed settled: what the machine's memory path
+    gives a second thread, not how fast it wakes."""
     one, many = call(case, 1, library), call(case, threads, library)
     row = PairedRow(case, f"1 thread / {threads} threads", *alternate(one, many, seconds))
     out = one()
     floors = [op_floor(case.feeds, out, 1), op_floor(case.feeds, out, threads)]
     try:
-        row.copy_ratio = alternate(floors[0].run, floors[1].run, seconds)[2]
+        row.copy_ratio = alternate(lambda: settled(floors[0].run), lambda: settled(floors[1].run), seconds,
+                                   own_times=True)[2]
     finally:
         for f in floors:
             f.close()

@@ -54,7 +54,7 @@ def paired_table(rows: list[PairedRow], seconds: float, quick: bool = False) -> 
     lines = [f"Timed in alternation ({seconds:g} s of turns each; the median of the per-turn ratios, which the "
              f"machine's drift between a row's timings above does not move):",
              "",
-             "| workload | op | pair | first ms | second ms | paired ratio | the floor's copy, same pair |",
+             "| workload | op | pair | first ms | second ms | paired ratio | the floor's copy, same pair (settled) |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         c = r.case
