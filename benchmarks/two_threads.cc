@@ -1,6 +1,6 @@
-// How much a second thread adds on this machine, for the three kinds of work the RoI kernels do:
-// arithmetic in registers, random 64-byte loads from a staged plane (random_loads.cc), and a
-// streaming copy (the bench's floor). Each thread does the same work as the lone thread, so
+// How much a second thread adds on this machine, for the kinds of work the RoI kernels do:
+// arithmetic in registers, random 64-byte loads from a staged plane (random_loads.cc), a
+// streaming read (what staging reads of the maps) and a streaming copy (the bench's floor). Each thread does the same work as the lone thread, so
 // scaling = 2 × (1-thread time) / (2-thread time); 2.0 is two full cores. Best of five passes.
 //
 //   g++ -O2 -march=native -pthread -o /tmp/two_threads benchmarks/two_threads.cc && /tmp/two_threads
@@ -61,6 +61,23 @@ struct Copy {
   }
 };
 
+// Each thread reads its own 56 MB (W1's maps) once, in order, four lines in flight per step: the
+// maps' read that staging does, without the staged plane's stores.
+struct Read {
+  std::vector<Lanes> from = std::vector<Lanes>((56L << 20) / 64, Lanes{} + 1.f);
+  float operator()() const {
+    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (size_t i = 0; i < from.size(); i += 4) {
+      a0 += from[i];
+      a1 += from[i + 1];
+      a2 += from[i + 2];
+      a3 += from[i + 3];
+    }
+    const Lanes s = a0 + a1 + a2 + a3;
+    return s[0];
+  }
+};
+
 volatile float sink;
 
 double best_ms(const std::vector<std::function<float()>>& work) {
@@ -86,6 +103,8 @@ int main() {
   row("arithmetic (registers)", arithmetic, arithmetic);
   Loads la, lb;
   row("random loads, 3.5 MB plane", std::cref(la), std::cref(lb));
+  Read ra, rb;
+  row("read 56 MB", std::cref(ra), std::cref(rb));
   Copy ca, cb;
   row("copy 56 MB", std::ref(ca), std::ref(cb));
 }
