@@ -75,10 +75,18 @@ def test_cli_convert_both_ways_and_check(tmp_path):
         assert float(last.split()[2].rstrip(";")) < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
 
 
+HERE = os.path.dirname(__file__)
+
+
 @pytest.mark.parametrize("args,needle", [
     (["check", "no_such.onnx"], "no_such.onnx: no such file"),
     (["convert", "no_such.onnx", "-o", "x.onnx"], "no_such.onnx: no such file"),
     (["convert", __file__, "-o", "x.onnx"], "not an ONNX model"),
+    (["check", HERE], f"{HERE}: a directory, not a file"),
+    (["convert", HERE, "-o", "x.onnx"], f"{HERE}: a directory, not a file"),
+    (["check", os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx"), "--inputs", HERE],
+     f"{HERE}: a directory, not a file"),
+    (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),
 ])
 def test_cli_user_mistakes_are_one_line_errors(args, needle):
     r = cli(*args)
@@ -107,11 +115,19 @@ def test_cli_version_and_in_place_with_output_is_an_error(tmp_path):
     assert r.returncode == 1 and "not both" in r.stderr and not (tmp_path / "o.onnx").exists()
 
 
-def test_cli_explain_writes_a_png(tmp_path):
-    out = tmp_path / "explain.png"
+@pytest.mark.parametrize("given,written", [
+    ("explain.png", "explain.png"),
+    ("figure", "figure"),  # as given: matplotlib alone would have written figure.png
+    (".", "roi_pool_vs_roi_align.png"),  # a directory: the default name inside it
+])
+def test_cli_explain_writes_a_png(tmp_path, given, written):
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install '.[test]' installs it)")
+    out = tmp_path / given
     r = cli("explain", "-o", str(out))
     assert r.returncode == 0, r.stderr
-    with open(out, "rb") as f:
+    path = tmp_path / written
+    assert r.stdout.strip() == f"wrote {os.path.join(str(out), written) if given == '.' else out}"
+    with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert os.path.getsize(out) > 10_000
+    assert os.path.getsize(path) > 10_000
+    assert sorted(os.listdir(tmp_path)) == [written]

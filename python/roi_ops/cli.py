@@ -14,15 +14,25 @@ import sys
 from ._extras import missing
 
 
+EXPLAIN_PNG = "roi_pool_vs_roi_align.png"  # roi-ops explain's file when given none, or a directory
+
+
 class UserError(Exception):
     """A problem with what the user asked for: reported in one line, no traceback."""
+
+
+def _existing_file(path: str) -> str:
+    if os.path.isdir(path):
+        raise UserError(f"{path}: a directory, not a file")
+    if not os.path.isfile(path):
+        raise UserError(f"{path}: no such file")
+    return path
 
 
 def _load(path: str):
     import onnx
 
-    if not os.path.isfile(path):
-        raise UserError(f"{path}: no such file")
+    _existing_file(path)
     try:
         return onnx.load(path)
     except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
@@ -76,7 +86,12 @@ def cmd_explain(args) -> int:
         raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'")
     from .explain import draw
 
-    print(f"wrote {draw(args.output)}")
+    path = args.output
+    if os.path.isdir(path):  # as cp does: the default file name inside it
+        path = os.path.join(path, EXPLAIN_PNG)
+    elif os.path.splitext(path)[1].lower() not in ("", ".png"):
+        raise UserError(f"roi-ops explain writes a PNG: {path} names a {os.path.splitext(path)[1]} file")
+    print(f"wrote {draw(path)}")
     return 0
 
 
@@ -238,9 +253,7 @@ def cmd_check(args) -> int:
         dims[name] = int(value)
     try:
         if args.inputs:
-            if not os.path.isfile(args.inputs):
-                raise UserError(f"{args.inputs}: no such file")
-            feeds = dict(np.load(args.inputs))
+            feeds = dict(np.load(_existing_file(args.inputs)))
         else:
             feeds = make_inputs(model, dims, args.seed)
         results = compare(model, feeds)
@@ -309,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="where T1's exported model is kept between runs (default ~/.cache/roi-ops)")
     info = sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
     exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
-    exp.add_argument("-o", "--output", default="roi_pool_vs_roi_align.png", help="PNG file to write")
+    exp.add_argument("-o", "--output", default=EXPLAIN_PNG,
+                     help=f"PNG file to write, or a directory to write {EXPLAIN_PNG} into")
     conv = sub.add_parser("convert", help="convert standard RoiAlign/MaxRoiPool nodes to roi_ops, or back")
     conv.add_argument("model", help="input .onnx file")
     conv.add_argument("-o", "--output", help="output .onnx file")
