@@ -1,7 +1,8 @@
 // How much a second thread adds on this machine, for the kinds of work the RoI kernels do:
 // arithmetic in registers, random 64-byte loads from a staged plane (random_loads.cc), a
-// streaming read (what staging reads of the maps) and a streaming copy (the bench's floor). Each thread does the same work as the lone thread, so
-// scaling = 2 × (1-thread time) / (2-thread time); 2.0 is two full cores. Best of five passes.
+// streaming read (what staging reads of the maps) and a streaming copy (the bench's floor). Each
+// thread does the same work as the lone thread, so scaling = 2 × (1-thread time) / (2-thread
+// time); 2.0 is two full cores. Best of five passes.
 //
 //   g++ -O2 -march=native -pthread -o /tmp/two_threads benchmarks/two_threads.cc && /tmp/two_threads
 #include <algorithm>

@@ -82,15 +82,15 @@ def cmd_info(_args) -> int:
 
 
 def cmd_explain(args) -> int:
-    if missing("matplotlib"):
-        raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'")
-    from .explain import draw
-
     path = args.output
     if os.path.isdir(path):  # as cp does: the default file name inside it
         path = os.path.join(path, EXPLAIN_PNG)
     elif os.path.splitext(path)[1].lower() not in ("", ".png"):
         raise UserError(f"roi-ops explain writes a PNG: {path} names a {os.path.splitext(path)[1]} file")
+    if missing("matplotlib"):
+        raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'")
+    from .explain import draw
+
     print(f"wrote {draw(path)}")
     return 0
 

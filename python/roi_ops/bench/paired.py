@@ -159,7 +159,7 @@ def settled(fn: Callable[[], object]) -> float:
     Zen 4 VM a floor copy's first runs after work at another thread count are slow, the 2-thread
     copy's most: a 38 MB copy took 1.6-2.3 ms in its first runs after 1-thread copies and 0.91 ms
     from its eighth on (the 1-thread copy 2.6 ms, then 1.87), so in plain turns the copy "scaled"
-    0.94-1.20x on W1-W3 where settled it scales 1.97-2.13x (amd-epyc-zen4/RESULTS.md, "Session
+    0.94-1.26x on W1-W3 where settled it scales 1.97-2.18x (amd-epyc-zen4/RESULTS.md, "Session
     36")."""
     end = time.perf_counter() + SETTLE_SECONDS
     while time.perf_counter() < end:
