@@ -76,6 +76,7 @@ def test_cli_convert_both_ways_and_check(tmp_path):
 
 
 HERE = os.path.dirname(__file__)
+DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -84,8 +85,11 @@ HERE = os.path.dirname(__file__)
     (["convert", __file__, "-o", "x.onnx"], "not an ONNX model"),
     (["check", HERE], f"{HERE}: a directory, not a file"),
     (["convert", HERE, "-o", "x.onnx"], f"{HERE}: a directory, not a file"),
-    (["check", os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx"), "--inputs", HERE],
-     f"{HERE}: a directory, not a file"),
+    (["check", DETECTOR, "--inputs", HERE], f"{HERE}: a directory, not a file"),
+    (["convert", DETECTOR, "-o", HERE], "Is a directory"),
+    (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], "Not a directory"),
+    (["bench", "--quick", "--results", HERE], f"--results {HERE}: a directory, not a file"),
+    (["bench", "--quick", "--output-dir", __file__], "File exists"),
     (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),
 ])
 def test_cli_user_mistakes_are_one_line_errors(args, needle):

@@ -153,3 +153,15 @@ def test_demo_without_models_is_a_one_line_error(tmp_path, capsys):
     assert main(["demo", "--models", str(tmp_path), "-o", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("roi-ops: error:") and "faster_rcnn_detector.onnx not found" in err
+
+
+@pytest.mark.parametrize("args,problem", [(["--runs", "0"], "0: must be at least 1"),
+                                          (["--threads", "-1"], "-1: must be at least 1"),
+                                          (["--runs", "x"], "'x': not an integer")])
+def test_demo_counts_below_one_are_usage_errors(args, problem, capsys):
+    from roi_ops.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", *args])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"roi-ops demo: error: argument {args[0]}: {problem}"

@@ -105,6 +105,10 @@ def cmd_bench(args) -> int:
 
     if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1 or args.paired_seconds < 0:
         raise UserError("--repeat and --threads must be at least 1, --warmup and --paired-seconds at least 0")
+    if args.results and os.path.isdir(args.results):
+        raise UserError(f"--results {args.results}: a directory, not a file")
+    out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
+    os.makedirs(out_dir, exist_ok=True)  # now: a place that cannot be written fails before minutes of runs
     if missing("tqdm") and not args.no_progress:
         print("roi-ops bench: tqdm is not installed, so no progress bar (pip install 'roi-ops[demo]')", file=sys.stderr)
         args.no_progress = True
@@ -153,8 +157,6 @@ def cmd_bench(args) -> int:
         if paired:
             text += "\n\n" + report.paired_table(paired, seconds, args.quick)
     print(head + "\n\n" + text)
-    out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
-    os.makedirs(out_dir, exist_ok=True)
     title = head.split(";")[0].split(". ")[-1]
     png = report.plot(rows, os.path.join(out_dir, "bench.png"), title, args.quick) if plot else None
     figure = f"\n\n![speed-up per workload]({os.path.basename(png)})" if png else ""
@@ -366,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, FileNotFoundError) as e:
+    except (UserError, OSError) as e:  # OSError: a path that cannot be read or written, in one line
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
 

@@ -138,13 +138,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be at least 1")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None, help="folder with faster_rcnn_detector[.standard].onnx "
                                                          "(default: the copies installed with the package, else "
                                                          "./models)")
     parser.add_argument("-o", "--output", default="demo_output", help="folder for input.png and detections.png")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per model (median)")
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per session")
+    parser.add_argument("--runs", type=_at_least_one, default=20, help="timed runs per model (median)")
+    parser.add_argument("--threads", type=_at_least_one, default=1, help="intra-op threads per session")
 
 
 if __name__ == "__main__":
