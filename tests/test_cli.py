@@ -86,6 +86,7 @@ DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
     (["check", HERE], f"{HERE}: a directory, not a file"),
     (["convert", HERE, "-o", "x.onnx"], f"{HERE}: a directory, not a file"),
     (["check", DETECTOR, "--inputs", HERE], f"{HERE}: a directory, not a file"),
+    (["check", DETECTOR, "--inputs", __file__], f"{__file__}: not an .npz file of inputs by name (np.savez)"),
     (["convert", DETECTOR, "-o", HERE], "Is a directory"),
     (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], "Not a directory"),
     (["bench", "--quick", "--results", HERE], f"--results {HERE}: a directory, not a file"),
@@ -96,6 +97,16 @@ def test_cli_user_mistakes_are_one_line_errors(args, needle):
     r = cli(*args)
     assert r.returncode == 1
     assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_check_inputs_of_one_array_and_negative_seed(tmp_path):
+    np.save(tmp_path / "one.npy", np.zeros(3, np.float32))  # an array, not arrays by name
+    r = cli("check", DETECTOR, "--inputs", str(tmp_path / "one.npy"))
+    assert r.returncode == 1 and r.stderr.strip() == f"roi-ops: error: {tmp_path / 'one.npy'}: not an .npz file of " \
+        "inputs by name (np.savez)"
+    r = cli("check", DETECTOR, "--seed", "-5")
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == "roi-ops check: error: argument --seed: -5: " \
+        "must be at least 0"
 
 
 def test_cli_convert_refusal_and_missing_output(tmp_path):

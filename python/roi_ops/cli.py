@@ -11,6 +11,7 @@ import os
 import sys
 
 
+from ._args import int_at_least
 from ._extras import missing
 
 
@@ -253,10 +254,10 @@ def cmd_check(args) -> int:
         if not name or not value.isdigit():
             raise UserError(f"--dim {d!r}: expected NAME=SIZE, e.g. --dim K=100")
         dims[name] = int(value)
+    if args.inputs:
+        feeds = _load_inputs(_existing_file(args.inputs))
     try:
-        if args.inputs:
-            feeds = dict(np.load(_existing_file(args.inputs)))
-        else:
+        if not args.inputs:
             feeds = make_inputs(model, dims, args.seed)
         results = compare(model, feeds)
     except (CheckError, onnx.checker.ValidationError) as e:
@@ -274,6 +275,17 @@ def cmd_check(args) -> int:
     print(f"largest difference: {max((r.largest for r in results), default=0.0):.3g}; every output within "
           "tolerance")
     return 0
+
+
+def _load_inputs(path: str) -> dict:
+    """The arrays of an .npz file (np.savez) by name."""
+    import numpy as np
+
+    try:
+        with np.load(path) as npz:  # allow_pickle stays False: an input file runs no code
+            return {name: npz[name] for name in npz.files}
+    except Exception as e:  # noqa: BLE001 - a file np.load cannot read, or one array (.npy)
+        raise UserError(f"{path}: not an .npz file of inputs by name (np.savez)") from e
 
 
 def _one_line(e: Exception) -> str:
@@ -358,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE",
                      help="size of a named (symbolic) input dimension for the made inputs; an error if no input "
                           "has it")
-    chk.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    chk.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the random inputs")
     demo.set_defaults(func=cmd_demo)
     bench.set_defaults(func=cmd_bench)
     info.set_defaults(func=cmd_info)

@@ -20,6 +20,7 @@ import numpy as np
 import onnx
 
 from . import DOMAIN, get_library_path
+from ._args import int_at_least
 from ._library import package_folder
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
@@ -138,23 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: must be at least 1")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None, help="folder with faster_rcnn_detector[.standard].onnx "
                                                          "(default: the copies installed with the package, else "
                                                          "./models)")
     parser.add_argument("-o", "--output", default="demo_output", help="folder for input.png and detections.png")
-    parser.add_argument("--runs", type=_at_least_one, default=20, help="timed runs per model (median)")
-    parser.add_argument("--threads", type=_at_least_one, default=1, help="intra-op threads per session")
+    parser.add_argument("--runs", type=int_at_least(1), default=20, help="timed runs per model (median)")
+    parser.add_argument("--threads", type=int_at_least(1), default=1, help="intra-op threads per session")
 
 
 if __name__ == "__main__":
