@@ -165,3 +165,13 @@ def test_demo_counts_below_one_are_usage_errors(args, problem, capsys):
         main(["demo", *args])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"roi-ops demo: error: argument {args[0]}: {problem}"
+
+
+def test_demo_module_entry_point_is_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "roi_ops.demo", "--models", str(tmp_path), "-o", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("roi-ops: error:") and r.stderr.count("\n") == 1

@@ -132,11 +132,10 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="roi-ops demo", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    run(args.models, args.output, args.runs, args.threads)
-    return 0
+    """`python -m roi_ops.demo` is `roi-ops demo`: the same extras check and one-line errors."""
+    from .cli import main as cli_main
+
+    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)])
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
