@@ -131,6 +131,39 @@ def test_wrapped_model_imports_roi_ops_through_the_extensions_checker_context():
         pipeline.admit_roi_ops(Moved())
 
 
+def _jpeg(image: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_decode_problem_passes_what_the_decoder_reads_and_names_the_rest(run_pipeline):
+    # The inputs it refuses are the ones onnxruntime-extensions' decoder ends the process on
+    # (not a JPEG, a damaged JPEG) or hangs on (a truncated JPEG), so they are never run here.
+    image = run_pipeline["image"]
+    png, jpeg = sample_image.png_bytes(image).tobytes(), _jpeg(image)
+    damaged = bytearray(jpeg)
+    damaged[200:260] = b"x" * 60  # over the Huffman tables
+    e2e = ort.InferenceSession(pipeline.add_pre_post_processing(onnx.load(DETECTOR)).SerializeToString(),
+                               session_options_with_extensions(), providers=["CPUExecutionProvider"])
+    for data in (png, jpeg):
+        assert pipeline.decode_problem(data) == ""
+        pixels = e2e.run(None, {"image_bytes": np.frombuffer(data, np.uint8)})[2]
+        assert np.abs(pixels - run_pipeline["pixels"]).mean() < 0.01  # the same image, up to JPEG's loss
+    truncated_png = png[:len(png) // 2]
+    assert pipeline.decode_problem(truncated_png) == ""  # libpng's errors come back as errors
+    with pytest.raises(Exception, match="ImageDecoder"):
+        e2e.run(None, {"image_bytes": np.frombuffer(truncated_png, np.uint8)})
+    assert pipeline.decode_problem(b"GIF89a" + bytes(20)) == "not a PNG or JPEG file"
+    assert pipeline.decode_problem(b"some notes, not an image") == "not a PNG or JPEG file"
+    assert pipeline.decode_problem(jpeg[:len(jpeg) // 2]).startswith("a damaged JPEG (image file is truncated")
+    assert pipeline.decode_problem(bytes(damaged)).startswith("a damaged JPEG (")
+
+
 def test_pipeline_refuses_a_detector_of_another_form():
     model = onnx.load(os.path.join(MODELS_DIR, "faster_rcnn_fpn.onnx"))  # takes proposals as well
     with pytest.raises(ValueError, match="one input"):

@@ -31,6 +31,19 @@ def _images(folder) -> dict[str, np.ndarray]:
     return paths
 
 
+def _run(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "roi_ops.ray_detect", *args]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        # A Ray scheduling stall: seen once in CI under the sanitizers (600 s, where the same test
+        # takes 30 s alone). The stalled cluster's daemons outlive the driver; stop them and try
+        # once more: a second stall fails.
+        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True,
+                       timeout=120)
+        return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
 def test_ray_data_detections_equal_one_local_session(tmp_path):
     import onnxruntime as ort
 
@@ -38,16 +51,7 @@ def test_ray_data_detections_equal_one_local_session(tmp_path):
     images.mkdir()
     inputs = _images(images)
     out = tmp_path / "detections.json"
-    command = [sys.executable, "-m", "roi_ops.ray_detect", str(images), "-o", str(out), "--workers", "2"]
-    try:
-        r = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        # A Ray scheduling stall: seen once in CI under the sanitizers (600 s, where the same test
-        # takes 30 s alone). The stalled cluster's daemons outlive the driver; stop them and try
-        # once more: a second stall fails.
-        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True,
-                       timeout=120)
-        r = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    r = _run(str(images), "-o", str(out), "--workers", "2")
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"wrote detections of {len(inputs)} images" in r.stdout
     found = {path.split("://")[-1]: np.array(d, np.float32).reshape(-1, 6)
@@ -61,3 +65,60 @@ def test_ray_data_detections_equal_one_local_session(tmp_path):
         np.testing.assert_allclose(found[path], got, rtol=1e-5, atol=1e-4)
         counts.add(len(got))
     assert max(counts) > 0  # the images give detections to compare
+
+
+def test_files_that_are_not_images_are_named_in_one_line_and_the_rest_written(tmp_path):
+    # A text file and a truncated JPEG: onnxruntime-extensions' decoder would end the actor on the
+    # first and loop forever on the second, and Ray would restart the actor for ever
+    # (pipeline.decode_problem); both are named, the image's detections written.
+    import io
+
+    from PIL import Image
+
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "scene.png").write_bytes(sample_image.png_bytes(sample_image.scene()).tobytes())
+    (images / "notes.txt").write_text("notes, not an image")
+    jpeg = io.BytesIO()
+    Image.fromarray(sample_image.scene()).save(jpeg, "JPEG")
+    (images / "cut.jpg").write_bytes(jpeg.getvalue()[:jpeg.tell() // 2])
+    out = tmp_path / "detections.json"
+    r = _run(str(images), "-o", str(out), "--workers", "1")
+    assert r.returncode == 1, r.stderr[-3000:]
+    assert "wrote detections of 1 images" in r.stdout
+    errors = [line for line in r.stderr.splitlines() if line.startswith("roi-ops: error:")]
+    assert len(errors) == 1 and "2 of 3 files are not images the detector reads" in errors[0], r.stderr
+    assert "cut.jpg (a damaged JPEG (image file is truncated" in errors[0]
+    assert "notes.txt (not a PNG or JPEG file)" in errors[0]
+    assert "Traceback" not in r.stderr
+    assert [path.endswith("scene.png") for path in json.loads(out.read_text())] == [True]
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("missing", "missing: no such folder"),
+    ("empty", "empty: no files in it"),
+    ("output_is_a_directory", "a directory, not a file"),
+    ("output_folder_missing", "does not exist"),
+])
+def test_paths_are_refused_in_one_line_before_ray_starts(tmp_path, case, expected):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.png").write_bytes(b"")
+    images, out = str(tmp_path / "images"), str(tmp_path / "out.json")
+    if case in ("missing", "empty"):
+        images = str(tmp_path / case)
+    elif case == "output_is_a_directory":
+        out = str(tmp_path)
+    else:
+        out = str(tmp_path / "no" / "out.json")
+    r = subprocess.run([sys.executable, "-m", "roi_ops.ray_detect", images, "-o", out], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and r.stderr.startswith("roi-ops: error:") and expected in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1  # nothing of Ray's: it never started
+
+
+@pytest.mark.parametrize("flag", ["--workers", "--threads"])
+def test_counts_below_one_are_usage_errors(tmp_path, flag):
+    r = subprocess.run([sys.executable, "-m", "roi_ops.ray_detect", str(tmp_path), flag, "0"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and f"argument {flag}: 0: must be at least 1" in r.stderr

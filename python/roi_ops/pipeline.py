@@ -7,12 +7,17 @@ input size → CHW float in [0, 1] with a batch axis. Post-processing: NonMaxSup
 on the detector's boxes (cx, cy, w, h) and scores, boxes mapped back to the original image,
 boxes drawn, PNG encoded.
 
+Bytes from outside go through ``decode_problem`` first: the decoder can end or hang the process
+on some files that are not images.
+
 The detector must have one input [1, 3, S, S] and two outputs: boxes [K, 4] as (cx, cy, w, h)
 in input pixels and scores [K, classes] (models/faster_rcnn_detector.onnx is one). The wrapped
 model needs onnxruntime-extensions' library registered, and ours when the detector holds roi_ops
 nodes (``roi_ops.extensions.session_options_with_extensions``).
 """
 from __future__ import annotations
+
+import io
 
 import onnx
 from onnx import TensorProto, helper
@@ -21,6 +26,8 @@ from ._library import DOMAIN, OPSET_VERSION
 from .graph import opset_version
 
 OUTPUTS = ("annotated_png", "detections", "pixels")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_START = b"\xff\xd8"  # start-of-image marker
 
 
 def add_pre_post_processing(detector: onnx.ModelProto, *, max_detections: int = 10, iou_threshold: float = 0.5,
@@ -78,6 +85,28 @@ def add_pre_post_processing(detector: onnx.ModelProto, *, max_detections: int = 
     _rename_value(graph, batched.output_names[0], OUTPUTS[2])
     onnx.checker.check_model(model)
     return model
+
+
+def decode_problem(data: bytes) -> str:
+    """Why the pre-processing cannot take these bytes, or "" when it can; check before a run.
+
+    onnxruntime-extensions' DecodeImage (0.15) sends every input that is not a PNG to libjpeg
+    with libjpeg's default error handler: data that is not a JPEG (8 bytes or more) or a damaged
+    JPEG ends the whole process (exit status 1), and a truncated JPEG makes it loop forever. Its
+    PNG path reports errors, so a PNG passes here as it is; a JPEG is decoded once by Pillow
+    first, which raises where libjpeg would stop."""
+    if data[:8] == PNG_SIGNATURE:
+        return ""
+    if data[:2] != JPEG_START:
+        return "not a PNG or JPEG file"
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except Exception as e:  # noqa: BLE001 - Pillow's message names what is wrong with the file
+        return f"a damaged JPEG ({e})"
+    return ""
 
 
 def admit_roi_ops(pre) -> None:

@@ -22,6 +22,8 @@ import sys
 
 import numpy as np
 
+from .pipeline import decode_problem
+
 
 class Detector:
     """A Ray Data actor: one onnxruntime session of the end-to-end model, the roi_ops and
@@ -40,11 +42,21 @@ class Detector:
                                             providers=["CPUExecutionProvider"])
 
     def __call__(self, batch: dict) -> dict:
-        detections = []
+        detections, errors = [], []
         for data in batch["bytes"]:
-            _, found, _ = self.session.run(None, {"image_bytes": np.frombuffer(data, np.uint8)})
+            # A file the pre-processing cannot decode is reported by name, not raised: Ray would
+            # abort the whole dataset and hand the driver only its traceback's text. Checked
+            # first, as the decoder can end or hang this actor on some files (decode_problem).
+            found, error = np.zeros((0, 6), np.float32), decode_problem(data)
+            if not error:
+                try:
+                    _, found, _ = self.session.run(None, {"image_bytes": np.frombuffer(data, np.uint8)})
+                except Exception as e:  # noqa: BLE001 - onnxruntime's error, in one line
+                    error = str(e).split("Status Message: ")[-1].splitlines()[0]
             detections.append(json.dumps(found.astype(float).tolist()))  # [n, 6]: cx, cy, w, h, score, class
-        return {"path": batch["path"], "detections": np.array(detections, dtype=object)}
+            errors.append(error)
+        return {"path": batch["path"], "detections": np.array(detections, dtype=object),
+                "error": np.array(errors, dtype=object)}
 
 
 def end_to_end_model(models_dir: str | None = None) -> bytes:
@@ -60,9 +72,12 @@ def end_to_end_model(models_dir: str | None = None) -> bytes:
 
 
 def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size: int = 4,
-                  address: str | None = None, models_dir: str | None = None) -> dict[str, np.ndarray]:
-    """Detections [n, 6] (cx, cy, w, h in the image's pixels, score, class) of every file in
-    ``images``, by path. Starts (or joins, with ``address``) a Ray cluster if none is running."""
+                  address: str | None = None,
+                  models_dir: str | None = None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Detections [n, 6] (cx, cy, w, h in the image's pixels, score, class) of every image in
+    ``images``, by path, and the files that are not images the pre-processing decodes, by path
+    with the reason. Starts (or joins, with ``address``) a Ray cluster if none is
+    running."""
     import ray
 
     if not ray.is_initialized():
@@ -73,27 +88,63 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
     dataset = ray.data.read_binary_files(images, include_paths=True, num_cpus=0.1)
     rows = dataset.map_batches(Detector, fn_constructor_args=(end_to_end_model(models_dir), threads),
                                batch_size=batch_size, concurrency=workers, num_cpus=threads).take_all()
-    return {r["path"]: np.array(json.loads(r["detections"]), np.float32).reshape(-1, 6) for r in rows}
+    found = {r["path"]: np.array(json.loads(r["detections"]), np.float32).reshape(-1, 6)
+             for r in rows if not r["error"]}
+    return found, {r["path"]: r["error"] for r in rows if r["error"]}
+
+
+def _listed(files: list[str]) -> bool:
+    """Whether Ray Data's file listing reads any of these names."""
+    return any(not name.startswith((".", "_")) for name in files)
+
+
+def _check_paths(images: str, output: str) -> None:
+    """Refuse, before Ray starts, a local images path that is not there and an output that cannot
+    be written (a directory, or a file in a folder that does not exist)."""
+    if "://" not in images:
+        if not os.path.exists(images):
+            raise FileNotFoundError(f"{images}: no such folder")
+        if os.path.isdir(images) and not any(_listed(files) for _, _, files in os.walk(images)):
+            # Ray Data would raise with a traceback
+            raise FileNotFoundError(f"{images}: no files in it (names starting with '.' or '_' are skipped)")
+    if os.path.isdir(output):
+        raise IsADirectoryError(f"{output}: a directory, not a file (-o names the JSON file)")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{output}: folder {folder} does not exist")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ._args import int_at_least
     from ._extras import missing
 
     parser = argparse.ArgumentParser(prog="python -m roi_ops.ray_detect", description=__doc__.split("\n\n")[0])
     parser.add_argument("images", help="folder (or Ray Data path, e.g. s3://bucket/images) of PNG/JPEG files")
     parser.add_argument("-o", "--output", default="detections.json", help="JSON file: path -> detections")
-    parser.add_argument("--workers", type=int, default=2, help="detector actors (one session each)")
-    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads per actor")
+    parser.add_argument("--workers", type=int_at_least(1), default=2, help="detector actors (one session each)")
+    parser.add_argument("--threads", type=int_at_least(1), default=1, help="onnxruntime intra-op threads per actor")
     parser.add_argument("--address", help="Ray cluster to join ('auto': the one this node belongs to)")
     args = parser.parse_args(argv)
-    absent = missing("ray", "onnxruntime_extensions")
+    absent = missing("ray", "onnxruntime_extensions", "PIL")
     if absent:
         print(f"roi-ops: error: ray_detect needs {', '.join(absent)}: pip install 'roi-ops[ray]'", file=sys.stderr)
         return 1
-    found = detect_folder(args.images, workers=args.workers, threads=args.threads, address=args.address)
-    with open(args.output, "w") as f:
-        json.dump({path: d.tolist() for path, d in found.items()}, f)
+    try:
+        _check_paths(args.images, args.output)
+        found, unreadable = detect_folder(args.images, workers=args.workers, threads=args.threads,
+                                          address=args.address)
+        with open(args.output, "w") as f:
+            json.dump({path: d.tolist() for path, d in found.items()}, f)
+    except OSError as e:
+        print(f"roi-ops: error: {e}", file=sys.stderr)
+        return 1
     print(f"wrote detections of {len(found)} images to {args.output}")
+    if unreadable:
+        shown = [f"{path} ({why})" for path, why in sorted(unreadable.items())[:3]]
+        more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        print(f"roi-ops: error: {len(unreadable)} of {len(found) + len(unreadable)} files are not images the "
+              f"detector reads: {', '.join(shown)}{more}", file=sys.stderr)
+        return 1
     return 0
 
 
