@@ -86,6 +86,7 @@ DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
     (["check", HERE], f"{HERE}: a directory, not a file"),
     (["convert", HERE, "-o", "x.onnx"], f"{HERE}: a directory, not a file"),
     (["check", DETECTOR, "--inputs", HERE], f"{HERE}: a directory, not a file"),
+    (["convert", "/dev/null", "-o", "x.onnx"], "/dev/null: not a regular file"),
     (["check", DETECTOR, "--inputs", __file__], f"{__file__}: not an .npz file of inputs by name (np.savez)"),
     (["convert", DETECTOR, "-o", HERE], "Is a directory"),
     (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], "Not a directory"),

@@ -25,8 +25,10 @@ class UserError(Exception):
 def _existing_file(path: str) -> str:
     if os.path.isdir(path):
         raise UserError(f"{path}: a directory, not a file")
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise UserError(f"{path}: no such file")
+    if not os.path.isfile(path):
+        raise UserError(f"{path}: not a regular file")
     return path
 
 
