@@ -188,6 +188,29 @@ def test_demo_without_models_is_a_one_line_error(tmp_path, capsys):
     assert err.startswith("roi-ops: error:") and "faster_rcnn_detector.onnx not found" in err
 
 
+@pytest.mark.parametrize("plugin,problem", [
+    (b"junk", "DecodeError: Error parsing message"),
+    ("faster_rcnn_fpn.onnx", "ValueError: the detector must have one input"),  # takes proposals too
+])
+def test_demo_with_a_model_it_cannot_run_is_a_one_line_error_naming_it(tmp_path, capsys, plugin, problem):
+    import shutil
+
+    from roi_ops.cli import main
+
+    models = tmp_path / "models"
+    models.mkdir()
+    target = models / "faster_rcnn_detector.onnx"
+    if isinstance(plugin, bytes):
+        target.write_bytes(plugin)
+    else:
+        shutil.copy(os.path.join(MODELS_DIR, plugin), target)
+    shutil.copy(os.path.join(MODELS_DIR, "faster_rcnn_detector.standard.onnx"), models)
+    assert main(["demo", "--models", str(models), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"roi-ops: error: {target}: ") and problem in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()  # refused before it writes anything
+
+
 @pytest.mark.parametrize("args,problem", [(["--runs", "0"], "0: must be at least 1"),
                                           (["--threads", "-1"], "-1: must be at least 1"),
                                           (["--runs", "x"], "'x': not an integer")])

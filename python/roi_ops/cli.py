@@ -46,9 +46,12 @@ def cmd_demo(args) -> int:
     absent = missing("onnxruntime_extensions", "PIL", "tqdm")
     if absent:
         raise UserError(f"roi-ops demo needs {', '.join(absent)}: pip install 'roi-ops[demo]'")
-    from .demo import run
+    from .demo import ModelError, run
 
-    run(args.models, args.output, args.runs, args.threads)
+    try:
+        run(args.models, args.output, args.runs, args.threads)
+    except ModelError as e:
+        raise UserError(str(e)) from e
     return 0
 
 

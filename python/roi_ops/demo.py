@@ -29,6 +29,10 @@ from .sample_image import png_bytes, scene
 DETECTOR = "faster_rcnn_detector"
 
 
+class ModelError(ValueError):
+    """A model file the demo cannot run (not ONNX, or not a detector of the demo's form)."""
+
+
 def _sessions(detector: onnx.ModelProto, threads: int, plugin: bool):
     """(detector session, end-to-end session) with the roi_ops library registered when `plugin`."""
     import onnxruntime as ort
@@ -73,6 +77,13 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path} not found: run the demo from the repository root, or pass --models DIR "
                                     "(python models/generate.py writes the models)")
+    sessions = {}
+    for kind, path in paths.items():
+        try:
+            detector = onnx.load(path)
+            sessions[kind] = (detector, *_sessions(detector, threads, plugin=(kind == "plugin")))
+        except Exception as e:  # noqa: BLE001 - onnx's, onnxruntime's or the pipeline's word on the user's file
+            raise ModelError(f"{path}: {e.__class__.__name__}: {str(e).strip().splitlines()[0]}") from e
     os.makedirs(output_dir, exist_ok=True)
     image = scene()
     data = png_bytes(image)
@@ -85,10 +96,8 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
     print(f"input: built-in {image.shape[1]}x{image.shape[0]} PNG ({len(data)} bytes) -> {output_dir}/input.png\n")
 
     results = {}
-    bar = _progress(4 * (runs + 2), "building sessions and timing")
-    for kind, path in paths.items():
-        detector = onnx.load(path)
-        core, e2e = _sessions(detector, threads, plugin=(kind == "plugin"))
+    bar = _progress(4 * (runs + 2), "timing")
+    for kind, (detector, core, e2e) in sessions.items():
         annotated, detections, pixels = e2e.run(None, {"image_bytes": data})
         boxes, scores = core.run(None, {"image": pixels})
         results[kind] = {
