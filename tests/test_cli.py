@@ -100,6 +100,16 @@ def test_cli_user_mistakes_are_one_line_errors(args, needle):
     assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
 
 
+def test_cli_bench_names_a_detector_file_that_is_not_onnx_before_its_runs(tmp_path):
+    for name in ("faster_rcnn_detector.onnx", "faster_rcnn_detector.standard.onnx"):
+        (tmp_path / name).write_bytes(b"junk")
+    r = cli("bench", "--quick", "--no-progress", "--no-peers", "--no-torchvision", "--models", str(tmp_path),
+            "-o", str(tmp_path / "out"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == f"roi-ops: error: {tmp_path / 'faster_rcnn_detector.onnx'}: not an " \
+        "ONNX model (DecodeError)"
+
+
 def test_cli_check_inputs_of_one_array_and_negative_seed(tmp_path):
     np.save(tmp_path / "one.npy", np.zeros(3, np.float32))  # an array, not arrays by name
     r = cli("check", DETECTOR, "--inputs", str(tmp_path / "one.npy"))

@@ -189,7 +189,7 @@ def test_demo_without_models_is_a_one_line_error(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("plugin,problem", [
-    (b"junk", "DecodeError: Error parsing message"),
+    (b"junk", "not an ONNX model (DecodeError)"),
     ("faster_rcnn_fpn.onnx", "ValueError: the detector must have one input"),  # takes proposals too
 ])
 def test_demo_with_a_model_it_cannot_run_is_a_one_line_error_naming_it(tmp_path, capsys, plugin, problem):

@@ -12,6 +12,7 @@ import sys
 
 
 from ._args import int_at_least
+from ._files import FileProblem, existing_file, load_model
 from ._extras import missing
 
 
@@ -22,36 +23,13 @@ class UserError(Exception):
     """A problem with what the user asked for: reported in one line, no traceback."""
 
 
-def _existing_file(path: str) -> str:
-    if os.path.isdir(path):
-        raise UserError(f"{path}: a directory, not a file")
-    if not os.path.exists(path):
-        raise UserError(f"{path}: no such file")
-    if not os.path.isfile(path):
-        raise UserError(f"{path}: not a regular file")
-    return path
-
-
-def _load(path: str):
-    import onnx
-
-    _existing_file(path)
-    try:
-        return onnx.load(path)
-    except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
-        raise UserError(f"{path}: not an ONNX model ({e.__class__.__name__})") from e
-
-
 def cmd_demo(args) -> int:
     absent = missing("onnxruntime_extensions", "PIL", "tqdm")
     if absent:
         raise UserError(f"roi-ops demo needs {', '.join(absent)}: pip install 'roi-ops[demo]'")
-    from .demo import ModelError, run
+    from .demo import run
 
-    try:
-        run(args.models, args.output, args.runs, args.threads)
-    except ModelError as e:
-        raise UserError(str(e)) from e
+    run(args.models, args.output, args.runs, args.threads)
     return 0
 
 
@@ -190,7 +168,7 @@ def cmd_convert(args) -> int:
         raise UserError("give an output file (-o OUT) or --in-place")
     if args.output and args.in_place:
         raise UserError("give either an output file (-o OUT) or --in-place, not both")
-    model = _load(args.model)
+    model = load_model(args.model)
     report = ConversionReport()
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -252,7 +230,7 @@ def cmd_check(args) -> int:
 
     from .check import CheckError, compare, make_inputs
 
-    model = _load(args.model)
+    model = load_model(args.model)
     dims = {}
     for d in args.dim:
         name, _, value = d.partition("=")
@@ -260,7 +238,7 @@ def cmd_check(args) -> int:
             raise UserError(f"--dim {d!r}: expected NAME=SIZE, e.g. --dim K=100")
         dims[name] = int(value)
     if args.inputs:
-        feeds = _load_inputs(_existing_file(args.inputs))
+        feeds = _load_inputs(existing_file(args.inputs))
     try:
         if not args.inputs:
             feeds = make_inputs(model, dims, args.seed)
@@ -385,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, OSError) as e:  # OSError: a path that cannot be read or written, in one line
+    except (UserError, FileProblem, OSError) as e:  # OSError: a path that cannot be read or written, in one line
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
 

@@ -21,16 +21,13 @@ import onnx
 
 from . import DOMAIN, get_library_path
 from ._args import int_at_least
+from ._files import FileProblem, load_model
 from ._library import package_folder
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
 from .sample_image import png_bytes, scene
 
 DETECTOR = "faster_rcnn_detector"
-
-
-class ModelError(ValueError):
-    """A model file the demo cannot run (not ONNX, or not a detector of the demo's form)."""
 
 
 def _sessions(detector: onnx.ModelProto, threads: int, plugin: bool):
@@ -79,11 +76,11 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
                                     "(python models/generate.py writes the models)")
     sessions = {}
     for kind, path in paths.items():
+        detector = load_model(path)
         try:
-            detector = onnx.load(path)
             sessions[kind] = (detector, *_sessions(detector, threads, plugin=(kind == "plugin")))
-        except Exception as e:  # noqa: BLE001 - onnx's, onnxruntime's or the pipeline's word on the user's file
-            raise ModelError(f"{path}: {e.__class__.__name__}: {str(e).strip().splitlines()[0]}") from e
+        except Exception as e:  # noqa: BLE001 - onnxruntime's or the pipeline's word on the user's model
+            raise FileProblem(f"{path}: {e.__class__.__name__}: {str(e).strip().splitlines()[0]}") from e
     os.makedirs(output_dir, exist_ok=True)
     image = scene()
     data = png_bytes(image)

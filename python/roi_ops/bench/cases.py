@@ -43,6 +43,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from .. import builders
+from .._files import load_model
 from ..standard_models import NodeEmitter, multi_scale_roi_align_model, per_level_nodes, ps_roi_align_model
 
 FPN = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
@@ -273,8 +274,8 @@ def detector_cases(models_dir: str):
     # The demo's letterbox without the resampling: the scene's top-left 256x240 pixels, centred.
     pixels[0, :, 8:248] = image[:, :256].transpose(2, 0, 1) / 255.0
     feeds = {"image": pixels}
-    yield Case("D1 detector", "faster_rcnn_detector", "float32", onnx.load(plugin), feeds,
-               "standard-op model", onnx.load(standard), feeds)
+    yield Case("D1 detector", "faster_rcnn_detector", "float32", load_model(plugin), feeds,
+               "standard-op model", load_model(standard), feeds)
 
 
 def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models",
