@@ -100,14 +100,25 @@ def test_cli_user_mistakes_are_one_line_errors(args, needle):
     assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
 
 
-def test_cli_bench_names_a_detector_file_that_is_not_onnx_before_its_runs(tmp_path):
-    for name in ("faster_rcnn_detector.onnx", "faster_rcnn_detector.standard.onnx"):
-        (tmp_path / name).write_bytes(b"junk")
+@pytest.mark.parametrize("content, problem", [
+    (b"junk", "not an ONNX model (DecodeError)"),
+    ("faster_rcnn_fpn.onnx", "not the demo's detector (D1 feeds one input, 'image' [1, 3, 256, 256]; this model "
+                             "takes ['image', 'proposals'])"),
+])
+def test_cli_bench_names_a_detector_file_it_cannot_time_before_its_runs(tmp_path, content, problem):
+    import shutil
+
+    models = os.path.dirname(DETECTOR)
+    shutil.copy(os.path.join(models, "faster_rcnn_detector.standard.onnx"), tmp_path)
+    target = tmp_path / "faster_rcnn_detector.onnx"
+    if isinstance(content, bytes):
+        target.write_bytes(content)
+    else:
+        shutil.copy(os.path.join(models, content), target)
     r = cli("bench", "--quick", "--no-progress", "--no-peers", "--no-torchvision", "--models", str(tmp_path),
             "-o", str(tmp_path / "out"))
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
-    assert r.stderr.strip().splitlines()[-1] == f"roi-ops: error: {tmp_path / 'faster_rcnn_detector.onnx'}: not an " \
-        "ONNX model (DecodeError)"
+    assert r.stderr.strip().splitlines()[-1] == f"roi-ops: error: {target}: {problem}"
 
 
 def test_cli_check_inputs_of_one_array_and_negative_seed(tmp_path):

@@ -43,7 +43,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from .. import builders
-from .._files import load_model
+from .._files import FileProblem, load_model
 from ..standard_models import NodeEmitter, multi_scale_roi_align_model, per_level_nodes, ps_roi_align_model
 
 FPN = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
@@ -274,8 +274,14 @@ def detector_cases(models_dir: str):
     # The demo's letterbox without the resampling: the scene's top-left 256x240 pixels, centred.
     pixels[0, :, 8:248] = image[:, :256].transpose(2, 0, 1) / 255.0
     feeds = {"image": pixels}
-    yield Case("D1 detector", "faster_rcnn_detector", "float32", load_model(plugin), feeds,
-               "standard-op model", load_model(standard), feeds)
+    models = [load_model(plugin), load_model(standard)]
+    for path, model in zip((plugin, standard), models):
+        inputs = [i.name for i in model.graph.input if i.name not in {t.name for t in model.graph.initializer}]
+        if inputs != list(feeds):  # refused now, not after minutes of the other workloads
+            raise FileProblem(f"{path}: not the demo's detector (D1 feeds one input, 'image' [1, 3, 256, 256]; this "
+                              f"model takes {inputs})")
+    yield Case("D1 detector", "faster_rcnn_detector", "float32", models[0], feeds, "standard-op model", models[1],
+               feeds)
 
 
 def all_cases(*, dtypes=("float32", "float16"), quick: bool = False, models_dir: str | None = "models",
