@@ -115,6 +115,7 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
         return [size(d, names[i] if i < len(names) else "C", (fixed or {}).get(i)) for i, d in enumerate(axes)]
 
     feeds: dict[str, np.ndarray] = {}
+    computed = _static_shapes(model)  # maps the graph computes (a backbone's output), for N, H and W
     # Maps first: RoIs are placed inside the image the maps cover.
     for v in inputs:
         role = roles.get(v.name)
@@ -146,8 +147,8 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
             feeds[v.name] = (rng.uniform(0, 1, shape) if np.issubdtype(dtype, np.floating)
                              else np.zeros(shape)).astype(dtype)
             continue
-        maps = [feeds[m] if m in feeds else None for m in role.maps]
-        n = maps[0].shape[0] if maps and maps[0] is not None else size(None, "N")
+        maps = [feeds[m].shape if m in feeds else computed.get(m) for m in role.maps]
+        n = maps[0][0] if maps and maps[0] else size(None, "N")
         k_fixed = _k_from_partner(role, feeds)
         if role.kind in ("batch_indices", "box_indices"):
             (k,) = shape_of(v, role, {0: k_fixed} if k_fixed is not None else None)
@@ -170,6 +171,20 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
     return feeds
 
 
+def _static_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
+    """The shapes onnx's shape inference fixes from the inputs' declared ones, by value name."""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - a model inference cannot follow: every map's size then defaults
+        return {}
+    shapes = {}
+    for v in inferred.graph.value_info:
+        dims = v.type.tensor_type.shape.dim
+        if v.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
+            shapes[v.name] = tuple(d.dim_value for d in dims)
+    return shapes
+
+
 def _k_from_partner(role, feeds) -> int | None:
     """K of an input whose partner (rois <-> batch indices) already has values."""
     ins = list(role.node.input)
@@ -184,14 +199,14 @@ def _np_type(v) -> np.dtype:
     return helper.tensor_dtype_to_np_dtype(v.type.tensor_type.elem_type)
 
 
-def _boxes(rng, k: int, role: _Role, maps) -> np.ndarray:
+def _boxes(rng, k: int, role: _Role, maps: list) -> np.ndarray:
     """Boxes in image pixels inside the image the node's (finest) map covers."""
     a = _attrs(role.node)
     if role.node.op_type in _MULTI_SCALE_OPS:
         scale = float(a["spatial_scales"][0])
     else:
         scale = float(a.get("spatial_scale", DEFAULTS.RoIAlign.spatial_scale))
-    h, w = (maps[0].shape[2:] if maps and maps[0] is not None else (DEFAULT_SIZES["H"], DEFAULT_SIZES["W"]))
+    h, w = (maps[0][2:] if maps and maps[0] else (DEFAULT_SIZES["H"], DEFAULT_SIZES["W"]))
     img_h, img_w = max(h, 1) / scale, max(w, 1) / scale
     # Log-uniform sides from 1/16 of the image to all of it: small and large boxes (every FPN level).
     side = np.exp(rng.uniform(np.log(1 / 16), 0, (k, 2))) * [img_w, img_h]
