@@ -167,6 +167,26 @@ def test_unsupported_attributes_refuse_the_node_by_name_and_convert_nothing(attr
     assert "mmdeploy::MMCVMultiLevelRoiAlign node 'extractor': " in msg and needle in msg, msg
 
 
+def _foreign_keys():
+    from roi_ops.foreign import CONVERTERS, convert_foreign
+
+    convert_foreign(helper.make_model(helper.make_graph([], "empty", [], [])))  # registers every converter
+    return sorted(CONVERTERS)
+
+
+@pytest.mark.parametrize("domain,op_type", _foreign_keys())
+def test_a_node_without_its_inputs_is_refused_by_name_not_a_traceback(domain, op_type):
+    from roi_ops.foreign import INPUTS
+
+    need = INPUTS[(domain, op_type)]
+    given = [f"in{i}" for i in range(len(need) - 1)]  # one short (an exporter that dropped one)
+    node = helper.make_node(op_type, given, ["out"], domain=domain, name="short")
+    model = foreign_model(node, [vi(n) for n in given], domain=domain or None)
+    with pytest.raises(convert.ConversionError) as info:
+        convert.to_roi_ops(model)
+    assert f"{domain}::{op_type} node 'short': needs inputs {', '.join(need)}; got {len(given)}" in str(info.value)
+
+
 def test_cli_lists_what_it_converted_and_refuses_in_one_line_per_node(tmp_path):
     node = helper.make_node("MMCVRoiAlign", ["input", "rois"], ["out"], domain="mmcv", name="head", output_height=2,
                             output_width=2, mode="max", aligned=1)

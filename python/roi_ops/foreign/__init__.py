@@ -1,6 +1,7 @@
 """Converters from other toolchains' RoI nodes to roi_ops nodes (docs/foreign.md).
 
-Each toolchain's module registers, per (domain, op_type), a function ``convert(node, e, g) ->
+Each toolchain's module registers, per (domain, op_type) and with the inputs a node must give
+(a node without them is refused before its converter runs), a function ``convert(node, e, g) ->
 None`` that appends the replacement to ``e.nodes`` (a ``NodeEmitter`` whose prefix is unique to
 the node; ``g`` answers the graph's constants) or raises ``Refusal`` (or the builders'
 ValueError) with the reason. ``convert_foreign`` runs them over a model: every
@@ -42,17 +43,28 @@ class Graph:
 
 Converter = Callable[[onnx.NodeProto, NodeEmitter, Graph], None]
 CONVERTERS: dict[tuple[str, str], Converter] = {}
+INPUTS: dict[tuple[str, str], tuple[str, ...]] = {}  # the inputs a node must give, in order
 
 
-def converts(*keys: tuple[str, str]):
-    """Registers a converter for each (domain, op_type)."""
+def converts(*keys: tuple[str, str], inputs: tuple[str, ...]):
+    """Registers a converter for each (domain, op_type), for nodes that give at least `inputs`
+    (checked before the converter runs, so that it may index them)."""
 
     def register(fn: Converter) -> Converter:
         for key in keys:
             CONVERTERS[key] = fn
+            INPUTS[key] = inputs
         return fn
 
     return register
+
+
+def _missing_inputs(node: onnx.NodeProto) -> str:
+    """The refusal for a node that does not give its required inputs, or ""."""
+    need = INPUTS[(node.domain, node.op_type)]
+    if len(node.input) >= len(need) and all(node.input[:len(need)]):
+        return ""
+    return f"needs inputs {', '.join(need)}; got {len([i for i in node.input if i])}"
 
 
 def is_foreign(node: onnx.NodeProto) -> bool:
@@ -73,6 +85,9 @@ def convert_foreign(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str],
         label = f"{node.domain}::{node_label(node)}"
         e = NodeEmitter(f"{node.name or node.op_type}_roi_ops{next(counter)}_")
         try:
+            missing = _missing_inputs(node)
+            if missing:
+                raise Refusal(missing)
             CONVERTERS[(node.domain, node.op_type)](node, e, g)
         except ValueError as r:  # Refusal, or a builder's message about an attribute
             refused.append(f"{label}: {r}")

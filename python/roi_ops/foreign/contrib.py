@@ -13,11 +13,9 @@ from ..standard_models import NodeEmitter
 from . import Graph, Refusal, attributes, converts
 
 
-@converts(("com.microsoft", "CropAndResize"))
+@converts(("com.microsoft", "CropAndResize"), inputs=("X", "rois", "batch_indices", "crop_size"))
 def crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
-    if len(node.input) < 4:
-        raise Refusal("needs inputs X, rois, batch_indices and crop_size")
     size = g.constant(node.input[3])
     if size is None:
         raise Refusal(f"crop_size '{node.input[3]}' is computed at run time; roi_ops.CropAndResize takes the crop "

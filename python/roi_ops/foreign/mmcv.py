@@ -32,7 +32,8 @@ def _sampling(a: dict) -> int:
     return max(int(a.get("sampling_ratio", 0)), 0)  # mmcv: <= 0 is adaptive
 
 
-@converts(*[(d, "MMCVRoiAlign") for d in DOMAINS], *[(d, "MMCVRoIAlign") for d in DOMAINS])
+@converts(*[(d, "MMCVRoiAlign") for d in DOMAINS], *[(d, "MMCVRoIAlign") for d in DOMAINS],
+          inputs=("X", "rois"))
 def roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
     mode = a.get("mode", "avg")
@@ -45,7 +46,7 @@ def roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
         aligned=int(a.get("aligned", 1))))
 
 
-@converts(*[(d, "MMCVRoIAlignRotated") for d in DOMAINS])
+@converts(*[(d, "MMCVRoIAlignRotated") for d in DOMAINS], inputs=("X", "rois"))
 def roi_align_rotated(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
     e.nodes.append(make_roi_align_rotated_node(
@@ -62,7 +63,7 @@ def _levels(a: dict) -> dict:
                 eps=1e-6, eps_in_log=1)
 
 
-@converts(("mmdeploy", "MMCVMultiLevelRoiAlign"))
+@converts(("mmdeploy", "MMCVMultiLevelRoiAlign"), inputs=("rois", "feature maps"))
 def multi_level_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
     required(node, a, "featmap_strides")
@@ -82,7 +83,7 @@ def multi_level_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> Non
         **_levels(a)))
 
 
-@converts(("mmdeploy", "MMCVMultiLevelRotatedRoiAlign"))
+@converts(("mmdeploy", "MMCVMultiLevelRotatedRoiAlign"), inputs=("rois", "feature maps"))
 def multi_level_rotated_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
     required(node, a, "featmap_strides")

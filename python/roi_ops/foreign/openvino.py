@@ -17,7 +17,8 @@ from ..standard_models import NodeEmitter
 from . import Graph, attributes, converts, pyramid, required
 
 
-@converts(("org.openvinotoolkit", "ExperimentalDetectronROIFeatureExtractor"))
+@converts(("org.openvinotoolkit", "ExperimentalDetectronROIFeatureExtractor"),
+          inputs=("rois", "feature maps"))
 def roi_feature_extractor(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
     scales = pyramid(required(node, a, "pyramid_scales"), "pyramid_scales")

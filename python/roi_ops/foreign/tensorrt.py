@@ -20,7 +20,7 @@ from ..standard_models import NodeEmitter
 from . import Graph, Refusal, attributes, converts
 
 
-@converts(("", "ROIAlign_TRT"), ("trt.plugins", "ROIAlign_TRT"))
+@converts(("", "ROIAlign_TRT"), ("trt.plugins", "ROIAlign_TRT"), inputs=("X", "rois", "batch_indices"))
 def roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     a = attributes(node)
     ctm, mode = int(a.get("coordinate_transformation_mode", 1)), int(a.get("mode", 1))
@@ -53,7 +53,7 @@ def _unbatch(e: NodeEmitter, y: str, rois: str, output: str) -> None:
 
 
 @converts(("", "CropAndResize"), ("trt.plugins", "CropAndResize"), ("", "CropAndResizeDynamic"),
-          ("trt.plugins", "CropAndResizeDynamic"))
+          ("trt.plugins", "CropAndResizeDynamic"), inputs=("X", "rois"))
 def crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     """TensorRT's cropAndResizePlugin (plugin/common/kernels/cropAndResizeKernel.cu):
     tf.image.crop_and_resize with extrapolation value 0 on feature_maps [N,C,H,W] and rois
@@ -69,7 +69,8 @@ def crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     _unbatch(e, y, node.input[1], node.output[0])
 
 
-@converts(("", "PyramidROIAlign_TRT"), ("trt.plugins", "PyramidROIAlign_TRT"))
+@converts(("", "PyramidROIAlign_TRT"), ("trt.plugins", "PyramidROIAlign_TRT"),
+          inputs=("rois", "feature maps"))
 def pyramid_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     """TensorRT's PyramidROIAlign_TRT (plugin/common/kernels/maskRCNNKernels.cu, roiAlign_kernel):
     rois [N,R,4] clipped to the image, map P2..P5 chosen by comparing the clipped box's area with
@@ -113,7 +114,8 @@ def pyramid_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     _unbatch(e, y, node.input[0], node.output[0])
 
 
-@converts(("", "MultilevelCropAndResize_TRT"), ("trt.plugins", "MultilevelCropAndResize_TRT"))
+@converts(("", "MultilevelCropAndResize_TRT"), ("trt.plugins", "MultilevelCropAndResize_TRT"),
+          inputs=("rois", "feature maps"))
 def multilevel_crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     """TensorRT's MultilevelCropAndResize_TRT (maskRCNNKernels.cu, roiAlignHalfCenter_kernel):
     rois [N,R,4] (y1, x1, y2, x2) in image pixels, maps P2..P6; level by comparing the area with
