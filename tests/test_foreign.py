@@ -187,6 +187,20 @@ def test_a_node_without_its_inputs_is_refused_by_name_not_a_traceback(domain, op
     assert f"{domain}::{op_type} node 'short': needs inputs {', '.join(need)}; got {len(given)}" in str(info.value)
 
 
+@pytest.mark.parametrize("domain,op_type,inputs,attrs,kinds", [
+    ("mmcv", "MMCVRoiAlign", ["X", "rois"], dict(output_height=[7], output_width=7), "output_height (ints)"),
+    ("mmdeploy", "MMCVMultiLevelRoiAlign", ["rois", "P2"], dict(featmap_strides=4.0, output_height=7, output_width=7),
+     "featmap_strides (float)"),
+    ("", "PyramidROIAlign_TRT", ["rois", "P2", "P3", "P4", "P5"], dict(pooled_size=[7, 7]), "pooled_size (ints)"),
+])
+def test_an_attribute_of_another_kind_is_refused_with_the_kinds_given(domain, op_type, inputs, attrs, kinds):
+    node = helper.make_node(op_type, inputs, ["out"], domain=domain, name="odd", **attrs)
+    with pytest.raises(convert.ConversionError) as info:
+        convert.to_roi_ops(foreign_model(node, [vi(n) for n in inputs], domain=domain or None))
+    msg = str(info.value)
+    assert f"{domain}::{op_type} node 'odd': an attribute of an unexpected kind (" in msg and kinds in msg, msg
+
+
 def test_cli_lists_what_it_converted_and_refuses_in_one_line_per_node(tmp_path):
     node = helper.make_node("MMCVRoiAlign", ["input", "rois"], ["out"], domain="mmcv", name="head", output_height=2,
                             output_width=2, mode="max", aligned=1)

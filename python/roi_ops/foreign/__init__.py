@@ -92,6 +92,11 @@ def convert_foreign(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str],
         except ValueError as r:  # Refusal, or a builder's message about an attribute
             refused.append(f"{label}: {r}")
             return [node]
+        except TypeError as r:  # an attribute of another kind than the toolchain writes (a list for an int)
+            given = ", ".join(f"{a.name} ({onnx.AttributeProto.AttributeType.Name(a.type).lower()})"
+                              for a in node.attribute)
+            refused.append(f"{label}: an attribute of an unexpected kind ({r}); given: {given}")
+            return [node]
         converted.append(f"{label} -> {', '.join(n.op_type for n in e.nodes if n.domain == 'roi_ops')}")
         return e.nodes
 
