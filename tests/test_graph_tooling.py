@@ -328,3 +328,24 @@ def test_convert_takes_models_whose_inputs_and_outputs_have_no_shape():
     np.testing.assert_allclose(roi_ops.make_session(ours).run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ort.InferenceSession(back.SerializeToString(), providers=["CPUExecutionProvider"])
                                .run(None, feeds)[0], want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("node,problem", [
+    (helper.make_node("RoiAlign", ["X", "rois"], ["Y"], name="n"), "has input size 2 not in range [min=3, max=3]"),
+    (helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], name="n", output_height=[2]),
+     "output_height'. Expected: 'INT', actual: 'INTS'"),
+    (helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], name="n", mode="median"),
+     "RoIAlign: attribute 'mode' must be"),
+    (helper.make_node("MaxRoiPool", ["X"], ["Y"], name="n", pooled_shape=[2, 2]), "has input size 1"),
+    (helper.make_node("MaxRoiPool", ["X", "rois"], ["Y"], name="n", pooled_shape=2),
+     "Expected: 'INTS', actual: 'INT'"),
+    (helper.make_node("MaxRoiPool", ["X", "rois"], ["Y"], name="n", pooled_shape=[2]),
+     "pooled_shape must hold 2 values (height, width); got [2]"),
+])
+def test_a_standard_pooler_that_breaks_its_schema_is_refused_by_name(node, problem):
+    # Each was an IndexError, TypeError or unpacking ValueError from roi-ops convert.
+    model = helper.make_model(helper.make_graph([node], "g", [vi(i, F, None) for i in node.input],
+                                                [vi("Y", F, None)]), opset_imports=[helper.make_opsetid("", 16)])
+    with pytest.raises(convert.ConversionError) as info:
+        convert.to_roi_ops(model)
+    assert f"{node.op_type} node 'n': " in str(info.value) and problem in str(info.value), str(info.value)

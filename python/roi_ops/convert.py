@@ -27,7 +27,7 @@ from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
-from .graph import check, drop_unused_import, node_label, opset_version, replace_nodes
+from .graph import all_nodes, check, drop_unused_import, node_label, opset_version, replace_nodes
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -67,9 +67,36 @@ def _standard_max_roi_pool(node: onnx.NodeProto) -> onnx.NodeProto:
     a = _attrs(node)
     if "pooled_shape" not in a:
         raise ConversionError(f"{node_label(node)}: MaxRoiPool needs the attribute pooled_shape")
+    if len(a["pooled_shape"]) != 2:
+        raise ConversionError(f"{node_label(node)}: pooled_shape must hold 2 values (height, width); got "
+                              f"{list(a['pooled_shape'])}")
     oh, ow = (int(v) for v in a["pooled_shape"])
     return make_roi_pool_node(node.input[0], node.input[1], None, node.output[0], name=node.name or None,
                               output_height=oh, output_width=ow, spatial_scale=float(a.get("spatial_scale", 1.0)))
+
+
+def _is_standard_pooler(node: onnx.NodeProto) -> bool:
+    return node.domain in ("", "ai.onnx") and node.op_type in ("RoiAlign", "MaxRoiPool")
+
+
+def _not_converted(refused: list[str]) -> ConversionError:
+    return ConversionError(f"cannot convert {len(refused)} node(s), so nothing was converted:\n"
+                           + "\n".join(f"  {line}" for line in refused))
+
+
+def _malformed_poolers(model: onnx.ModelProto) -> list[str]:
+    """Standard RoiAlign / MaxRoiPool nodes that break their ONNX schema (input count, attribute
+    types), a line each: the converters read them as the schema promises."""
+    ctx = onnx.checker.C.CheckerContext()
+    ctx.ir_version = model.ir_version or onnx.IR_VERSION
+    ctx.opset_imports = {i.domain: i.version for i in model.opset_import}
+    refused = []
+    for n in filter(_is_standard_pooler, all_nodes(model.graph)):
+        try:
+            onnx.checker.check_node(n, ctx)
+        except onnx.checker.ValidationError as e:
+            refused.append(f"{node_label(n)}: {str(e).strip().splitlines()[0]}")
+    return refused
 
 
 @dataclass
@@ -107,9 +134,9 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
     drop_unused_import(source)
     source, foreign, refused = convert_foreign(source)
+    refused += _malformed_poolers(source)
     if refused:
-        raise ConversionError(f"cannot convert {len(refused)} node(s), so nothing was converted:\n"
-                              + "\n".join(f"  {line}" for line in refused))
+        raise _not_converted(refused)
     report.foreign += foreign
     if fuse:
         fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift)
@@ -123,15 +150,19 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
 
     def replace(n):
         report.converted.append(node_label(n))
-        if n.op_type == "MaxRoiPool":
-            return [_standard_max_roi_pool(n)]
-        new = _standard_roi_align(n, opset, fix_onnx_max)
+        try:
+            if n.op_type == "MaxRoiPool":
+                return [_standard_max_roi_pool(n)]
+            new = _standard_roi_align(n, opset, fix_onnx_max)
+        except ConversionError:
+            raise
+        except ValueError as e:  # the builder's word on a value the schema allows (a mode it does not name)
+            raise ConversionError(f"{node_label(n)}: {e}") from e
         if shifts is not None and n.input[1] in shifts.producer:
             _fold_aligned_shift(new, shifts, report)
         return [new]
 
-    out = replace_nodes(source, lambda n: n.domain in ("", "ai.onnx") and n.op_type in ("RoiAlign", "MaxRoiPool"),
-                        replace)
+    out = replace_nodes(source, _is_standard_pooler, replace)
     if aligned:
         _set_aligned(out.graph, report)
     for w in report.warnings:

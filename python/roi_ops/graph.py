@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import onnx
 from onnx import shape_inference
@@ -150,17 +150,20 @@ def replace_node(model: onnx.ModelProto, name: str, nodes: Sequence[onnx.NodePro
     return replace_nodes(model, lambda n: n.name == name, lambda _: nodes)
 
 
+def all_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
+    """Every node of ``graph``, its subgraphs' (If / Loop / Scan bodies) included."""
+    for n in graph.node:
+        yield n
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                yield from all_nodes(a.g)
+            for sub in a.graphs:
+                yield from all_nodes(sub)
+
+
 def uses_domain(model: onnx.ModelProto, domain: str = DOMAIN) -> bool:
     """Whether any node (subgraphs included) belongs to ``domain``."""
-    def walk(graph):
-        for n in graph.node:
-            if n.domain == domain:
-                return True
-            for a in n.attribute:
-                if (a.type == onnx.AttributeProto.GRAPH and walk(a.g)) or any(walk(s) for s in a.graphs):
-                    return True
-        return False
-    return walk(model.graph)
+    return any(n.domain == domain for n in all_nodes(model.graph))
 
 
 def drop_unused_import(model: onnx.ModelProto, domain: str = DOMAIN) -> None:
