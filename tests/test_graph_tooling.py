@@ -349,3 +349,25 @@ def test_a_standard_pooler_that_breaks_its_schema_is_refused_by_name(node, probl
     with pytest.raises(convert.ConversionError) as info:
         convert.to_roi_ops(model)
     assert f"{node.op_type} node 'n': " in str(info.value) and problem in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("node,problem", [
+    (helper.make_node("RoIAlign", ["X"], ["Y"], domain="roi_ops", name="n"), "has input size 1 not in range [min=2"),
+    (helper.make_node("RoIPool", ["X", "rois"], ["Y"], domain="roi_ops", name="n", output_height=[2]),
+     "output_height'. Expected: 'INT', actual: 'INTS'"),
+    (helper.make_node("MultiScaleRoIAlign", ["rois", ""], ["Y"], domain="roi_ops", name="n", spatial_scales=[0.25]),
+     "has input size 2 not in range [min=3"),
+    (helper.make_node("RoIAlign", ["X", "rois"], ["Y"], domain="roi_ops", name="n", mode="median"),
+     "RoIAlign: attribute 'mode' must be"),
+    (helper.make_node("RoIAlign", ["X", "rois"], ["Y"], domain="roi_ops", name="n", output_height=0),
+     "RoIAlign: attribute 'output_height' must be in [1, 65536]; got 0"),
+])
+def test_to_standard_refuses_a_roi_ops_node_the_library_would_refuse(node, problem):
+    # The first three were IndexError, TypeError or shape-inference tracebacks; the last two were
+    # converted into standard nodes with the same bad values.
+    model = helper.make_model(helper.make_graph([node], "g", [vi(i, F, None) for i in node.input if i],
+                                                [vi("Y", F, None)]),
+                              opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(roi_ops.DOMAIN, 1)])
+    with pytest.raises(convert.ConversionError) as info:
+        convert.to_standard(model)
+    assert f"{node.op_type} node 'n': " in str(info.value) and problem in str(info.value), str(info.value)

@@ -17,16 +17,20 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import onnx
 from onnx import helper
 
 from ._library import DOMAIN
+from .attribute_checks import check_attributes
+from .attributes import ATTRIBUTES
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
+from .schemas import register_schemas
 from .graph import all_nodes, check, drop_unused_import, node_label, opset_version, replace_nodes
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
@@ -84,19 +88,34 @@ def _not_converted(refused: list[str]) -> ConversionError:
                            + "\n".join(f"  {line}" for line in refused))
 
 
-def _malformed_poolers(model: onnx.ModelProto) -> list[str]:
-    """Standard RoiAlign / MaxRoiPool nodes that break their ONNX schema (input count, attribute
-    types), a line each: the converters read them as the schema promises."""
+def _is_roi_ops(node: onnx.NodeProto) -> bool:
+    return node.domain == DOMAIN
+
+
+def _node_problem(node: onnx.NodeProto, ctx) -> str:
+    """Why a node to convert cannot be read as its schema says (input count, attribute types) or,
+    for a roi_ops node, as the library reads its attributes (docs/spec.md); or "". The converters
+    read a node as its schema promises."""
+    try:
+        onnx.checker.check_node(node, ctx)
+    except onnx.checker.ValidationError as e:
+        return str(e).strip().splitlines()[0]
+    if node.domain == DOMAIN and node.op_type in ATTRIBUTES:  # another op: standard_nodes names it
+        try:
+            check_attributes(node.op_type, **{a.name: _text(helper.get_attribute_value(a)) for a in node.attribute})
+        except (ValueError, TypeError) as e:
+            return str(e)
+    return ""
+
+
+def _refusals(model: onnx.ModelProto, converted: Callable[[onnx.NodeProto], bool]) -> list[str]:
+    """A line for each node to convert (subgraphs included) that ``_node_problem`` refuses."""
+    register_schemas()  # roi_ops nodes are checked against their schemas, not passed as unknown ops
     ctx = onnx.checker.C.CheckerContext()
     ctx.ir_version = model.ir_version or onnx.IR_VERSION
     ctx.opset_imports = {i.domain: i.version for i in model.opset_import}
-    refused = []
-    for n in filter(_is_standard_pooler, all_nodes(model.graph)):
-        try:
-            onnx.checker.check_node(n, ctx)
-        except onnx.checker.ValidationError as e:
-            refused.append(f"{node_label(n)}: {str(e).strip().splitlines()[0]}")
-    return refused
+    return [f"{node_label(n)}: {problem}" for n in filter(converted, all_nodes(model.graph))
+            if (problem := _node_problem(n, ctx))]
 
 
 @dataclass
@@ -134,7 +153,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
     drop_unused_import(source)
     source, foreign, refused = convert_foreign(source)
-    refused += _malformed_poolers(source)
+    refused += _refusals(source, _is_standard_pooler)
     if refused:
         raise _not_converted(refused)
     report.foreign += foreign
@@ -264,11 +283,14 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
     names the first node that has no such form."""
     opset = opset_version(model)
     counter = itertools.count()
+    refused = _refusals(model, _is_roi_ops)
+    if refused:
+        raise _not_converted(refused)
 
     def replace(n):
         return standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
 
-    out = replace_nodes(model, lambda n: n.domain == DOMAIN, replace)
+    out = replace_nodes(model, _is_roi_ops, replace)
     drop_unused_import(out)
     check(out, allow_shapeless_io=True)
     return out
