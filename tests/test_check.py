@@ -141,6 +141,29 @@ def test_cli_check_failure_is_one_clean_line(tmp_path, capsys):
     assert "PSRoIAlign: input 'X' has C = 8 channels, which is not a multiple of output_height * output_width" in err
 
 
+@pytest.mark.parametrize("op,inputs,needle", [
+    ("RoIAlign", ["X"], "schema(roi_ops::RoIAlign:1) has input size 1 not in range [min=2, max=3]"),
+    ("MultiScaleRoIAlign", ["rois"], "schema(roi_ops::MultiScaleRoIAlign:1) has input size 1 not in range [min=3"),
+])
+def test_cli_check_names_a_node_short_of_inputs(tmp_path, capsys, op, inputs, needle):
+    # check's input maker indexed the missing inputs: "list index out of range".
+    node = helper.make_node(op, inputs, ["Y"], domain="roi_ops", spatial_scales=[0.25]) if op.startswith("Multi") \
+        else helper.make_node(op, inputs, ["Y"], domain="roi_ops")
+    model = builders.make_model([node], [vi(i, ["K", 5] if i == "rois" else [1, 4, 8, 8]) for i in inputs],
+                                [vi("Y", None)])
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1 and err.strip().count("\n") == 0 and needle in err, err
+
+
+def test_cli_check_names_rois_declared_with_another_rank(tmp_path, capsys):
+    model = roi_align_model([1, 4, 8, 8], [3, 5, 1], None, with_bi=False)  # was "too many values to unpack"
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1 and "input 'rois' is declared 3-D, but RoIAlign node" in err and "reads it as rois [K,5]" in err
+    model = roi_align_model([1, 4, 8, 8], ["K", 4], ["K", 1])
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1 and "input 'bi' is declared 2-D, but RoIAlign node" in err and "as batch_indices [K]" in err
+
+
 @pytest.mark.parametrize("node,needle", [
     (helper.make_node("RoIAlign", ["X", "rois", "bi"], ["Y"], domain="roi_ops", sampling_rate=2, name="pool"),
      "RoIAlign (roi_ops node 'pool'): unknown attribute 'sampling_rate'; did you mean 'sampling_ratio'?"),

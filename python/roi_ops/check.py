@@ -51,19 +51,20 @@ def _roles(model: onnx.ModelProto) -> dict[str, _Role]:
     for node in model.graph.node:
         if node.domain != DOMAIN:
             continue
-        ins = list(node.input)
+        ins = list(node.input) + [""] * 3  # a node short of inputs: the session says what it misses
         if node.op_type in _BOX_OPS:
-            has_bi = len(ins) > 2 and ins[2] != ""
+            has_bi = ins[2] != ""
             roles.setdefault(ins[0], _Role("map", node))
             roles.setdefault(ins[1], _Role("rois", node, _BOX_OPS[node.op_type], not has_bi, [ins[0]]))
             if has_bi:
                 roles.setdefault(ins[2], _Role("batch_indices", node, maps=[ins[0]]))
         elif node.op_type in _MULTI_SCALE_OPS:
-            has_bi = len(ins) > 1 and ins[1] != ""
-            roles.setdefault(ins[0], _Role("rois", node, _MULTI_SCALE_OPS[node.op_type], not has_bi, ins[2:]))
+            has_bi = ins[1] != ""
+            maps = list(node.input[2:])
+            roles.setdefault(ins[0], _Role("rois", node, _MULTI_SCALE_OPS[node.op_type], not has_bi, maps))
             if has_bi:
-                roles.setdefault(ins[1], _Role("batch_indices", node, maps=ins[2:]))
-            for m in ins[2:]:
+                roles.setdefault(ins[1], _Role("batch_indices", node, maps=maps))
+            for m in maps:
                 roles.setdefault(m, _Role("map", node))
         elif node.op_type == "CropAndResize":
             roles.setdefault(ins[0], _Role("map", node))
@@ -151,7 +152,11 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
         n = maps[0][0] if maps and maps[0] else size(None, "N")
         k_fixed = _k_from_partner(role, feeds)
         if role.kind in ("batch_indices", "box_indices"):
-            (k,) = shape_of(v, role, {0: k_fixed} if k_fixed is not None else None)
+            shape = shape_of(v, role, {0: k_fixed} if k_fixed is not None else None)
+            if len(shape) != 1:
+                raise CheckError(f"input '{v.name}' is declared {len(shape)}-D, but {role.node.op_type} node "
+                                 f"'{role.node.name}' reads it as {role.kind} [K]")
+            (k,) = shape
             feeds[v.name] = rng.integers(0, max(n, 1), k).astype(dtype)
         elif role.kind == "crop_boxes":
             k = shape_of(v, role, {1: 4} if k_fixed is None else {0: k_fixed, 1: 4})[0]
@@ -159,7 +164,11 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
             feeds[v.name] = np.concatenate([lo, lo + hi], 1).astype(dtype)
         else:
             cols = role.box_cols + role.with_index
-            k, declared = shape_of(v, role, {1: cols} if k_fixed is None else {0: k_fixed, 1: cols})
+            shape = shape_of(v, role, {1: cols} if k_fixed is None else {0: k_fixed, 1: cols})
+            if len(shape) != 2:
+                raise CheckError(f"input '{v.name}' is declared {len(shape)}-D, but {role.node.op_type} node "
+                                 f"'{role.node.name}' reads it as rois [K,{cols}]")
+            k, declared = shape
             if declared != cols:
                 layout = "with batch_indices" if not role.with_index else "with the batch index first"
                 raise CheckError(f"input '{v.name}' declares {declared} columns, but {role.node.op_type} node "

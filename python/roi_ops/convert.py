@@ -30,8 +30,7 @@ from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
-from .schemas import register_schemas
-from .graph import all_nodes, check, drop_unused_import, node_label, opset_version, replace_nodes
+from .graph import all_nodes, check, checker_context, drop_unused_import, node_label, opset_version, replace_nodes
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -110,10 +109,7 @@ def _node_problem(node: onnx.NodeProto, ctx) -> str:
 
 def _refusals(model: onnx.ModelProto, converted: Callable[[onnx.NodeProto], bool]) -> list[str]:
     """A line for each node to convert (subgraphs included) that ``_node_problem`` refuses."""
-    register_schemas()  # roi_ops nodes are checked against their schemas, not passed as unknown ops
-    ctx = onnx.checker.C.CheckerContext()
-    ctx.ir_version = model.ir_version or onnx.IR_VERSION
-    ctx.opset_imports = {i.domain: i.version for i in model.opset_import}
+    ctx = checker_context(model)
     return [f"{node_label(n)}: {problem}" for n in filter(converted, all_nodes(model.graph))
             if (problem := _node_problem(n, ctx))]
 

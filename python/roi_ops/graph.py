@@ -53,6 +53,16 @@ def check_roi_ops_nodes(model: onnx.ModelProto) -> None:
                     f"({node.op_type} takes {', '.join(known)})")
 
 
+def checker_context(model: onnx.ModelProto) -> onnx.checker.C.CheckerContext:
+    """onnx's checker context for ``model``'s nodes (its IR version and imports), with the roi_ops
+    schemas registered, so that roi_ops nodes are checked and not passed as unknown ops."""
+    register_schemas()
+    ctx = onnx.checker.C.CheckerContext()
+    ctx.ir_version = model.ir_version or onnx.IR_VERSION
+    ctx.opset_imports = {i.domain: i.version for i in model.opset_import}
+    return ctx
+
+
 def _did_you_mean(name: str, options) -> str:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
