@@ -75,6 +75,50 @@ def test_cli_convert_both_ways_and_check(tmp_path):
         assert float(last.split()[2].rstrip(";")) < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
 
 
+def test_cli_convert_and_check_models_with_external_data(tmp_path):
+    """A model whose weights lie in a data file beside it (as exporters write models past 2 GB):
+    converted beside it, the output shares that file; elsewhere, it gets one of its own; either
+    way it runs as the source does. A data file that is missing is named, in one line."""
+    import onnxruntime as ort
+
+    from roi_ops.check import make_inputs
+
+    weight = np.random.default_rng(0).random((16, 3, 3, 3)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["img", "W"], ["X"], pads=[1, 1, 1, 1]),
+             helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=7, output_width=7,
+                              sampling_ratio=2)]
+    graph = helper.make_graph(nodes, "g", [vi("img", F, [1, 3, 32, 32]), vi("rois", F, ["K", 4]),
+                                           vi("bi", T.INT64, ["K"])], [vi("Y", F, None)],
+                              [onnx.numpy_helper.from_array(weight, "W")])
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dst").mkdir()
+    src = tmp_path / "src" / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)]), src,
+              save_as_external_data=True, location="w.bin", size_threshold=0)
+    feeds = make_inputs(onnx.load(src))
+    expected = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+    r = cli("convert", str(src), "-o", str(tmp_path / "src" / "beside.onnx"))
+    assert r.returncode == 0 and r.stdout.strip().endswith("beside.onnx (its external tensors in w.bin)"), r.stderr
+    assert sorted(os.listdir(tmp_path / "src")) == ["beside.onnx", "m.onnx", "w.bin"]
+    for _ in range(2):  # a second run replaces the data file rather than appending to it
+        r = cli("convert", str(src), "-o", str(tmp_path / "dst" / "r.onnx"))
+        assert r.returncode == 0 and r.stdout.strip().endswith("(its external tensors in r.onnx.data)"), r.stderr
+    assert os.path.getsize(tmp_path / "dst" / "r.onnx.data") == weight.nbytes
+    for out in (tmp_path / "src" / "beside.onnx", tmp_path / "dst" / "r.onnx"):
+        assert onnx.load(out).graph.node[1].op_type == "RoIAlign"
+        np.testing.assert_allclose(roi_ops.make_session(str(out)).run(None, feeds)[0], expected, atol=1e-5)
+        r = cli("check", str(out))
+        assert r.returncode == 0 and r.stdout.strip().endswith("every output within tolerance"), r.stderr
+
+    os.remove(tmp_path / "src" / "w.bin")
+    for args in (["convert", str(src), "-o", str(tmp_path / "dst" / "again.onnx")], ["check", str(src)]):
+        r = cli(*args)
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+        assert r.stderr.startswith(f"roi-ops: error: {src}: cannot read its external data") and "w.bin" in r.stderr
+    assert not (tmp_path / "dst" / "again.onnx").exists()
+
+
 HERE = os.path.dirname(__file__)
 DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
 
@@ -88,8 +132,9 @@ DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
     (["check", DETECTOR, "--inputs", HERE], f"{HERE}: a directory, not a file"),
     (["convert", "/dev/null", "-o", "x.onnx"], "/dev/null: not a regular file"),
     (["check", DETECTOR, "--inputs", __file__], f"{__file__}: not an .npz file of inputs by name (np.savez)"),
-    (["convert", DETECTOR, "-o", HERE], "Is a directory"),
-    (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], "Not a directory"),
+    (["convert", DETECTOR, "-o", HERE], f"{HERE}: a directory, not a file"),
+    (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], f"{__file__} is a file, not a folder"),
+    (["convert", DETECTOR, "-o", "/no/such/x.onnx"], "/no/such/x.onnx: folder /no/such does not exist"),
     (["bench", "--quick", "--results", HERE], f"--results {HERE}: a directory, not a file"),
     (["bench", "--quick", "--output-dir", __file__], "File exists"),
     (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),

@@ -1,5 +1,6 @@
-"""Reading the user's files: one place for what the command line, the demo and the bench say
-when a path is not a readable file or a file is not an ONNX model."""
+"""Reading and writing the user's files: one place for what the command line, the demo and the
+bench say when a path is not a readable file or a file is not an ONNX model, and for models whose
+tensors lie in external data files (exporters write those past protobuf's 2 GB)."""
 from __future__ import annotations
 
 import os
@@ -19,12 +20,93 @@ def existing_file(path: str) -> str:
     return path
 
 
-def load_model(path: str):
-    """The ONNX model at `path`, or a FileProblem naming the file."""
+def new_file(path: str, what: str = "") -> str:
+    """`path` as a file to write, refused before any work when it is a directory or its folder
+    does not exist; `what` says what names the file (e.g. "-o names the JSON file")."""
+    if os.path.isdir(path):
+        raise FileProblem(f"{path}: a directory, not a file" + (f" ({what})" if what else ""))
+    folder = _folder(path)
+    if not os.path.isdir(folder):
+        raise FileProblem(f"{path}: " + (f"{folder} is a file, not a folder" if os.path.exists(folder) else
+                                         f"folder {folder} does not exist"))
+    return path
+
+
+def load_model(path: str, *, external_data: bool = True):
+    """The ONNX model at `path`, or a FileProblem naming the file. Without `external_data` the
+    tensors stored outside the model stay there (only their references are read): conversion
+    touches nodes, not weights, so a model past 2 GB converts without loading them."""
     import onnx
 
     existing_file(path)
     try:
-        return onnx.load(path)
+        model = onnx.load(path, load_external_data=False)
     except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
         raise FileProblem(f"{path}: not an ONNX model ({e.__class__.__name__})") from e
+    if external_data:
+        try:
+            onnx.load_external_data_for_model(model, _folder(path))
+        except Exception as e:  # noqa: BLE001 - a missing, short or misplaced data file
+            raise FileProblem(f"{path}: cannot read its external data: {' '.join(str(e).split())}") from e
+    else:
+        absent = [f for f in _data_files(model) if not os.path.isfile(os.path.join(_folder(path), f))]
+        if absent:
+            raise FileProblem(f"{path}: cannot read its external data: {os.path.join(_folder(path), absent[0])} "
+                              "is missing")
+    return model
+
+
+def save_model(model, target: str, source: str) -> str:
+    """Writes `model`, read from `source` by ``load_model(external_data=False)``, to `target`, and
+    returns the data files that hold its external tensors ("" when it has none). Beside the
+    source, the model keeps its references to the source's data files; elsewhere its tensors are
+    read and written to one new file, ``<target's name>.data``, beside `target`, since onnx and
+    onnxruntime read data files only from the model's own folder."""
+    import onnx
+
+    if not _data_files(model):
+        onnx.save(model, target)
+        return ""
+    here = _folder(source)
+    if os.path.samefile(here, _folder(target)):
+        onnx.save(model, target)
+    else:
+        try:
+            onnx.load_external_data_for_model(model, here)
+        except Exception as e:  # noqa: BLE001 - the same problems as load_model's
+            raise FileProblem(f"{source}: cannot read its external data: {' '.join(str(e).split())}") from e
+        location = os.path.basename(target) + ".data"
+        if os.path.exists(os.path.join(_folder(target), location)):
+            os.remove(os.path.join(_folder(target), location))  # onnx would append to an earlier run's
+        onnx.save(model, target, save_as_external_data=True, all_tensors_to_one_file=True, location=location)
+    return ", ".join(_data_files(model))
+
+
+def _data_files(model) -> list[str]:
+    from onnx.external_data_helper import ExternalDataInfo, uses_external_data
+
+    return sorted({ExternalDataInfo(t).location for t in _tensors(model) if uses_external_data(t)})
+
+
+def _folder(path: str) -> str:
+    return os.path.dirname(os.path.abspath(path))
+
+
+def _tensors(model):
+    """Every tensor `model` stores: initializers and Constant values, subgraphs' included."""
+    import onnx
+
+    from .graph import all_nodes
+
+    graphs = [model.graph]
+    for node in all_nodes(model.graph):
+        for a in node.attribute:
+            graphs.extend([a.g] if a.type == onnx.AttributeProto.GRAPH else a.graphs)
+    for g in graphs:
+        yield from g.initializer
+        yield from (s.values for s in g.sparse_initializer)
+        for node in g.node:
+            for a in node.attribute:
+                if a.type == onnx.AttributeProto.TENSOR:
+                    yield a.t
+                yield from a.tensors

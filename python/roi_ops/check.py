@@ -242,9 +242,11 @@ class OutputDifference:
         return self.largest <= self.tolerance and self.nan_mismatches == 0
 
 
-def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[OutputDifference]:
+def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray], path: str | None = None) -> list[OutputDifference]:
     """Runs the model through the library and the reference; one entry per graph output. A
-    failure raises onnxruntime's exception; its log line is left out, so it is reported once."""
+    failure raises onnxruntime's exception; its log line is left out, so it is reported once.
+    `path`, the model's file, is what the library's session reads when given: onnxruntime then
+    reads the external data itself, and a model past protobuf's 2 GB cannot be passed as bytes."""
     import onnxruntime as ort
 
     from . import make_session
@@ -253,7 +255,7 @@ def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[Output
     # make_session refuses misspelt roi_ops ops and attributes first, naming the closest name.
     options = ort.SessionOptions()
     options.log_severity_level = 4  # fatal only: the exception carries the error
-    library = make_session(model, options=options).run(None, feeds)
+    library = make_session(path or model, options=options).run(None, feeds)
     ref = make_evaluator(model).run(None, feeds)
     out = []
     for v, a, b in zip(model.graph.output, library, ref):

@@ -12,7 +12,7 @@ import sys
 
 
 from ._args import int_at_least
-from ._files import FileProblem, existing_file, load_model
+from ._files import FileProblem, existing_file, load_model, new_file, save_model
 from ._extras import missing
 
 
@@ -159,8 +159,6 @@ def cmd_bench(args) -> int:
 def cmd_convert(args) -> int:
     import warnings
 
-    import onnx
-
     from .convert import ConversionError, ConversionReport, to_roi_ops, to_standard
     from .functions import FunctionReport, attach_functions, inline_functions
 
@@ -168,7 +166,9 @@ def cmd_convert(args) -> int:
         raise UserError("give an output file (-o OUT) or --in-place")
     if args.output and args.in_place:
         raise UserError("give either an output file (-o OUT) or --in-place, not both")
-    model = load_model(args.model)
+    model = load_model(args.model, external_data=False)
+    if args.output:
+        new_file(args.output)
     report = ConversionReport()
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -219,8 +219,8 @@ def cmd_convert(args) -> int:
         count = sum(n.domain == "roi_ops" for n in model.graph.node)
         print(f"converted {count} roi_ops node(s) to standard ops; nodes {len(model.graph.node)} -> "
               f"{len(out.graph.node)}")
-    onnx.save(out, target)
-    print(f"wrote {target}")
+    data = save_model(out, target, args.model)
+    print(f"wrote {target}" + (f" (its external tensors in {data})" if data else ""))
     return 0
 
 
@@ -242,7 +242,7 @@ def cmd_check(args) -> int:
     try:
         if not args.inputs:
             feeds = make_inputs(model, dims, args.seed)
-        results = compare(model, feeds)
+        results = compare(model, feeds, path=args.model)
     except (CheckError, onnx.checker.ValidationError) as e:
         raise UserError(str(e)) from e
     except UserError:

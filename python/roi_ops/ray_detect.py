@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 
+from ._files import FileProblem, new_file
 from .pipeline import decode_problem
 
 
@@ -107,11 +108,7 @@ def _check_paths(images: str, output: str) -> None:
         if os.path.isdir(images) and not any(_listed(files) for _, _, files in os.walk(images)):
             # Ray Data would raise with a traceback
             raise FileNotFoundError(f"{images}: no files in it (names starting with '.' or '_' are skipped)")
-    if os.path.isdir(output):
-        raise IsADirectoryError(f"{output}: a directory, not a file (-o names the JSON file)")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{output}: folder {folder} does not exist")
+    new_file(output, "-o names the JSON file")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                                           address=args.address)
         with open(args.output, "w") as f:
             json.dump({path: d.tolist() for path, d in found.items()}, f)
-    except OSError as e:
+    except (OSError, FileProblem) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
     print(f"wrote detections of {len(found)} images to {args.output}")
