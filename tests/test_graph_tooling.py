@@ -70,6 +70,18 @@ def test_checker_rejects_wrong_types():
         graph.check(model)
 
 
+def test_check_of_a_model_past_2_gb_says_how_to_load_it(monkeypatch):
+    # onnx's checker refuses protos past 2 GiB with "call check_model with model path instead",
+    # which a converter's caller cannot do; the limit is lowered here rather than a 2 GB model made.
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"])
+    model = standard_model(node, 16)
+    graph.check(model, allow_shapeless_io=True)
+    monkeypatch.setattr(onnx.checker, "MAXIMUM_PROTOBUF", model.ByteSize() - 1)
+    with pytest.raises(ValueError, match=r"past protobuf's 2 GiB: load it with onnx.load\(path, "
+                                         r"load_external_data=False\)"):
+        convert.to_roi_ops(model)
+
+
 # --- surgery -----------------------------------------------------------------------------------
 
 def backbone():
