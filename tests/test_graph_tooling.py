@@ -197,6 +197,19 @@ def test_opset_22_models_run_only_after_conversion(op):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("op", ["RoiAlign", "MaxRoiPool"])
+def test_opset_22_bfloat16_poolers_are_refused_by_name(op):
+    # Opset 22 admits bfloat16 maps; roi_ops has no bfloat16 kernel (was an InferenceError traceback).
+    node = helper.make_node(op, ["X", "rois", "bi"][:3 if op == "RoiAlign" else 2], ["Y"], name="p",
+                            **({"pooled_shape": [2, 2]} if op == "MaxRoiPool" else {}))
+    model = standard_model(node, 22, with_bi=op == "RoiAlign", rois_cols=4 if op == "RoiAlign" else 5)
+    for v in (*model.graph.input[:2], *model.graph.output):
+        v.type.tensor_type.elem_type = T.BFLOAT16
+    with pytest.raises(convert.ConversionError, match=f"{op} node 'p': its input 'X' is bfloat16; roi_ops takes "
+                                                      "float16, float, double"):
+        convert.to_roi_ops(model)
+
+
 def test_fix_onnx_max_warns_and_computes_the_true_max():
     node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], mode="max", output_height=2, output_width=2,
                             sampling_ratio=2)

@@ -96,13 +96,9 @@ def _tensors(model):
     """Every tensor `model` stores: initializers and Constant values, subgraphs' included."""
     import onnx
 
-    from .graph import all_nodes
+    from .graph import all_graphs
 
-    graphs = [model.graph]
-    for node in all_nodes(model.graph):
-        for a in node.attribute:
-            graphs.extend([a.g] if a.type == onnx.AttributeProto.GRAPH else a.graphs)
-    for g in graphs:
+    for g in all_graphs(model.graph):
         yield from g.initializer
         yield from (s.values for s in g.sparse_initializer)
         for node in g.node:

@@ -28,9 +28,11 @@ from .attribute_checks import check_attributes
 from .attributes import ATTRIBUTES
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
+from .schemas import FLOAT_TYPES
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
-from .graph import all_nodes, check, checker_context, drop_unused_import, node_label, opset_version, replace_nodes
+from .graph import (all_nodes, check, checker_context, drop_unused_import, element_types, node_label, opset_version,
+                    replace_nodes)
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -107,6 +109,20 @@ def _node_problem(node: onnx.NodeProto, ctx) -> str:
     return ""
 
 
+def _type_refusals(model: onnx.ModelProto) -> list[str]:
+    """A line for each standard pooler whose maps have a type no roi_ops kernel takes (RoiAlign-22
+    and MaxRoiPool-22 also take bfloat16)."""
+    types = element_types(model)
+    out = []
+    for n in filter(_is_standard_pooler, all_nodes(model.graph)):
+        name = onnx.helper.tensor_dtype_to_string(types[n.input[0]]).split(".")[-1].lower() \
+            if n.input[0] in types else None
+        if name is not None and f"tensor({name})" not in FLOAT_TYPES:
+            out.append(f"{node_label(n)}: its input {n.input[0]!r} is {name}; roi_ops takes "
+                       f"{', '.join(t[7:-1] for t in FLOAT_TYPES)}")
+    return out
+
+
 def _refusals(model: onnx.ModelProto, converted: Callable[[onnx.NodeProto], bool]) -> list[str]:
     """A line for each node to convert (subgraphs included) that ``_node_problem`` refuses."""
     ctx = checker_context(model)
@@ -149,7 +165,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
     drop_unused_import(source)
     source, foreign, refused = convert_foreign(source)
-    refused += _refusals(source, _is_standard_pooler)
+    refused += _refusals(source, _is_standard_pooler) or _type_refusals(source)
     if refused:
         raise _not_converted(refused)
     report.foreign += foreign

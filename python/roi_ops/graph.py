@@ -164,15 +164,37 @@ def replace_node(model: onnx.ModelProto, name: str, nodes: Sequence[onnx.NodePro
     return replace_nodes(model, lambda n: n.name == name, lambda _: nodes)
 
 
-def all_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
-    """Every node of ``graph``, its subgraphs' (If / Loop / Scan bodies) included."""
+def all_graphs(graph: onnx.GraphProto) -> Iterator[onnx.GraphProto]:
+    """``graph`` and its subgraphs (If / Loop / Scan bodies), nested ones included."""
+    yield graph
     for n in graph.node:
-        yield n
         for a in n.attribute:
             if a.type == onnx.AttributeProto.GRAPH:
-                yield from all_nodes(a.g)
+                yield from all_graphs(a.g)
             for sub in a.graphs:
-                yield from all_nodes(sub)
+                yield from all_graphs(sub)
+
+
+def all_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
+    """Every node of ``graph``, its subgraphs' included."""
+    for g in all_graphs(graph):
+        yield from g.node
+
+
+def element_types(model: onnx.ModelProto) -> dict[str, int]:
+    """Each value's element type (``onnx.TensorProto`` enum) where the model declares it or onnx's
+    lenient inference finds it, subgraphs included; values of unknown type are left out."""
+    try:
+        model = shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - inference is a help here; the declared types still count
+        pass
+    types = {}
+    for g in all_graphs(model.graph):
+        types.update((t.name, t.data_type) for t in g.initializer)
+        for v in (*g.input, *g.value_info, *g.output):
+            if v.type.tensor_type.elem_type:
+                types[v.name] = v.type.tensor_type.elem_type
+    return types
 
 
 def uses_domain(model: onnx.ModelProto, domain: str = DOMAIN) -> bool:
