@@ -135,7 +135,8 @@ DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
     (["convert", DETECTOR, "-o", HERE], f"{HERE}: a directory, not a file"),
     (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], f"{__file__} is a file, not a folder"),
     (["convert", DETECTOR, "-o", "/no/such/x.onnx"], "/no/such/x.onnx: folder /no/such does not exist"),
-    (["bench", "--quick", "--results", HERE], f"--results {HERE}: a directory, not a file"),
+    (["bench", "--quick", "--results", HERE], f"{HERE}: a directory, not a file (--results names the Markdown file)"),
+    (["bench", "--quick", "--results", "/no/such/R.md"], "/no/such/R.md: folder /no/such does not exist"),
     (["bench", "--quick", "--output-dir", __file__], "File exists"),
     (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),
 ])
