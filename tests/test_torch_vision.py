@@ -5,6 +5,7 @@ adaptive), exported as roi_ops nodes."""
 from __future__ import annotations
 
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -85,6 +86,21 @@ def test_bad_arguments_get_the_library_messages():
         rt.multi_scale_roi_align(ROIS5, None, [X], spatial_scales=[-0.25])
     with pytest.raises(ValueError, match=r"CropAndResize: input 'box_indices' has 1 entries but input 'boxes' has 2"):
         rt.crop_and_resize(X, torch.zeros(2, 4), torch.zeros(1, dtype=torch.int64), crop_height=2, crop_width=2)
+
+
+@pytest.mark.parametrize("boxes, problem", [
+    ([], "input 'boxes' is an empty list; give one Tensor[L, 4] per image"),
+    ([PER_IMAGE[0], torch.zeros(4)], "input 'boxes'[1] must be a Tensor[L, 4] of one image's boxes; got shape [4]"),
+    ([PER_IMAGE[0], ROIS5], "input 'boxes'[1] must be a Tensor[L, 4] of one image's boxes; got shape [3,5]"),
+    ([PER_IMAGE[0], [1.0, 2, 3, 4]], "input 'boxes'[1] must be a Tensor[L, 4] of one image's boxes; got list"),
+])
+def test_per_image_boxes_of_another_form_are_named(boxes, problem):
+    # torch.cat's own messages ("Tensors must have same number of dimensions") named neither.
+    for fn, op in ((vision.roi_align, "RoIAlign"), (vision.ps_roi_pool, "PSRoIPool")):
+        with pytest.raises(ValueError, match=re.escape(f"{op}: {problem}")):
+            fn(X, boxes, 3)
+    with pytest.raises(ValueError, match=re.escape(f"MultiScaleRoIAlign: {problem}")):
+        vision.MultiScaleRoIAlign(["0"], 2, 2)({"0": X}, boxes, [(48, 56)] * 2)
 
 
 def test_modules_export_as_roi_ops_nodes_with_the_eager_numbers():

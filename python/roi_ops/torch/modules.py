@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from ..attribute_checks import check_attributes
 from ..attributes import DEFAULTS
 from . import ops
+from .validation import as_rois
 
 
 def _infer_scale(feature_hw: Sequence[int], image_hw: Sequence[int]) -> float:
@@ -50,8 +51,7 @@ class MultiScaleRoIAlign(nn.Module):
         maps = [x[name] for name in self.featmap_names]
         max_hw = [max(s[0] for s in image_shapes), max(s[1] for s in image_shapes)]
         scales = [_infer_scale(m.shape[-2:], max_hw) for m in maps]
-        index = torch.cat([torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device) for i, b in enumerate(boxes)])
-        rois = torch.cat([index, torch.cat(boxes)], dim=1)
+        rois = as_rois("MultiScaleRoIAlign", boxes)
         a = check_attributes("MultiScaleRoIAlign", spatial_scales=scales, output_height=self.output_size[0],
                              output_width=self.output_size[1],
                              sampling_ratio=max(int(self.sampling_ratio), 0),  # torchvision: <= 0 is adaptive

@@ -10,6 +10,23 @@ from torch import Tensor
 FLOAT_DTYPES = (torch.float16, torch.float32, torch.float64)  # what the library has kernels for
 
 
+def as_rois(op: str, boxes) -> Tensor:
+    """torchvision's two forms of RoIs as one tensor: ``boxes`` as given, or a list of per-image
+    boxes [L_i, 4] whose position in the list is the batch index, which become [K, 5] rows as
+    torchvision's ``convert_boxes_to_roi_format`` makes them."""
+    if isinstance(boxes, Tensor):
+        return boxes
+    boxes = list(boxes)
+    if not boxes:
+        raise ValueError(f"{op}: input 'boxes' is an empty list; give one Tensor[L, 4] per image")
+    for i, b in enumerate(boxes):
+        if not isinstance(b, Tensor) or b.dim() != 2 or b.shape[1] != 4:
+            got = f"shape [{','.join(map(str, b.shape))}]" if isinstance(b, Tensor) else type(b).__name__
+            raise ValueError(f"{op}: input 'boxes'[{i}] must be a Tensor[L, 4] of one image's boxes; got {got}")
+    return torch.cat([torch.cat([torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device), b], 1)
+                      for i, b in enumerate(boxes)])
+
+
 def check_float(op: str, name: str, t: Tensor) -> None:
     if t.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{op}: input '{name}' has element type {t.dtype}; roi_ops takes float16, float32 or "

@@ -12,25 +12,14 @@ from __future__ import annotations
 
 from typing import List, Tuple, Union
 
-import torch
 from torch import Tensor, nn
 
 import roi_ops.torch as rt
 
 from . import modules
+from .validation import as_rois
 
 Boxes = Union[Tensor, List[Tensor]]
-
-
-def _rois(boxes: Boxes) -> Tensor:
-    """torchvision's convert_boxes_to_roi_format: a list of per-image [L,4] boxes becomes [K,5]."""
-    if isinstance(boxes, Tensor):
-        return boxes
-    boxes = list(boxes)
-    if not boxes:
-        raise ValueError("boxes: an empty list; give one Tensor[L, 4] per image")
-    index = [torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device) for i, b in enumerate(boxes)]
-    return torch.cat([torch.cat(index), torch.cat(boxes)], dim=1)
 
 
 def _size(output_size) -> Tuple[int, int]:
@@ -48,28 +37,32 @@ def roi_align(input: Tensor, boxes: Boxes, output_size, spatial_scale: float = 1
               aligned: bool = False) -> Tensor:
     """``torchvision.ops.roi_align``."""
     oh, ow = _size(output_size)
-    return rt.roi_align(input, _rois(boxes), output_height=oh, output_width=ow, spatial_scale=spatial_scale,
+    rois = as_rois("RoIAlign", boxes)
+    return rt.roi_align(input, rois, output_height=oh, output_width=ow, spatial_scale=spatial_scale,
                         sampling_ratio=_sampling(sampling_ratio), aligned=int(aligned))
 
 
 def roi_pool(input: Tensor, boxes: Boxes, output_size, spatial_scale: float = 1.0) -> Tensor:
     """``torchvision.ops.roi_pool``."""
     oh, ow = _size(output_size)
-    return rt.roi_pool(input, _rois(boxes), output_height=oh, output_width=ow, spatial_scale=spatial_scale)
+    rois = as_rois("RoIPool", boxes)
+    return rt.roi_pool(input, rois, output_height=oh, output_width=ow, spatial_scale=spatial_scale)
 
 
 def ps_roi_align(input: Tensor, boxes: Boxes, output_size, spatial_scale: float = 1.0,
                  sampling_ratio: int = -1) -> Tensor:
     """``torchvision.ops.ps_roi_align``."""
     oh, ow = _size(output_size)
-    return rt.ps_roi_align(input, _rois(boxes), output_height=oh, output_width=ow, spatial_scale=spatial_scale,
+    rois = as_rois("PSRoIAlign", boxes)
+    return rt.ps_roi_align(input, rois, output_height=oh, output_width=ow, spatial_scale=spatial_scale,
                            sampling_ratio=_sampling(sampling_ratio))
 
 
 def ps_roi_pool(input: Tensor, boxes: Boxes, output_size, spatial_scale: float = 1.0) -> Tensor:
     """``torchvision.ops.ps_roi_pool``."""
     oh, ow = _size(output_size)
-    return rt.ps_roi_pool(input, _rois(boxes), output_height=oh, output_width=ow, spatial_scale=spatial_scale)
+    rois = as_rois("PSRoIPool", boxes)
+    return rt.ps_roi_pool(input, rois, output_height=oh, output_width=ow, spatial_scale=spatial_scale)
 
 
 class RoIAlign(nn.Module):
