@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto as T
 from onnx import helper
 
@@ -62,3 +63,18 @@ def test_every_op_runs_without_the_compiled_library():
                          text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count(" ok") == 8
+
+
+def test_the_python_fallback_names_maps_of_another_type():
+    from roi_ops.extensions import to_extensions_model
+
+    for dtype, name in ((T.FLOAT16, "float16"), (T.DOUBLE, "float64")):
+        nodes = [builders.make_roi_align_node("X", "rois", None, "Y", name="pool")]
+        model = builders.make_model(nodes, [helper.make_tensor_value_info("X", dtype, [1, 3, 8, 8]),
+                                            helper.make_tensor_value_info("rois", dtype, ["K", 5])],
+                                    [helper.make_tensor_value_info("Y", dtype, ["K", 3, 1, 1])])
+        # Was onnxruntime's "Type Error: Type 'tensor(float16)' of input parameter (X) of operator
+        # (RoiOpsRoIAlign) ... is invalid" when the session was made.
+        with pytest.raises(ValueError, match=f"RoIAlign node 'pool': the Python fallback serves float32 models; its "
+                                             f"maps are {name}"):
+            to_extensions_model(model)

@@ -22,7 +22,7 @@ from onnx import helper
 from . import reference
 from ._library import DOMAIN, get_library_path
 from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT, STRING
-from .graph import replace_nodes
+from .graph import all_nodes, element_types, node_label, replace_nodes
 from .standard_models import NodeEmitter, split_batch_column
 
 EXT_DOMAIN = "ai.onnx.contrib"
@@ -109,7 +109,15 @@ def _rewrite(node: onnx.NodeProto, prefix: str) -> list[onnx.NodeProto]:
 
 
 def to_extensions_model(model: onnx.ModelProto) -> onnx.ModelProto:
-    """A copy of ``model`` whose roi_ops nodes are onnxruntime-extensions Python ops."""
+    """A copy of ``model`` whose roi_ops nodes are onnxruntime-extensions Python ops. A node on
+    other than float32 maps raises ValueError naming it: Python ops declare one type per input."""
+    types = element_types(model)
+    for n in filter(lambda n: n.domain == DOMAIN, all_nodes(model.graph)):
+        maps = n.input[2:] if n.op_type.startswith("MultiScale") else n.input[:1]
+        other = [types[m] for m in maps if types.get(m, onnx.TensorProto.FLOAT) != onnx.TensorProto.FLOAT]
+        if other:
+            raise ValueError(f"{node_label(n)}: the Python fallback serves float32 models; its maps are "
+                             f"{onnx.helper.tensor_dtype_to_np_dtype(other[0])}")
     counter = itertools.count()
     out = replace_nodes(model, lambda n: n.domain == DOMAIN,
                         lambda n: _rewrite(n, f"{n.name or n.op_type}_ext{next(counter)}_"))
