@@ -119,6 +119,23 @@ def test_cli_convert_and_check_models_with_external_data(tmp_path):
     assert not (tmp_path / "dst" / "again.onnx").exists()
 
 
+def test_cli_check_of_another_toolchains_model_says_to_convert_it(tmp_path):
+    node = helper.make_node("MMCVRoiAlign", ["X", "rois"], ["Y"], domain="mmcv", name="head", output_height=2,
+                            output_width=2, spatial_scale=1.0, sampling_ratio=2, pool_mode="avg", aligned=1)
+    graph = helper.make_graph([node], "g", [vi("X", F, [1, 4, 16, 16]), vi("rois", F, ["K", 5])],
+                              [vi("Y", F, None)])
+    src = tmp_path / "mmcv.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16), helper.make_opsetid("mmcv", 1)]),
+              src)
+    r = cli("check", str(src))  # was onnxruntime's "mmcv:MMCVRoiAlign(-1) is not a registered function/op"
+    assert r.returncode == 1 and r.stderr.strip() == (
+        f"roi-ops: error: {src}: 1 node(s) of other toolchains (MMCVRoiAlign node 'head', domain 'mmcv'), which "
+        f"onnxruntime cannot run; convert the model first: roi-ops convert {src} -o OUT.onnx")
+    assert cli("convert", str(src), "-o", str(tmp_path / "ours.onnx")).returncode == 0
+    r = cli("check", str(tmp_path / "ours.onnx"))
+    assert r.returncode == 0 and r.stdout.strip().endswith("every output within tolerance"), r.stderr
+
+
 HERE = os.path.dirname(__file__)
 DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
 

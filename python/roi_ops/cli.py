@@ -229,8 +229,15 @@ def cmd_check(args) -> int:
     import onnx
 
     from .check import CheckError, compare, make_inputs
+    from .foreign import foreign_nodes
+    from .graph import node_label
 
     model = load_model(args.model)
+    foreign = foreign_nodes(model)
+    if foreign:  # onnxruntime would say only "mmcv:MMCVRoiAlign(-1) is not a registered function/op"
+        raise UserError(f"{args.model}: {len(foreign)} node(s) of other toolchains ({node_label(foreign[0])}, "
+                        f"domain {foreign[0].domain!r}), which onnxruntime cannot run; convert the model first: "
+                        f"roi-ops convert {args.model} -o OUT.onnx")
     dims = {}
     for d in args.dim:
         name, _, value = d.partition("=")

@@ -16,7 +16,7 @@ from typing import Callable
 import onnx
 from onnx import helper, numpy_helper
 
-from ..graph import drop_unused_import, node_label, replace_nodes
+from ..graph import all_nodes, drop_unused_import, node_label, replace_nodes
 from ..standard_models import NodeEmitter
 
 
@@ -69,6 +69,13 @@ def _missing_inputs(node: onnx.NodeProto) -> str:
 
 def is_foreign(node: onnx.NodeProto) -> bool:
     return (node.domain, node.op_type) in CONVERTERS
+
+
+def foreign_nodes(model: onnx.ModelProto) -> list[onnx.NodeProto]:
+    """The nodes of `model` (subgraphs included) that a converter here takes onto roi_ops."""
+    from . import contrib, mmcv, openvino, tensorrt  # noqa: F401 - they register their converters
+
+    return [n for n in all_nodes(model.graph) if is_foreign(n)]
 
 
 def convert_foreign(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str], list[str]]:
