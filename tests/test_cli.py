@@ -130,7 +130,7 @@ def test_cli_check_of_another_toolchains_model_says_to_convert_it(tmp_path):
     r = cli("check", str(src))  # was onnxruntime's "mmcv:MMCVRoiAlign(-1) is not a registered function/op"
     assert r.returncode == 1 and r.stderr.strip() == (
         f"roi-ops: error: {src}: 1 node(s) of other toolchains (MMCVRoiAlign node 'head', domain 'mmcv'), which "
-        f"onnxruntime cannot run; convert the model first: roi-ops convert {src} -o OUT.onnx")
+        f"check does not run; convert the model first: roi-ops convert {src} -o OUT.onnx")
     assert cli("convert", str(src), "-o", str(tmp_path / "ours.onnx")).returncode == 0
     r = cli("check", str(tmp_path / "ours.onnx"))
     assert r.returncode == 0 and r.stdout.strip().endswith("every output within tolerance"), r.stderr

@@ -234,9 +234,9 @@ def cmd_check(args) -> int:
 
     model = load_model(args.model)
     foreign = foreign_nodes(model)
-    if foreign:  # onnxruntime would say only "mmcv:MMCVRoiAlign(-1) is not a registered function/op"
+    if foreign:  # onnxruntime (or, for its contrib ops, the reference) would say only that the op is unknown
         raise UserError(f"{args.model}: {len(foreign)} node(s) of other toolchains ({node_label(foreign[0])}, "
-                        f"domain {foreign[0].domain!r}), which onnxruntime cannot run; convert the model first: "
+                        f"domain {foreign[0].domain!r}), which check does not run; convert the model first: "
                         f"roi-ops convert {args.model} -o OUT.onnx")
     dims = {}
     for d in args.dim:
