@@ -23,8 +23,9 @@ def as_rois(op: str, boxes) -> Tensor:
         if not isinstance(b, Tensor) or b.dim() != 2 or b.shape[1] != 4:
             got = f"shape [{','.join(map(str, b.shape))}]" if isinstance(b, Tensor) else type(b).__name__
             raise ValueError(f"{op}: input 'boxes'[{i}] must be a Tensor[L, 4] of one image's boxes; got {got}")
-    return torch.cat([torch.cat([torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device), b], 1)
-                      for i, b in enumerate(boxes)])
+    # This form's nodes are what the models in models/ were exported with.
+    index = torch.cat([torch.full((b.shape[0], 1), i, dtype=b.dtype, device=b.device) for i, b in enumerate(boxes)])
+    return torch.cat([index, torch.cat(boxes)], dim=1)
 
 
 def check_float(op: str, name: str, t: Tensor) -> None:
