@@ -24,8 +24,9 @@ def check(model: onnx.ModelProto, *, allow_shapeless_io: bool = False) -> None:
     inference instead, which still validates every node against its schema."""
     register_schemas()
     check_roi_ops_nodes(model)
-    if model.ByteSize() > onnx.checker.MAXIMUM_PROTOBUF:  # onnx's checker and shape inference take no more
-        raise ValueError(f"the model is {model.ByteSize() / 2**30:.1f} GiB with its weights, past protobuf's 2 "
+    size = model.ByteSize()
+    if size > onnx.checker.MAXIMUM_PROTOBUF:  # onnx's checker and shape inference take no more
+        raise ValueError(f"the model is {size / 2**30:.1f} GiB with its weights, past protobuf's 2 "
                          "GiB: load it with onnx.load(path, load_external_data=False), so that its weights "
                          "stay in their data files (roi-ops convert does)")
     try:
