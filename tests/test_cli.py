@@ -163,6 +163,22 @@ def test_cli_user_mistakes_are_one_line_errors(args, needle):
     assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("command", [["roi_ops.cli", "info"], ["roi_ops.cli", "check", DETECTOR],
+                                     ["roi_ops.cli", "demo", "--runs", "1", "-o", "OUT"],
+                                     ["roi_ops.ray_detect", "IMAGES", "-o", "OUT/d.json"]])
+def test_cli_names_a_device_setting_it_does_not_take(command, tmp_path):
+    # info was a ValueError traceback, check and demo blamed the model, ray_detect failed in its actors
+    (tmp_path / "IMAGES").mkdir()
+    (tmp_path / "IMAGES" / "a.png").write_bytes(b"")
+    command = [str(tmp_path / a) if a in ("OUT", "IMAGES") else a.replace("OUT/", f"{tmp_path}/") for a in command]
+    r = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True,
+                       env=dict(os.environ, ROI_OPS_DEVICE="gpu"), timeout=300)
+    if "needs" in r.stderr and "pip install" in r.stderr:
+        pytest.skip(f"an extra is not installed: {r.stderr.strip()}")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.strip() == "roi-ops: error: ROI_OPS_DEVICE='gpu': expected 'cpu' or 'cuda'"
+
+
 @pytest.mark.parametrize("content, problem", [
     (b"junk", "not an ONNX model (DecodeError)"),
     ("faster_rcnn_fpn.onnx", "not the demo's detector (D1 feeds one input, 'image' [1, 3, 256, 256]; this model "

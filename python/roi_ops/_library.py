@@ -17,6 +17,10 @@ LIBRARY_ENV = "ROI_OPS_LIBRARY"
 DEVICE_ENV = "ROI_OPS_DEVICE"  # "cpu" or "cuda": which build get_library_path() returns
 
 
+class SettingError(ValueError):
+    """An environment variable of roi-ops set to a value it does not take (the message names it)."""
+
+
 def _cuda_provider_available() -> bool:
     try:
         import onnxruntime as ort
@@ -44,7 +48,7 @@ def get_library_path(cuda: bool | None = None) -> str:
     if cuda is None:
         device = os.environ.get(DEVICE_ENV, "").strip().lower()
         if device not in ("", "cpu", "cuda"):
-            raise ValueError(f"{DEVICE_ENV}={device!r}: expected 'cpu' or 'cuda'")
+            raise SettingError(f"{DEVICE_ENV}={device!r}: expected 'cpu' or 'cuda'")
         cuda = device == "cuda" if device else None
     # The package's search path: its own folder, and for an editable install also the folder in
     # site-packages where the compiled library was installed.

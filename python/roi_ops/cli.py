@@ -14,6 +14,7 @@ import sys
 from ._args import int_at_least
 from ._files import FileProblem, existing_file, load_model, new_file, save_model
 from ._extras import missing
+from ._library import SettingError
 
 
 EXPLAIN_PNG = "roi_pool_vs_roi_align.png"  # roi-ops explain's file when given none, or a directory
@@ -252,7 +253,7 @@ def cmd_check(args) -> int:
         results = compare(model, feeds, path=args.model)
     except (CheckError, onnx.checker.ValidationError) as e:
         raise UserError(str(e)) from e
-    except UserError:
+    except (UserError, SettingError):
         raise
     except Exception as e:  # noqa: BLE001 - onnxruntime and onnx errors name the problem
         raise UserError(f"running {args.model}: {_one_line(e)}") from e
@@ -370,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, FileProblem, OSError) as e:  # OSError: a path that cannot be read or written, in one line
+    except (UserError, FileProblem, SettingError, OSError) as e:  # OSError: a path that cannot be read or written
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
 

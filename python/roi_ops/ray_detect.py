@@ -23,6 +23,7 @@ import sys
 import numpy as np
 
 from ._files import FileProblem, new_file
+from ._library import SettingError, get_library_path
 from .pipeline import decode_problem
 
 
@@ -128,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         _check_paths(args.images, args.output)
+        get_library_path()  # a bad ROI_OPS_DEVICE or ROI_OPS_LIBRARY, before Ray starts actors that would fail
         found, unreadable = detect_folder(args.images, workers=args.workers, threads=args.threads,
                                           address=args.address)
         with open(args.output, "w") as f:
             json.dump({path: d.tolist() for path, d in found.items()}, f)
-    except (OSError, FileProblem) as e:
+    except (OSError, FileProblem, SettingError) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
     print(f"wrote detections of {len(found)} images to {args.output}")
