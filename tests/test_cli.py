@@ -138,6 +138,7 @@ def test_cli_check_of_another_toolchains_model_says_to_convert_it(tmp_path):
 
 HERE = os.path.dirname(__file__)
 DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
+MISSING = os.path.abspath(os.path.join(HERE, "no-such-folder"))
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -151,9 +152,9 @@ DETECTOR = os.path.join(HERE, "..", "models", "faster_rcnn_detector.onnx")
     (["check", DETECTOR, "--inputs", __file__], f"{__file__}: not an .npz file of inputs by name (np.savez)"),
     (["convert", DETECTOR, "-o", HERE], f"{HERE}: a directory, not a file"),
     (["convert", DETECTOR, "-o", os.path.join(__file__, "x.onnx")], f"{__file__} is a file, not a folder"),
-    (["convert", DETECTOR, "-o", "/no/such/x.onnx"], "/no/such/x.onnx: folder /no/such does not exist"),
+    (["convert", DETECTOR, "-o", os.path.join(MISSING, "x.onnx")], f"x.onnx: folder {MISSING} does not exist"),
     (["bench", "--quick", "--results", HERE], f"{HERE}: a directory, not a file (--results names the Markdown file)"),
-    (["bench", "--quick", "--results", "/no/such/R.md"], "/no/such/R.md: folder /no/such does not exist"),
+    (["bench", "--quick", "--results", os.path.join(MISSING, "R.md")], f"R.md: folder {MISSING} does not exist"),
     (["bench", "--quick", "--output-dir", __file__], "File exists"),
     (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),
 ])
