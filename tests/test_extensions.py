@@ -68,7 +68,7 @@ def test_every_op_runs_without_the_compiled_library():
 def test_the_python_fallback_names_maps_of_another_type():
     from roi_ops.extensions import to_extensions_model
 
-    for dtype, name in ((T.FLOAT16, "float16"), (T.DOUBLE, "float64")):
+    for dtype, name in ((T.FLOAT16, "float16"), (T.DOUBLE, "double")):
         nodes = [builders.make_roi_align_node("X", "rois", None, "Y", name="pool")]
         model = builders.make_model(nodes, [helper.make_tensor_value_info("X", dtype, [1, 3, 8, 8]),
                                             helper.make_tensor_value_info("rois", dtype, ["K", 5])],

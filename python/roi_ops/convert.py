@@ -28,11 +28,11 @@ from .attribute_checks import check_attributes
 from .attributes import ATTRIBUTES
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
-from .schemas import FLOAT_TYPES
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
 from .graph import (all_nodes, check, checker_context, drop_unused_import, element_types, node_label, opset_version,
-                    replace_nodes)
+                    replace_nodes, type_name)
+from .schemas import FLOAT_TYPES
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -113,13 +113,12 @@ def _type_refusals(model: onnx.ModelProto) -> list[str]:
     """A line for each standard pooler whose maps have a type no roi_ops kernel takes (RoiAlign-22
     and MaxRoiPool-22 also take bfloat16)."""
     types = element_types(model)
+    taken = ", ".join(t.removeprefix("tensor(").removesuffix(")") for t in FLOAT_TYPES)
     out = []
     for n in filter(_is_standard_pooler, all_nodes(model.graph)):
-        name = onnx.helper.tensor_dtype_to_string(types[n.input[0]]).split(".")[-1].lower() \
-            if n.input[0] in types else None
+        name = type_name(types[n.input[0]]) if n.input[0] in types else None
         if name is not None and f"tensor({name})" not in FLOAT_TYPES:
-            out.append(f"{node_label(n)}: its input {n.input[0]!r} is {name}; roi_ops takes "
-                       f"{', '.join(t[7:-1] for t in FLOAT_TYPES)}")
+            out.append(f"{node_label(n)}: its input {n.input[0]!r} is {name}; roi_ops takes {taken}")
     return out
 
 

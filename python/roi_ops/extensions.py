@@ -22,7 +22,7 @@ from onnx import helper
 from . import reference
 from ._library import DOMAIN, get_library_path
 from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT, STRING
-from .graph import all_nodes, element_types, node_label, replace_nodes
+from .graph import all_nodes, element_types, node_label, replace_nodes, type_name
 from .standard_models import NodeEmitter, split_batch_column
 
 EXT_DOMAIN = "ai.onnx.contrib"
@@ -117,7 +117,7 @@ def to_extensions_model(model: onnx.ModelProto) -> onnx.ModelProto:
         other = [types[m] for m in maps if types.get(m, onnx.TensorProto.FLOAT) != onnx.TensorProto.FLOAT]
         if other:
             raise ValueError(f"{node_label(n)}: the Python fallback serves float32 models; its maps are "
-                             f"{onnx.helper.tensor_dtype_to_np_dtype(other[0])}")
+                             f"{type_name(other[0])}")
     counter = itertools.count()
     out = replace_nodes(model, lambda n: n.domain == DOMAIN,
                         lambda n: _rewrite(n, f"{n.name or n.op_type}_ext{next(counter)}_"))

@@ -198,6 +198,11 @@ def element_types(model: onnx.ModelProto) -> dict[str, int]:
     return types
 
 
+def type_name(elem_type: int) -> str:
+    """ONNX's name of an element type (``onnx.TensorProto`` enum), as in "tensor(float16)"."""
+    return onnx.helper.tensor_dtype_to_string(elem_type).removeprefix("TensorProto.").lower()
+
+
 def uses_domain(model: onnx.ModelProto, domain: str = DOMAIN) -> bool:
     """Whether any node (subgraphs included) belongs to ``domain``."""
     return any(n.domain == domain for n in all_nodes(model.graph))
