@@ -119,6 +119,17 @@ def test_cli_convert_and_check_models_with_external_data(tmp_path):
     assert not (tmp_path / "dst" / "again.onnx").exists()
 
 
+def test_cli_convert_names_a_model_that_fails_onnxs_check_itself(tmp_path):
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2)
+    model = standard_model(node, 16)
+    model.graph.input[0].type.tensor_type.elem_type = T.FLOAT16  # rois stay float32
+    onnx.save(model, tmp_path / "mixed.onnx")
+    r = cli("convert", str(tmp_path / "mixed.onnx"), "-o", str(tmp_path / "o.onnx"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith(f"roi-ops: error: {tmp_path / 'mixed.onnx'}: the model fails onnx's check before any "
+                               "change: ") and "rois has inconsistent type" in r.stderr
+
+
 def test_cli_check_of_another_toolchains_model_says_to_convert_it(tmp_path):
     node = helper.make_node("MMCVRoiAlign", ["X", "rois"], ["Y"], domain="mmcv", name="head", output_height=2,
                             output_width=2, spatial_scale=1.0, sampling_ratio=2, pool_mode="avg", aligned=1)

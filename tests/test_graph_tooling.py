@@ -210,6 +210,25 @@ def test_opset_22_bfloat16_poolers_are_refused_by_name(op):
         convert.to_roi_ops(model)
 
 
+@pytest.mark.parametrize("direction", ["to_roi_ops", "to_standard", "inline_functions", "attach_functions"])
+def test_a_model_that_fails_the_check_itself_is_named_so(direction):
+    # rois float32 beside float16 maps: the schemas of both domains refuse it, and so would
+    # onnxruntime; the conversions carried it over and raised onnx's InferenceError traceback.
+    from roi_ops import functions
+
+    if direction == "to_roi_ops":
+        node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=2, output_width=2)
+        model = standard_model(node, 16)
+    else:
+        model = roi_ops_model(builders.make_roi_align_node("X", "rois", "bi", "Y"),
+                              [vi("X", F, ["N", 5, "H", "W"]), vi("rois", F, ["K", 4]), vi("bi", T.INT64, ["K"])])
+    model.graph.input[0].type.tensor_type.elem_type = T.FLOAT16
+    convert_fn = getattr(convert, direction, None) or getattr(functions, direction)
+    with pytest.raises(graph.InvalidModel, match=r"the model fails onnx's check before any change: .*rois has "
+                                                 r"inconsistent type tensor\(float\)"):
+        convert_fn(model)
+
+
 def test_fix_onnx_max_warns_and_computes_the_true_max():
     node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], mode="max", output_height=2, output_width=2,
                             sampling_ratio=2)

@@ -162,6 +162,7 @@ def cmd_convert(args) -> int:
 
     from .convert import ConversionError, ConversionReport, to_roi_ops, to_standard
     from .functions import FunctionReport, attach_functions, inline_functions
+    from .graph import InvalidModel
 
     if not args.output and not args.in_place:
         raise UserError("give an output file (-o OUT) or --in-place")
@@ -181,6 +182,8 @@ def cmd_convert(args) -> int:
                 out = inline_functions(model)
             else:
                 out = to_standard(model)
+    except InvalidModel as e:
+        raise UserError(f"{args.model}: {e}") from e
     except ConversionError as e:
         hint = "" if args.to == "roi_ops" or args.with_functions else (
             " (--with-functions writes the nodes' standard-op function bodies instead, within float32 rounding "

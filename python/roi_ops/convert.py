@@ -30,8 +30,8 @@ from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
-from .graph import (all_nodes, check, checker_context, drop_unused_import, element_types, node_label, opset_version,
-                    replace_nodes, type_name)
+from .graph import (all_nodes, check_result, checker_context, drop_unused_import, element_types, node_label,
+                    opset_version, replace_nodes, type_name)
 from .schemas import FLOAT_TYPES
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
@@ -197,7 +197,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         _set_aligned(out.graph, report)
     for w in report.warnings:
         warnings.warn(w, stacklevel=2)
-    check(out, allow_shapeless_io=True)
+    check_result(out, model)
     return out
 
 
@@ -303,6 +303,6 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
 
     out = replace_nodes(model, _is_roi_ops, replace)
     drop_unused_import(out)
-    check(out, allow_shapeless_io=True)
+    check_result(out, model)
     return out
 

@@ -24,7 +24,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
-from .graph import check, node_label, opset_version
+from .graph import check_result, node_label, opset_version
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
                              ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
 from .standard_models import NodeEmitter
@@ -155,7 +155,7 @@ def attach_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
                                    f"{node_label(node)}")
     if out.ir_version < 10:  # function overloads exist from IR version 10
         out.ir_version = 10
-    check(out, allow_shapeless_io=True)
+    check_result(out, model)
     return out
 
 
@@ -172,5 +172,5 @@ def inline_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
         kept = [o for o in out.opset_import if o.domain != DOMAIN]
         del out.opset_import[:]
         out.opset_import.extend(kept)
-    check(out, allow_shapeless_io=True)
+    check_result(out, model)
     return out

@@ -37,6 +37,25 @@ def check(model: onnx.ModelProto, *, allow_shapeless_io: bool = False) -> None:
         shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
 
 
+class InvalidModel(ValueError):
+    """The model given to a conversion fails onnx's check itself (the message says why)."""
+
+
+def check_result(out: onnx.ModelProto, source: onnx.ModelProto) -> None:
+    """``check`` of a conversion's result; when it fails and the source fails the same check,
+    ``InvalidModel`` with the source's problem (a model onnxruntime would refuse too, such as
+    rois of another type than X), since the conversion only carried that problem over."""
+    try:
+        check(out, allow_shapeless_io=True)
+    except (onnx.checker.ValidationError, shape_inference.InferenceError):
+        try:
+            check(source, allow_shapeless_io=True)
+        except (onnx.checker.ValidationError, shape_inference.InferenceError) as e:
+            raise InvalidModel(f"the model fails onnx's check before any change: "
+                               f"{' '.join(str(e).split())}") from e
+        raise
+
+
 def check_roi_ops_nodes(model: onnx.ModelProto) -> None:
     """Every node of the roi_ops domain names an op and attributes the domain has; a misspelling
     raises ``onnx.checker.ValidationError`` with the closest name. (onnx's checker lets unknown ops
