@@ -16,6 +16,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .attributes import DEFAULTS
+from .graph import fed_inputs, infer_leniently
 
 # Sizes of unnamed dimensions, and of named ones without --dim, by role.
 DEFAULT_SIZES = {"N": 2, "C": 4, "H": 16, "W": 16, "K": 6}
@@ -85,8 +86,7 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
     """Feeds for every graph input that is not an initializer, valid for the nodes that read them."""
     dims = dict(dims or {})
     rng = np.random.default_rng(seed)
-    initialized = {t.name for t in model.graph.initializer}
-    inputs = [v for v in model.graph.input if v.name not in initialized]
+    inputs = fed_inputs(model.graph)
     named = {d.dim_param for v in inputs for d in v.type.tensor_type.shape.dim if d.dim_param}
     unused = sorted(set(dims) - named)
     if unused:
@@ -181,13 +181,10 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
 
 
 def _static_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
-    """The shapes onnx's shape inference fixes from the inputs' declared ones, by value name."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - a model inference cannot follow: every map's size then defaults
-        return {}
+    """The shapes onnx's shape inference fixes from the inputs' declared ones, by value name (none
+    where inference cannot follow the model: every map's size then defaults)."""
     shapes = {}
-    for v in inferred.graph.value_info:
+    for v in infer_leniently(model).graph.value_info:
         dims = v.type.tensor_type.shape.dim
         if v.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
             shapes[v.name] = tuple(d.dim_value for d in dims)

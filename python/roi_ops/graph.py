@@ -201,13 +201,25 @@ def all_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
         yield from g.node
 
 
+def fed_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
+    """The graph's inputs a caller feeds: those that no initializer gives a value."""
+    initialized = {t.name for t in graph.initializer}
+    return [v for v in graph.input if v.name not in initialized]
+
+
+def infer_leniently(model: onnx.ModelProto) -> onnx.ModelProto:
+    """onnx's shape inference in its lenient mode, or ``model`` as it is where inference cannot
+    follow it: for callers to whom inferred shapes and types are a help, not a check."""
+    try:
+        return shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - any failure: the declared shapes and types still count
+        return model
+
+
 def element_types(model: onnx.ModelProto) -> dict[str, int]:
     """Each value's element type (``onnx.TensorProto`` enum) where the model declares it or onnx's
     lenient inference finds it, subgraphs included; values of unknown type are left out."""
-    try:
-        model = shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - inference is a help here; the declared types still count
-        pass
+    model = infer_leniently(model)
     types = {}
     for g in all_graphs(model.graph):
         types.update((t.name, t.data_type) for t in g.initializer)

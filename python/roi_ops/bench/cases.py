@@ -44,6 +44,7 @@ from onnx import TensorProto, helper
 
 from .. import builders
 from .._files import FileProblem, load_model
+from ..graph import fed_inputs
 from ..standard_models import NodeEmitter, multi_scale_roi_align_model, per_level_nodes, ps_roi_align_model
 
 FPN = [1 / 4, 1 / 8, 1 / 16, 1 / 32]
@@ -276,7 +277,7 @@ def detector_cases(models_dir: str):
     feeds = {"image": pixels}
     models = [load_model(plugin), load_model(standard)]
     for path, model in zip((plugin, standard), models):
-        inputs = [i.name for i in model.graph.input if i.name not in {t.name for t in model.graph.initializer}]
+        inputs = [i.name for i in fed_inputs(model.graph)]
         if inputs != list(feeds):  # refused now, not after minutes of the other workloads
             raise FileProblem(f"{path}: not the demo's detector (D1 feeds one input, 'image' [1, 3, 256, 256]; this "
                               f"model takes {inputs})")
