@@ -3,6 +3,7 @@ ops and roi_ops (numbers unchanged), the ReferenceEvaluator backend and the comm
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import numpy as np
@@ -350,6 +351,25 @@ def test_reference_evaluator_with_omitted_batch_indices_and_defaults():
              "B": np.full((1, 2, 4, 4), 2, np.float32)}
     np.testing.assert_allclose(make_evaluator(model).run(None, feeds)[0],
                                roi_ops.make_session(model).run(None, feeds)[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", sorted(reference.BY_OP_TYPE))
+def test_reference_names_a_map_that_is_not_4d(op):
+    """The reference is public API: a 3-D map gets its own message, not 'not enough values to unpack'."""
+    flat = np.zeros((1, 4, 8), np.float32)
+    if op.startswith("MultiScale"):
+        call = lambda: reference.BY_OP_TYPE[op](np.zeros((1, 6)), None, np.zeros((1, 4, 8, 8)), flat,
+                                                spatial_scales=[1.0, 0.5])
+        expected = "feature map 1 must be [N, C, H, W]; got shape (1, 4, 8)"
+    elif op == "CropAndResize":
+        call = lambda: reference.crop_and_resize(flat, np.zeros((1, 4)), np.zeros(1, np.int64), crop_height=2,
+                                                 crop_width=2)
+        expected = "X must be [N, C, H, W]; got shape (1, 4, 8)"
+    else:
+        call = lambda: reference.BY_OP_TYPE[op](flat, np.zeros((1, 6 if "Rotated" in op else 5)), None)
+        expected = "X must be [N, C, H, W]; got shape (1, 4, 8)"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        call()
 
 
 def test_convert_takes_models_whose_inputs_and_outputs_have_no_shape():

@@ -4,6 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 
+def map_dims(X: np.ndarray, name: str = "X") -> tuple[int, int, int, int]:
+    """(N, C, H, W) of a feature map; raises ValueError when it is not 4-D."""
+    shape = np.shape(X)
+    if len(shape) != 4:
+        raise ValueError(f"{name} must be [N, C, H, W]; got shape {tuple(shape)}")
+    return shape
+
+
 def split_rois(
     rois: np.ndarray, batch_indices: np.ndarray | None, n: int, box_cols: int = 4
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..attributes import DEFAULTS
-from ._rois import float32_attr
+from ._rois import float32_attr, map_dims
 from .roi_pool import round_half_away
 
 
@@ -29,7 +29,7 @@ def crop_and_resize(
     normalised, box_indices, (crop_height, crop_width)) transposed to NCHW."""
     if method not in ("bilinear", "nearest"):
         raise ValueError(f"method must be 'bilinear' or 'nearest'; got {method!r}")
-    N, C, H, W = X.shape
+    N, C, H, W = map_dims(X)
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     bi = np.asarray(box_indices).astype(np.int64)
     if bi.shape != (boxes.shape[0],) or np.any((bi < 0) | (bi >= N)):

@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from ..attributes import DEFAULTS
-from ._rois import float32_attr, split_rois
+from ._rois import float32_attr, map_dims, split_rois
 from .roi_align import roi_align
 from .roi_align_rotated import roi_align_rotated
 
@@ -120,7 +120,8 @@ def multi_scale_roi_align_rotated(
 def _check_maps(maps, spatial_scales) -> tuple[int, int]:
     if len(maps) != len(spatial_scales) or not maps:
         raise ValueError(f"{len(spatial_scales)} spatial_scales for {len(maps)} feature maps")
-    return maps[0].shape[:2]
+    dims = [map_dims(m, f"feature map {i}") for i, m in enumerate(maps)]
+    return dims[0][:2]
 
 
 def _per_level(maps, level, output_height, output_width, pool, spatial_scales) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..attributes import DEFAULTS
-from ._rois import float32_attr, split_rois
+from ._rois import float32_attr, map_dims, split_rois
 from .roi_align import roi_align
 from .roi_pool import pool_windows
 
@@ -54,7 +54,7 @@ def ps_roi_pool(
 ) -> np.ndarray:
     """Y [K, C/(oh*ow), oh, ow]; equals torchvision.ops.ps_roi_pool: rounded corners, extent
     xe - xs (no +1), windows clamped to [0, size - 1], the mean over each window (0 if empty)."""
-    N, C, H, W = X.shape
+    N, C, H, W = map_dims(X)
     oh, ow = int(output_height), int(output_width)
     co = _output_channels(C, oh, ow)
     b, boxes = split_rois(rois, batch_indices, N)

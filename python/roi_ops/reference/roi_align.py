@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..attributes import DEFAULTS
-from ._rois import float32_attr, split_rois
+from ._rois import float32_attr, map_dims, split_rois
 
 
 def bilinear_axis(pos: np.ndarray, size: int):
@@ -60,7 +60,7 @@ def roi_align(
     """
     if mode not in ("avg", "max", "onnx_max"):
         raise ValueError(f"mode must be 'avg', 'max' or 'onnx_max'; got {mode!r}")
-    N, C, H, W = X.shape
+    N, C, H, W = map_dims(X)
     b, boxes = split_rois(rois, batch_indices, N)
     K = boxes.shape[0]
     oh, ow = int(output_height), int(output_width)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..attributes import DEFAULTS
-from ._rois import float32_attr, split_rois
+from ._rois import float32_attr, map_dims, split_rois
 from .roi_align import bilinear_axis
 
 
@@ -60,7 +60,7 @@ def roi_align_rotated(
     """
     if angle_unit not in ("degrees", "radians"):
         raise ValueError(f"angle_unit must be 'degrees' or 'radians'; got {angle_unit!r}")
-    N, C, H, W = X.shape
+    N, C, H, W = map_dims(X)
     b, boxes = split_rois(rois, batch_indices, N, box_cols=5)
     K = boxes.shape[0]
     oh, ow = int(output_height), int(output_width)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..attributes import DEFAULTS
-from ._rois import float32_attr, split_rois
+from ._rois import float32_attr, map_dims, split_rois
 
 
 def round_half_away(v: np.ndarray) -> np.ndarray:
@@ -36,7 +36,7 @@ def roi_pool(
 ) -> np.ndarray:
     """Y [K, C, output_height, output_width] in X's dtype; equals ONNX MaxRoiPool and
     torchvision.ops.roi_pool. An empty window gives 0."""
-    N, C, H, W = X.shape
+    N, C, H, W = map_dims(X)
     b, boxes = split_rois(rois, batch_indices, N)
     K = boxes.shape[0]
     oh, ow = int(output_height), int(output_width)
