@@ -166,7 +166,10 @@ MISSING = os.path.abspath(os.path.join(HERE, "no-such-folder"))
     (["convert", DETECTOR, "-o", os.path.join(MISSING, "x.onnx")], f"x.onnx: folder {MISSING} does not exist"),
     (["bench", "--quick", "--results", HERE], f"{HERE}: a directory, not a file (--results names the Markdown file)"),
     (["bench", "--quick", "--results", os.path.join(MISSING, "R.md")], f"R.md: folder {MISSING} does not exist"),
-    (["bench", "--quick", "--output-dir", __file__], "File exists"),
+    (["bench", "--quick", "--output-dir", __file__], f"{__file__}: a file, not a folder (--output-dir names a folder)"),
+    (["bench", "--quick", "--output-dir", os.path.join(__file__, "out")], f"{__file__} is a file, not a folder"),
+    (["demo", "--runs", "1", "-o", __file__], f"{__file__}: a file, not a folder (-o names a folder)"),
+    (["demo", "--runs", "1", "-o", os.path.join(__file__, "a", "b")], f"{__file__} is a file, not a folder"),
     (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),
 ])
 def test_cli_user_mistakes_are_one_line_errors(args, needle):

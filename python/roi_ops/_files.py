@@ -32,6 +32,21 @@ def new_file(path: str, what: str = "") -> str:
     return path
 
 
+def new_folder(path: str, what: str = "") -> str:
+    """`path` as a folder to write into, made with its parents (as `mkdir -p`) when missing, and
+    refused when it, or a folder above it, is a file; `what` says what names the folder."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise FileProblem(f"{path}: a file, not a folder" + (f" ({what})" if what else ""))
+    try:
+        os.makedirs(path, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        above = os.path.abspath(path)
+        while above != os.path.dirname(above) and not os.path.exists(above):
+            above = os.path.dirname(above)
+        raise FileProblem(f"{path}: {above} is a file, not a folder") from e
+    return path
+
+
 def load_model(path: str, *, external_data: bool = True):
     """The ONNX model at `path`, or a FileProblem naming the file. Without `external_data` the
     tensors stored outside the model stay there (only their references are read): conversion

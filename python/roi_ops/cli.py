@@ -12,7 +12,7 @@ import sys
 
 
 from ._args import int_at_least
-from ._files import FileProblem, existing_file, load_model, new_file, save_model
+from ._files import FileProblem, existing_file, load_model, new_file, new_folder, save_model
 from ._extras import missing
 from ._library import SettingError
 
@@ -93,7 +93,7 @@ def cmd_bench(args) -> int:
     if args.results:
         new_file(args.results, "--results names the Markdown file")  # a typo'd folder is not made
     out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
-    os.makedirs(out_dir, exist_ok=True)  # now: a place that cannot be written fails before minutes of runs
+    new_folder(out_dir, "--output-dir names a folder")  # now: a bad place fails before minutes of runs
     if missing("tqdm") and not args.no_progress:
         print("roi-ops bench: tqdm is not installed, so no progress bar (pip install 'roi-ops[demo]')", file=sys.stderr)
         args.no_progress = True

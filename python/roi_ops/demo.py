@@ -21,7 +21,7 @@ import onnx
 
 from . import DOMAIN, get_library_path
 from ._args import int_at_least
-from ._files import FileProblem, load_model
+from ._files import FileProblem, load_model, new_folder
 from ._library import SettingError, package_folder
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
@@ -83,7 +83,7 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
             raise  # the environment's, not the model's
         except Exception as e:  # noqa: BLE001 - onnxruntime's or the pipeline's word on the user's model
             raise FileProblem(f"{path}: {e.__class__.__name__}: {str(e).strip().splitlines()[0]}") from e
-    os.makedirs(output_dir, exist_ok=True)
+    new_folder(output_dir, "-o names a folder")
     image = scene()
     data = png_bytes(image)
     with open(os.path.join(output_dir, "input.png"), "wb") as f:
