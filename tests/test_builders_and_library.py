@@ -73,6 +73,37 @@ def test_make_session_runs_both_ops():
     np.testing.assert_array_equal(p, np.ones((1, 2, 2, 2), np.float32))
 
 
+def _one_roi_align_model():
+    node = builders.make_roi_align_node("X", "rois", None, "A", output_height=2, output_width=2)
+    return builders.make_model([node], [helper.make_tensor_value_info("X", TensorProto.FLOAT, None),
+                                        helper.make_tensor_value_info("rois", TensorProto.FLOAT, None)],
+                               [helper.make_tensor_value_info("A", TensorProto.FLOAT, None)])
+
+
+def test_make_session_takes_options_it_registered_before():
+    """onnxruntime refuses a second registration of the roi_ops domain on one options object
+    ("Domain already set in registry"): options from session_options(), or reused for a second
+    session, failed make_session."""
+    import onnxruntime as ort
+
+    model = _one_roi_align_model()
+    feeds = {"X": np.ones((1, 2, 4, 4), np.float32), "rois": np.array([[0, 0, 0, 3, 3]], np.float32)}
+    for so in (roi_ops.session_options(intra_op_num_threads=1), ort.SessionOptions()):
+        for _ in range(2):
+            out = roi_ops.make_session(model, options=so).run(None, feeds)[0]
+            np.testing.assert_array_equal(out, np.ones((1, 2, 2, 2), np.float32))
+        assert roi_ops.session_options(so) is so
+
+
+def test_make_session_names_options_that_hold_the_library_already():
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.register_custom_ops_library(roi_ops.get_library_path())
+    with pytest.raises(ValueError, match="the options given already hold a library of the roi_ops domain"):
+        roi_ops.make_session(_one_roi_align_model(), options=so)
+
+
 def test_library_path_override(monkeypatch, tmp_path):
     monkeypatch.setenv("ROI_OPS_LIBRARY", str(tmp_path / "missing.so"))
     with pytest.raises(FileNotFoundError, match="ROI_OPS_LIBRARY"):

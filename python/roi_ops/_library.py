@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -15,6 +16,13 @@ _LIBRARY_NAMES = {False: ("libroi_ops.so", "libroi_ops.dylib", "roi_ops.dll"),
                   True: ("libroi_ops_cuda.so", "roi_ops_cuda.dll")}
 LIBRARY_ENV = "ROI_OPS_LIBRARY"
 DEVICE_ENV = "ROI_OPS_DEVICE"  # "cpu" or "cuda": which build get_library_path() returns
+
+
+# The library registered by this module on each SessionOptions: onnxruntime cannot say which
+# libraries an options object holds, and a second registration of the roi_ops domain fails
+# session creation ("Domain already set in registry"), so options reused for a second session,
+# or made by session_options() and handed to make_session(), need this record.
+_REGISTERED: "weakref.WeakKeyDictionary[onnxruntime.SessionOptions, str]" = weakref.WeakKeyDictionary()
 
 
 class SettingError(ValueError):
@@ -96,8 +104,18 @@ def session_options(
     so = options if options is not None else ort.SessionOptions()
     if intra_op_num_threads is not None:
         so.intra_op_num_threads = intra_op_num_threads
-    so.register_custom_ops_library(get_library_path())
+    _register(so, get_library_path())
     return so
+
+
+def _register(so: "onnxruntime.SessionOptions", path: str) -> None:
+    held = _REGISTERED.get(so)
+    if held is None:
+        so.register_custom_ops_library(path)
+        _REGISTERED[so] = path
+    elif held != path:
+        raise ValueError(f"these session options hold the roi-ops library {held}, and this session needs {path}; "
+                         "pass options that have no roi-ops library registered")
 
 
 def make_session(
@@ -111,7 +129,9 @@ def make_session(
 
     A roi_ops node with a misspelt op or attribute name is refused first, naming the closest
     name (``graph.check_roi_ops_nodes``): onnxruntime would run a misspelt optional attribute
-    with its default, silently, as its C API cannot show a node's attribute names to the library."""
+    with its default, silently, as its C API cannot show a node's attribute names to the library.
+    ``options`` may come from ``session_options()`` or an earlier ``make_session``; options given
+    the library by ``register_custom_ops_library`` directly are refused by name."""
     import onnx
     import onnxruntime as ort
 
@@ -128,5 +148,12 @@ def make_session(
     if intra_op_num_threads is not None:
         so.intra_op_num_threads = intra_op_num_threads
     # A session that asks for CUDA needs the CUDA-enabled build; otherwise the default choice.
-    so.register_custom_ops_library(get_library_path(True if "CUDAExecutionProvider" in providers else None))
-    return ort.InferenceSession(model, so, providers=list(providers))
+    _register(so, get_library_path(True if "CUDAExecutionProvider" in providers else None))
+    try:
+        return ort.InferenceSession(model, so, providers=list(providers))
+    except Exception as e:
+        if "Domain already set in registry" not in str(e):
+            raise
+        raise ValueError("make_session: the options given already hold a library of the roi_ops domain, registered "
+                         "with register_custom_ops_library; make_session registers it: pass options without it, or "
+                         "ones from roi_ops.session_options()") from e
