@@ -20,7 +20,7 @@ import onnx
 from onnx import helper
 
 from . import reference
-from ._library import DOMAIN, get_library_path
+from ._library import DOMAIN, session_options
 from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT, STRING
 from .graph import all_nodes, element_types, node_label, replace_nodes, type_name
 from .standard_models import NodeEmitter, split_batch_column
@@ -137,7 +137,7 @@ def session_options_with_extensions(options=None, *, with_roi_ops: bool = True):
     so = options or ort.SessionOptions()
     so.register_custom_ops_library(extensions_library())
     if with_roi_ops:
-        so.register_custom_ops_library(get_library_path())
+        session_options(so)  # registers the library once per options object
     return so
 
 
