@@ -230,6 +230,26 @@ def test_a_model_that_fails_the_check_itself_is_named_so(direction):
         convert_fn(model)
 
 
+@pytest.mark.parametrize("direction", ["to_roi_ops", "to_standard", "inline_functions", "attach_functions"])
+@pytest.mark.parametrize("given, hint", [("models/faster_rcnn_fpn.onnx", " (read it with onnx.load(path))"),
+                                         (b"\x08\x07", " (parse it with onnx.load_model_from_string)"),
+                                         (None, "")])
+def test_conversions_name_an_argument_that_is_not_a_model(direction, given, hint):
+    # a path was an AttributeError ("'str' object has no attribute 'opset_import'")
+    from roi_ops import functions
+
+    convert_fn = getattr(convert, direction, None) or getattr(functions, direction)
+    with pytest.raises(TypeError, match=re.escape(f"{direction} takes an onnx.ModelProto, not "
+                                                  f"{type(given).__name__}{hint}")):
+        convert_fn(given)
+
+
+def test_make_session_names_an_argument_that_is_not_a_model():
+    # onnx.load read an int as a file descriptor: "[Errno 9] Bad file descriptor"
+    with pytest.raises(TypeError, match="make_session takes an onnx.ModelProto, bytes or a path, not int"):
+        roi_ops.make_session(0)
+
+
 def test_fix_onnx_max_warns_and_computes_the_true_max():
     node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], mode="max", output_height=2, output_width=2,
                             sampling_ratio=2)

@@ -139,6 +139,8 @@ def make_session(
 
     if isinstance(model, os.PathLike):
         model = os.fspath(model)
+    if not isinstance(model, (onnx.ModelProto, bytes, str)):  # onnx.load would read an int as a file descriptor
+        raise TypeError(f"make_session takes an onnx.ModelProto, bytes or a path, not {type(model).__name__}")
     proto = model if hasattr(model, "SerializeToString") else (
         onnx.load_model_from_string(model) if isinstance(model, bytes) else onnx.load(model, load_external_data=False))
     check_roi_ops_nodes(proto)

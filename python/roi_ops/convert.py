@@ -31,7 +31,7 @@ from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
 from .graph import (all_nodes, check_result, checker_context, drop_unused_import, element_types, node_label,
-                    opset_version, replace_nodes, type_name)
+                    opset_version, replace_nodes, require_model, type_name)
 from .schemas import FLOAT_TYPES
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
@@ -156,6 +156,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     ``-0.5/spatial_scale`` added to the RoIs, mmdeploy's stand-in for ``aligned=True`` below opset
     16, becomes ``aligned=1``). ``report`` collects what was converted, fused and left alone.
     """
+    require_model(model, "to_roi_ops")
     opset = opset_version(model)
     report = report if report is not None else ConversionReport()
     source = onnx.ModelProto()
@@ -292,6 +293,7 @@ def standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.N
 def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
     """roi_ops nodes replaced by standard ONNX ops with the same numbers; ``ConversionError``
     names the first node that has no such form."""
+    require_model(model, "to_standard")
     opset = opset_version(model)
     counter = itertools.count()
     refused = _refusals(model, _is_roi_ops)

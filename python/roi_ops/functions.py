@@ -24,7 +24,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
-from .graph import check_result, node_label, opset_version
+from .graph import check_result, node_label, opset_version, require_model
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
                              ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
 from .standard_models import NodeEmitter
@@ -129,6 +129,7 @@ def attach_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
     """A copy of ``model`` whose roi_ops nodes (main graph) carry standard-op function bodies.
     Nodes without a body keep running only where the library is registered; ``report`` lists
     them with the reason."""
+    require_model(model, "attach_functions")
     report = report if report is not None else FunctionReport()
     out = onnx.ModelProto()
     out.CopyFrom(model)
@@ -163,6 +164,7 @@ def inline_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
     """A copy of ``model`` whose roi_ops nodes (main graph) are replaced by their standard-op
     bodies: a model of standard ops only, for runtimes that expand no model-local functions.
     ``ConversionError`` naming each node without a body (and why) when there is one."""
+    require_model(model, "inline_functions")
     report = report if report is not None else FunctionReport()
     with_bodies = attach_functions(model, report=report)
     if report.without:

@@ -37,6 +37,15 @@ def check(model: onnx.ModelProto, *, allow_shapeless_io: bool = False) -> None:
         shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
 
 
+def require_model(model, caller: str) -> None:
+    """A TypeError unless `model` is an ``onnx.ModelProto``: the conversions take one, not a path
+    or bytes (whose external data and output place only the caller knows)."""
+    if not isinstance(model, onnx.ModelProto):
+        how = (" (parse it with onnx.load_model_from_string)" if isinstance(model, bytes) else
+               " (read it with onnx.load(path))" if isinstance(model, str) or hasattr(model, "__fspath__") else "")
+        raise TypeError(f"{caller} takes an onnx.ModelProto, not {type(model).__name__}{how}")
+
+
 class InvalidModel(ValueError):
     """The model given to a conversion fails onnx's check itself (the message says why)."""
 
