@@ -33,6 +33,15 @@ def test_roi_pool_builder_rejects_bad_values():
         builders.make_roi_pool_node("X", "rois", None, "Y", spatial_scale=-1)
 
 
+@pytest.mark.parametrize("builder", [builders.make_multi_scale_roi_align_node,
+                                     builders.make_multi_scale_roi_align_rotated_node])
+def test_multi_scale_builders_name_spatial_scales_that_are_not_a_list(builder):
+    # a float was list()ed first: "'float' object is not iterable"
+    with pytest.raises(ValueError, match=r"attribute 'spatial_scales' must be a list of floats; got 0.25"):
+        builder("rois", None, ["A"], "Y", spatial_scales=0.25)
+    assert builder("rois", None, ["A", "B"], "Y", spatial_scales=(0.25, 0.125)).attribute
+
+
 def test_builders_make_valid_nodes_and_models():
     node = builders.make_roi_align_node("X", "rois", None, "Y", output_height=7, output_width=7,
                                         spatial_scale=0.25, sampling_ratio=2, mode="max", aligned=True)

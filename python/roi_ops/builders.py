@@ -205,7 +205,7 @@ def make_multi_scale_roi_align_rotated_node(
 
 def _multi_scale_node(op_type: str, rois: str, batch_indices: str | None, maps: Sequence[str], output: str,
                       name: str | None, *, spatial_scales: Sequence[float], **attributes) -> onnx.NodeProto:
-    attrs = check_attributes(op_type, spatial_scales=list(spatial_scales), **attributes)
+    attrs = check_attributes(op_type, spatial_scales=spatial_scales, **attributes)
     if len(maps) != len(attrs["spatial_scales"]):
         raise ValueError(f"{op_type}: {len(maps)} feature maps but {len(attrs['spatial_scales'])} "
                          "spatial_scales; give one scale per map")
