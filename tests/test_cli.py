@@ -178,6 +178,17 @@ def test_cli_user_mistakes_are_one_line_errors(args, needle):
     assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("args", [["info"], ["convert", DETECTOR, "-v", "-o", "OUT"]])
+def test_cli_stops_quietly_when_its_reader_goes(args, tmp_path):
+    # `roi-ops convert ... | head -1` printed "roi-ops: error: [Errno 32] Broken pipe"
+    args = [str(tmp_path / "out.onnx") if a == "OUT" else a for a in args]
+    p = subprocess.Popen([sys.executable, "-m", "roi_ops.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert p.wait(timeout=300) == 1 and err == ""
+
+
 @pytest.mark.parametrize("command", [["roi_ops.cli", "info"], ["roi_ops.cli", "check", DETECTOR],
                                      ["roi_ops.cli", "demo", "--runs", "1", "-o", "OUT"],
                                      ["roi_ops.ray_detect", "IMAGES", "-o", "OUT/d.json"]])

@@ -373,7 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     chk.set_defaults(func=cmd_check)
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below rather than at exit
+        return code
+    except BrokenPipeError:
+        # stdout's reader has gone (`roi-ops convert ... | head -1`): stop quietly, as tools killed
+        # by SIGPIPE do, and keep the interpreter's last flush from printing a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (UserError, FileProblem, SettingError, OSError) as e:  # OSError: a path that cannot be read or written
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
