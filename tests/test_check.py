@@ -101,6 +101,18 @@ def test_cli_check_passes_and_honours_dim(tmp_path, capsys):
     assert "Y: shape [5, 4, 2, 2]" in out and "every output within tolerance" in out
 
 
+def test_cli_check_says_when_a_model_has_no_roi_ops_nodes(tmp_path, capsys):
+    # it printed "largest |library - reference|" for a model the library computes none of
+    model = onnx.load(os.path.join(MODELS_DIR, "faster_rcnn_fpn.standard.onnx"))
+    code, out, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 0 and "every output within tolerance" in out
+    assert err.strip() == (f"roi-ops: note: {tmp_path / 'm.onnx'} has no roi_ops nodes, so this checks onnxruntime's "
+                           f"own ops against onnx's reference; roi-ops convert {tmp_path / 'm.onnx'} -o OUT.onnx gives "
+                           "it roi_ops nodes")
+    code, _, err = run_cli(tmp_path, onnx.load(os.path.join(MODELS_DIR, "faster_rcnn_fpn.onnx")), capsys=capsys)
+    assert code == 0 and err == ""
+
+
 def test_cli_check_refuses_a_dim_the_model_does_not_have(tmp_path, capsys):
     model = roi_align_model(["N", 4, 20, 20], ["K", 4], ["K"])
     code, _, err = run_cli(tmp_path, model, "--dim", "Q=3", capsys=capsys)

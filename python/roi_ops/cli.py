@@ -234,7 +234,7 @@ def cmd_check(args) -> int:
 
     from .check import CheckError, compare, make_inputs
     from .foreign import foreign_nodes
-    from .graph import node_label
+    from .graph import node_label, uses_domain
 
     model = load_model(args.model)
     foreign = foreign_nodes(model)
@@ -242,6 +242,9 @@ def cmd_check(args) -> int:
         raise UserError(f"{args.model}: {len(foreign)} node(s) of other toolchains ({node_label(foreign[0])}, "
                         f"domain {foreign[0].domain!r}), which check does not run; convert the model first: "
                         f"roi-ops convert {args.model} -o OUT.onnx")
+    if not uses_domain(model):  # still a check of onnxruntime against onnx's reference evaluator
+        print(f"roi-ops: note: {args.model} has no roi_ops nodes, so this checks onnxruntime's own ops against "
+              f"onnx's reference; roi-ops convert {args.model} -o OUT.onnx gives it roi_ops nodes", file=sys.stderr)
     dims = {}
     for d in args.dim:
         name, _, value = d.partition("=")
