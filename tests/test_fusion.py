@@ -20,7 +20,7 @@ tv = torchvision_or_skip()
 import torch  # noqa: E402
 
 import roi_ops  # noqa: E402
-from roi_ops import convert  # noqa: E402
+from roi_ops import convert, reference  # noqa: E402
 
 from exporters import poolers  # noqa: E402
 
@@ -234,6 +234,26 @@ def test_a_near_match_is_left_alone_and_keeps_its_numbers(edit, reason):
     expected = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
     for a, b in zip(roi_ops.make_session(out).run(None, feeds), expected):
         assert_same(a, b)
+
+
+def test_a_pooler_in_max_mode_fuses_as_onnx_max_or_with_the_fix_as_max():
+    # MultiScaleRoIAlign has a mode (docs/spec.md); such poolers were left alone ("avg only")
+    model, feeds = _pooler_model()
+    for n in model.graph.node:
+        if n.op_type == "RoiAlign":
+            n.attribute.append(onnx.helper.make_attribute("mode", "max"))
+    out, node, report = assert_fused_keeps_numbers(model, feeds)
+    assert _attrs(node)["mode"] == b"onnx_max" and not report.warnings
+    with pytest.warns(UserWarning, match="converting ONNX RoiAlign max to roi_ops max"):
+        fixed, report = _convert(model, fix_onnx_max=True)
+    (node,) = _fused_nodes(fixed)
+    assert _attrs(node)["mode"] == b"max" and len(report.warnings) == 1
+    maps = [feeds[i.name] for i in model.graph.input if i.name.startswith("map")]
+    boxes = feeds[next(i.name for i in model.graph.input if i.name.startswith("boxes"))].astype(np.float64)
+    rois = np.concatenate([np.zeros((len(boxes), 1)), boxes], 1)
+    want = reference.multi_scale_roi_align(rois, None, *maps, spatial_scales=SCALES, output_height=7, output_width=7,
+                                           sampling_ratio=2, mode="max")
+    assert_same(roi_ops.make_session(fixed).run(None, feeds)[0], want)
 
 
 def test_no_fuse_keeps_the_per_level_nodes():

@@ -15,6 +15,7 @@ from onnx import helper
 
 import roi_ops
 from roi_ops import builders, convert, graph, reference
+from roi_ops.attributes import defaults
 from roi_ops.evaluator import make_evaluator
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpp_host"))
@@ -315,6 +316,62 @@ def test_multi_scale_roi_align_to_standard(with_bi, extra):
     # float32 rounding, which moves a sample by ~1e-5 of a cell.
     tol = 5e-5 if "roi_scale_factor" in extra else 1e-5
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def _pyramid_case(with_bi, dtype, scales, **attrs):
+    """A MultiScaleRoIAlign model over maps of `scales` and feeds with boxes of every level, one
+    of zero area and one of negative area."""
+    rng = np.random.default_rng(7)
+    elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    maps = {f"X_{i}": rng.standard_normal((2, 3, int(512 * s), int(512 * s))).astype(dtype)
+            for i, s in enumerate(scales)}
+    xy = rng.uniform(0, 300, (40, 2))
+    boxes = np.concatenate([xy, xy + np.exp(rng.uniform(np.log(4), np.log(480), (40, 2)))], 1)
+    boxes = np.concatenate([boxes, [[10, 10, 10, 30], [50, 50, 20, 20]]]).astype(dtype)
+    bi = rng.integers(0, 2, len(boxes))
+    node = builders.make_multi_scale_roi_align_node("rois", "bi" if with_bi else None, list(maps), "Y",
+                                                    spatial_scales=scales, output_height=3, output_width=2, **attrs)
+    inputs = [vi("rois", elem, ["K", 4 if with_bi else 5])] + ([vi("bi", T.INT64, ["K"])] if with_bi else [])
+    model = builders.make_model([node], inputs + [vi(k, elem, ["N", 3, None, None]) for k in maps],
+                                [vi("Y", elem, [None] * 4)], opset=17)
+    feeds = {"rois": boxes if with_bi else np.concatenate([bi[:, None].astype(dtype), boxes], 1), **maps}
+    if with_bi:
+        feeds["bi"] = bi
+    return model, feeds
+
+
+def _attributes(node):
+    return {**defaults(node.op_type), **{a.name: helper.get_attribute_value(a) for a in node.attribute}}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_bi,attrs", [
+    (True, {}), (False, {}), (True, dict(aligned=1, eps=1e-8, eps_in_log=1, sampling_ratio=0, roi_scale_factor=1.1)),
+    (False, dict(mode="onnx_max", canonical_scale=56, canonical_level=2, eps=0.0, sampling_ratio=3,
+                 roi_scale_factor=0.75))])
+def test_to_standard_and_back_gives_the_same_node(with_bi, attrs, dtype):
+    """convert --to standard, then convert: the per-level nodes fuse back into the node they came
+    from (they were converted one RoiAlign at a time) and compute its numbers exactly."""
+    model, feeds = _pyramid_case(with_bi, dtype, [0.25, 0.125, 0.0625, 0.03125], **attrs)
+    report = convert.ConversionReport()
+    back = convert.to_roi_ops(convert.to_standard(model), report=report)
+    assert len(report.fused) == 1 and "roi_ops standard form, 4 levels" in report.fused[0], report
+    assert not report.converted and not report.not_fused
+    (node,) = [n for n in back.graph.node if n.domain == "roi_ops"]
+    assert _attributes(node) == _attributes(model.graph.node[0])
+    np.testing.assert_array_equal(roi_ops.make_session(back).run(None, feeds)[0],
+                                  roi_ops.make_session(model).run(None, feeds)[0])
+
+
+def test_to_standard_and_back_leaves_skipped_levels_unfused():
+    # the fusion takes consecutive levels only; each RoiAlign is converted, with the same numbers
+    model, feeds = _pyramid_case(True, np.float32, [0.25, 0.0625])
+    report = convert.ConversionReport()
+    back = convert.to_roi_ops(convert.to_standard(model), report=report)
+    assert not report.fused and len(report.not_fused) == 1 and "non-consecutive" in report.not_fused[0], report
+    assert len(report.converted) == 2
+    np.testing.assert_allclose(roi_ops.make_session(back).run(None, feeds)[0],
+                               roi_ops.make_session(model).run(None, feeds)[0], rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("node,needle", [

@@ -30,6 +30,7 @@ from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
+from .fusion.poolers import FIX_ONNX_MAX
 from .graph import (all_nodes, check_result, checker_context, drop_unused_import, element_types, node_label,
                     opset_version, replace_nodes, require_model, type_name)
 from .schemas import FLOAT_TYPES
@@ -53,8 +54,7 @@ def _standard_roi_align(node: onnx.NodeProto, opset: int, fix_onnx_max: bool) ->
     mode = _text(a.get("mode", "avg"))
     if mode == "max":
         if fix_onnx_max:
-            warnings.warn(f"{node_label(node)}: converting ONNX RoiAlign max to roi_ops max (the max of bilinear "
-                          f"samples); the numbers change", stacklevel=3)
+            warnings.warn(f"{node_label(node)}: {FIX_ONNX_MAX}", stacklevel=3)
         mode = "max" if fix_onnx_max else "onnx_max"
     # Opset 10 has no coordinate mode and means output_half_pixel (as onnxruntime runs it);
     # from opset 16 the default is half_pixel.
@@ -170,7 +170,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         raise _not_converted(refused)
     report.foreign += foreign
     if fuse:
-        fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift)
+        fusion = fuse_poolers(source.graph, opset, fold_aligned_shift=fold_aligned_shift, fix_onnx_max=fix_onnx_max)
         report.fused += fusion.fused
         report.not_fused += fusion.refused
         report.warnings += fusion.warnings

@@ -29,7 +29,8 @@ def find_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool
     return found
 
 
-def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool = False) -> FusionResult:
+def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool = False,
+                 fix_onnx_max: bool = False) -> FusionResult:
     """Fuses every recognised pooler of ``graph`` in place (the main graph; subgraphs are left
     as they are) and says what it fused and what it left alone, with the reason."""
     result, refused = FusionResult(), set()
@@ -41,7 +42,7 @@ def fuse_poolers(graph: onnx.GraphProto, opset: int, *, fold_aligned_shift: bool
         chain = chains[0]
         label = chain[0].name
         try:
-            m = match_pooler(ix, chain, opset, fold_aligned_shift=fold_aligned_shift)
+            m = match_pooler(ix, chain, opset, fold_aligned_shift=fold_aligned_shift, fix_onnx_max=fix_onnx_max)
             label = m.label
             count = len(graph.node)
             replace_pooler(graph, m)

@@ -55,7 +55,8 @@ class GraphIndex:
     # --- constants -----------------------------------------------------------------------------
     def const(self, tensor: str) -> Optional[np.ndarray]:
         """The value of a constant tensor, or None if it is computed at run time."""
-        tensor = self.skip(tensor, "Identity")
+        # CastLike: roi_ops' own standard form casts its float constants to the RoIs' type
+        tensor = self.skip(tensor, "Identity", "CastLike")
         if tensor in self.initializers:
             return numpy_helper.to_array(self.initializers[tensor])
         n = self.producer.get(tensor)

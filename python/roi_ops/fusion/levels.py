@@ -34,6 +34,8 @@ class LevelFormula:
     # i.e. 0 for [K,4] boxes and 1 for [K,5] rois with the batch index first.
     boxes: list[tuple[str, int]] = field(default_factory=list)
     nodes: set[str] = field(default_factory=set)  # names of the nodes read (for the report)
+    # roi_ops' own form: (level of a RoI without area, the area tensor tested); None elsewhere
+    guard: tuple[float, str] | None = None
 
 
 def _close(a: float, b: float, rel: float = 1e-6) -> bool:
@@ -58,6 +60,19 @@ def _split_consts(ix: GraphIndex, terms: list[str]) -> tuple[list[float], list[s
     return consts, rest
 
 
+def _positive_guard(ix: GraphIndex, t: str, f: LevelFormula | None) -> tuple[str, float, str]:
+    """``Where(area > 0, x, c)`` with a constant scalar c -> (x, c, area)."""
+    where = ix.producer[t]
+    cond = ix.node(where.input[0], "Greater")
+    zero = ix.const(cond.input[1])
+    if zero is None or zero.size != 1 or float(zero.reshape(-1)[0]) != 0:
+        raise NoMatch(f"Where {where.name!r}: expected a choice on a positive area (Greater than 0)")
+    if f is not None:
+        f.nodes.add(where.name)
+    return where.input[1], ix.scalar(where.input[2], f"Where {where.name!r}'s value for a RoI without area"), \
+        cond.input[0]
+
+
 def _divided_by(ix: GraphIndex, t: str, what: str) -> tuple[str, float]:
     """``x / c`` or ``x * (1/c)`` -> (x, c)."""
     n = ix.node(t, "Div", "Mul")
@@ -73,6 +88,8 @@ def _divided_by(ix: GraphIndex, t: str, what: str) -> tuple[str, float]:
 def column(ix: GraphIndex, t: str) -> tuple[str, int]:
     """A single column ``S[:, c]`` (Gather with a scalar index, or Gather/Slice of one column
     followed by Squeeze on axis 1) -> (S, c)."""
+    if ix.op(t) == "Split":
+        return _split_column(ix, t)
     squeezed = ix.op(t) == "Squeeze"
     if squeezed:
         sq = ix.producer[t]
@@ -95,6 +112,17 @@ def column(ix: GraphIndex, t: str) -> tuple[str, int]:
             or (steps is not None and int(steps.reshape(-1)[0]) != 1)):
         raise NoMatch(f"Slice {n.name!r} does not select one column")
     return n.input[0], int(starts.reshape(-1)[0])
+
+
+def _split_column(ix: GraphIndex, t: str) -> tuple[str, int]:
+    """An output of ``Split`` into one-column pieces along axis 1 (roi_ops' own standard form)
+    -> (S, c)."""
+    n = ix.producer[t]
+    sizes = ix.const(n.input[1]) if len(n.input) > 1 and n.input[1] else ix.attr(n, "split")
+    one_each = sizes is None or [int(v) for v in sizes] == [1] * len(n.output)
+    if ix.attr(n, "axis", 0) not in (1, -1) or not one_each:
+        raise NoMatch(f"Split {n.name!r} does not split off one column each")
+    return n.input[0], list(n.output).index(t)
 
 
 def columns(ix: GraphIndex, t: str) -> tuple[str, list[int]]:
@@ -139,6 +167,13 @@ def _ratio(ix: GraphIndex, t: str, f: LevelFormula) -> None:
     sqrt = ix.node(size, "Sqrt")
     f.nodes.add(sqrt.name)
     areas = [sqrt.input[0]]
+    if ix.op(areas[0]) == "Where":
+        area, other, tested = _positive_guard(ix, areas[0], f)
+        if f.guard is None or other <= 0 or tested != area:
+            raise NoMatch(f"Sqrt {sqrt.name!r}: the area's guard does not match the level's")
+        areas = [area]
+    if f.guard is not None and f.guard[1] != areas[0]:
+        raise NoMatch(f"Sqrt {sqrt.name!r}: the level is guarded on another area than the one it is computed of")
     if ix.op(areas[0]) == "Concat":
         cat = ix.producer[areas[0]]
         if ix.attr(cat, "axis") not in (0, -1):
@@ -149,12 +184,16 @@ def _ratio(ix: GraphIndex, t: str, f: LevelFormula) -> None:
 
 def parse_levels(ix: GraphIndex, levels: str) -> LevelFormula:
     """The level formula behind the int64 tensor ``levels`` (raises ``NoMatch`` with the reason)."""
-    t = ix.skip(levels, "Cast", "Identity")
+    t = ix.skip(levels, "Cast", "Identity", "Reshape")
     off = 0
     if ix.op(t) == "Sub":
         sub = ix.producer[t]
         off = int(round(ix.scalar(sub.input[1], "level offset")))
         t = ix.skip(sub.input[0], "Cast", "Identity")
+    guard = None
+    if ix.op(t) == "Where":  # roi_ops' own standard form: a RoI without area goes to the lowest level
+        t, lowest, area = _positive_guard(ix, t, None)
+        guard = (lowest, area)
     clip = ix.node(t, "Clip")
     if len(clip.input) >= 3 and clip.input[1] and clip.input[2]:
         lo, hi = ix.scalar(clip.input[1], "lowest level"), ix.scalar(clip.input[2], "highest level")
@@ -164,8 +203,11 @@ def parse_levels(ix: GraphIndex, levels: str) -> LevelFormula:
             raise NoMatch(f"Clip {clip.name!r} lacks a constant lower and upper level")
     if lo != int(lo) or hi != int(hi) or hi < lo:
         raise NoMatch(f"Clip {clip.name!r}: levels [{lo}, {hi}] are not an integer range")
+    if guard is not None and guard[0] != lo:
+        raise NoMatch(f"Clip {clip.name!r}: a RoI without area goes to level {guard[0]}, not to the lowest, {lo}")
     floor = ix.node(clip.input[0], "Floor")
     consts, rest = _split_consts(ix, _sum_terms(ix, floor.input[0]))
+    consts = [c for c in consts if c != 0]  # eps = 0 written out
     if len(rest) != 1:
         raise NoMatch(f"Floor {floor.name!r}: expected canonical level + log2(...) + eps")
     whole = [c for c in consts if c == int(c)]
@@ -177,9 +219,10 @@ def parse_levels(ix: GraphIndex, levels: str) -> LevelFormula:
         raise NoMatch(f"log2: divided by {ln2}, not ln 2")
     log = ix.node(log_arg, "Log")
     f = LevelFormula(lvl0=int(whole[0]) if whole else 0, canonical_scale=0.0, eps=fractions[0] if fractions else 0.0,
-                     eps_in_log=False, lo=int(lo), hi=int(hi), off=off,
+                     eps_in_log=False, lo=int(lo), hi=int(hi), off=off, guard=guard,
                      nodes={clip.name, floor.name, log.name})
     inner_consts, inner = _split_consts(ix, _sum_terms(ix, log.input[0]))
+    inner_consts = [c for c in inner_consts if c != 0]
     if inner_consts:
         if fractions or len(inner_consts) != 1 or not 0 < inner_consts[0] < 0.5:
             raise NoMatch(f"Log {log.name!r}: eps {inner_consts} inside the log (with eps {fractions} outside) "

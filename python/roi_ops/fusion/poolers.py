@@ -32,6 +32,10 @@ _SCATTERS = ("ScatterElements", "ScatterND")
 _UPDATE_PLUMBING = ("Cast", "Reshape", "Identity")
 
 
+# The warning of convert's fix_onnx_max, for a fused pooler and for a single node.
+FIX_ONNX_MAX = "converting ONNX RoiAlign max to roi_ops max (the max of bilinear samples); the numbers change"
+
+
 @dataclass
 class PoolerMatch:
     """A recognised pooler: what the fused node reads, writes and computes."""
@@ -44,6 +48,7 @@ class PoolerMatch:
     roi_aligns: list[onnx.NodeProto]
     merge: list[onnx.NodeProto]      # the scatters (and mmdeploy's final Slice)
     box_inputs: list[str]            # the box tensors the level formula reads (where the block starts)
+    batch_indices: Optional[str] = None  # beside [K,4] rois; None when rois carry the batch index
     warnings: list[str] = field(default_factory=list)
 
 
@@ -68,7 +73,7 @@ def _level_of_index(ix: GraphIndex, t: str) -> tuple[str, int]:
 
 
 def _is_zeros(ix: GraphIndex, t: str) -> bool:
-    t = ix.skip(t, "Cast", "Identity")
+    t = ix.skip(t, "Cast", "CastLike", "Identity")
     value = ix.const(t)
     if value is not None:
         return not np.any(value)
@@ -138,10 +143,12 @@ def _roi_align_attrs(ix: GraphIndex, n: onnx.NodeProto, opset: int) -> dict:
                 aligned=int(ctm == "half_pixel"))
 
 
-def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fold_aligned_shift: bool
-                 ) -> PoolerMatch:
-    """Checks one merge chain against the pattern; raises ``NoMatch`` saying what differs."""
-    levels_tensor, rois_tensor, per_level = None, None, {}
+def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fold_aligned_shift: bool,
+                 fix_onnx_max: bool = False) -> PoolerMatch:
+    """Checks one merge chain against the pattern; raises ``NoMatch`` saying what differs.
+    ``RoiAlign`` in max mode fuses as ``onnx_max`` (what it computes), or with ``fix_onnx_max`` as
+    the true ``max``, with a warning, as ``convert`` maps single nodes."""
+    levels_tensor, rois_tensor, batch_tensor, per_level = None, None, None, {}
     roi_aligns = []
     for s in chain:
         if s.op_type == "ScatterElements" and ix.attr(s, "axis", 0) != 0:
@@ -152,26 +159,25 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
         roi_aligns.append(ra)
         levels, lvl = _level_of_index(ix, s.input[1])
         boxes, shift = ix.added_constant(ra.input[1])
-        src, cols = columns(ix, boxes)
-        src_b, col_b = column(ix, ix.skip(ra.input[2], "Cast", "Identity"))
-        if cols != [1, 2, 3, 4] or src_b != src or col_b != 0:
-            raise NoMatch(f"RoiAlign {ra.name!r} does not read (batch index, x1, y1, x2, y2) rows of one tensor")
-        select = ix.node(src, "Gather")
-        if ix.attr(select, "axis", 0) != 0:
-            raise NoMatch(f"Gather {select.name!r} does not select RoIs (axis != 0)")
+        select, batch = _selected_rois(ix, ra, boxes)
         if _level_of_index(ix, select.input[1]) != (levels, lvl):
             raise NoMatch(f"RoiAlign {ra.name!r} reads other RoIs than {s.op_type} {s.name!r} writes")
-        if levels_tensor not in (None, levels) or rois_tensor not in (None, select.input[0]):
+        if levels_tensor not in (None, levels) or (rois_tensor, batch_tensor) not in (
+                (None, None), (select.input[0], batch)):
             raise NoMatch(f"RoiAlign {ra.name!r} reads other levels or RoIs than the first level")
         if lvl in per_level:
             raise NoMatch(f"level {lvl} is pooled twice")
-        levels_tensor, rois_tensor = levels, select.input[0]
+        levels_tensor, rois_tensor, batch_tensor = levels, select.input[0], batch
         per_level[lvl] = (ra, shift)
     L = len(per_level)
     if sorted(per_level) != list(range(L)):
         raise NoMatch(f"the pooled levels {sorted(per_level)} are not 0..{L - 1}")
     if not _is_zeros(ix, chain[0].input[0]):
         raise NoMatch(f"{chain[0].op_type} {chain[0].name!r} does not start from zeros")
+
+    factor = 1.0
+    if batch_tensor is not None and ix.op(rois_tensor) == "Concat":
+        rois_tensor, factor = _rescaled_rois(ix, rois_tensor)
 
     label = _label(roi_aligns)
     # mmdeploy prepends 2L dummy rows (levels 0..L-1 twice) and slices them off after the merge.
@@ -188,13 +194,11 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
     if used > L:
         raise NoMatch(f"levels reach {used - 1} but only {L} maps are pooled (non-consecutive pyramid levels)")
     L = used
-    _check_boxes(ix, f.boxes, rois_tensor)
+    _check_boxes(ix, f.boxes, rois_tensor, 0 if batch_tensor else 1)
 
     attrs = [_roi_align_attrs(ix, per_level[lvl][0], opset) for lvl in range(L)]
     if any(a != attrs[0] for a in attrs):
         raise NoMatch(f"the levels' RoiAlign attributes differ: {attrs}")
-    if attrs[0]["mode"] != "avg":
-        raise NoMatch(f"RoiAlign mode {attrs[0]['mode']!r}: MultiScaleRoIAlign pools with avg only")
     scales = [float(ix.attr(per_level[lvl][0], "spatial_scale", 1.0)) for lvl in range(L)]
     ks = [-math.log2(s) if s > 0 else math.nan for s in scales]
     if any(abs(k - round(k)) > 1e-6 for k in ks) or \
@@ -215,15 +219,21 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
         warnings.append(f"{label}: RoIs shifted by -0.5/spatial_scale folded into aligned=1; outputs change for "
                         f"RoIs smaller than one feature cell")
 
-    pattern = "mmdeploy SingleRoIExtractor" if dummy else (
+    mode = {"avg": {}, "max": {"mode": "max" if fix_onnx_max else "onnx_max"}}.get(attrs[0]["mode"])
+    if mode is None:
+        raise NoMatch(f"RoiAlign mode {attrs[0]['mode']!r} is neither avg nor max")
+    if mode and fix_onnx_max:
+        warnings.append(f"{label}: {FIX_ONNX_MAX}")
+    pattern = "mmdeploy SingleRoIExtractor" if dummy else "roi_ops standard form" if batch_tensor else (
         "torchvision MultiScaleRoIAlign" if chain[0].op_type == "ScatterElements" else "detectron2 ROIPooler")
     return PoolerMatch(
         label=label, pattern=pattern, rois=rois_tensor, maps=[per_level[lvl][0].input[0] for lvl in range(L)],
         output=output, roi_aligns=roi_aligns, merge=merge, box_inputs=[b for b, _ in f.boxes], warnings=warnings,
-        attrs=dict(spatial_scales=scales, output_height=attrs[0]["output_height"],
+        batch_indices=batch_tensor,
+        attrs=dict(**mode, spatial_scales=scales, output_height=attrs[0]["output_height"],
                    output_width=attrs[0]["output_width"], sampling_ratio=attrs[0]["sampling_ratio"],
                    aligned=aligned, canonical_scale=f.canonical_scale, canonical_level=f.lvl0 + k_min - f.lo,
-                   eps=f.eps, eps_in_log=int(f.eps_in_log)))
+                   eps=f.eps, eps_in_log=int(f.eps_in_log), **({"roi_scale_factor": factor} if factor != 1 else {})))
 
 
 def _dummy_rows(ix: GraphIndex, levels: str, rois: str, output: str) -> tuple[int, str, str, str]:
@@ -248,12 +258,74 @@ def _dummy_rows(ix: GraphIndex, levels: str, rois: str, output: str) -> tuple[in
     return dummy, cat.input[-1], rois_cat.input[1], sl.output[0]
 
 
-def _check_boxes(ix: GraphIndex, boxes: list[tuple[str, int]], rois: str) -> None:
-    """The level formula must read the boxes of ``rois`` (batch index first): either ``rois``
-    itself (columns 1..4) or the per-image box tensors that ``rois`` puts after its batch-index
-    column (torchvision: Concat(ids, Concat(boxes...)); detectron2: Concat(Concat(id_i, boxes_i)...))."""
-    if boxes == [(rois, 1)]:
+def _selected_rois(ix: GraphIndex, ra: onnx.NodeProto, boxes: str) -> tuple[onnx.NodeProto, Optional[str]]:
+    """The Gather that selects a level's RoIs for RoiAlign ``ra`` (reading ``boxes``), and the
+    batch indices beside them: None where the batch index is column 0 of the same rows (the
+    exporters), the [K] tensor where ``boxes`` are rows of [K,4] boxes (roi_ops' own form)."""
+    batch = ix.skip(ra.input[2], "Cast", "Identity")
+    rows = ix.producer.get(boxes)
+    if rows is not None and rows.op_type == "Gather" and ix.attr(rows, "axis", 0) == 0:
+        picked = ix.node(batch, "Gather")
+        if ix.attr(picked, "axis", 0) != 0 or _level_of_index(ix, picked.input[1]) != \
+                _level_of_index(ix, rows.input[1]):
+            raise NoMatch(f"RoiAlign {ra.name!r} reads the batch indices of other rows than its boxes")
+        return rows, picked.input[0]
+    src, cols = columns(ix, boxes)
+    src_b, col_b = column(ix, batch)
+    if cols != [1, 2, 3, 4] or src_b != src or col_b != 0:
+        raise NoMatch(f"RoiAlign {ra.name!r} does not read (batch index, x1, y1, x2, y2) rows of one tensor")
+    select = ix.node(src, "Gather")
+    if ix.attr(select, "axis", 0) != 0:
+        raise NoMatch(f"Gather {select.name!r} does not select RoIs (axis != 0)")
+    return select, None
+
+
+def _rescaled_rois(ix: GraphIndex, t: str) -> tuple[str, float]:
+    """roi_ops' own form of roi_scale_factor (``standard_models.rescaled_boxes``): Concat(cx - hw,
+    cy - hh, cx + hw, cy + hh) with c = (lo + hi) * 0.5 and h = (hi - lo) * f * 0.5 of the columns
+    of one box tensor -> (the boxes, f)."""
+    cat = ix.node(t, "Concat")
+    if ix.attr(cat, "axis") not in (1, -1) or len(cat.input) != 4:
+        raise NoMatch(f"Concat {cat.name!r} is not four box columns")
+    parts = [ix.node(i, op) for i, op in zip(cat.input, ("Sub", "Sub", "Add", "Add"))]
+    sources, factors = set(), set()
+    for axis in (0, 1):
+        low, high = parts[axis], parts[axis + 2]
+        if list(low.input) != list(high.input):
+            raise NoMatch(f"{low.op_type} {low.name!r} and {high.op_type} {high.name!r} are not one centre and half side")
+        total, half_c = _times_constant(ix, low.input[0])
+        side_f, half_h = _times_constant(ix, low.input[1])
+        side, factor = _times_constant(ix, side_f)
+        add, sub = ix.node(total, "Add"), ix.node(side, "Sub")
+        cols = [column(ix, i) for i in (*add.input, *sub.input)]
+        if (half_c, half_h) != (0.5, 0.5) or [c for _, c in cols] != [axis, axis + 2, axis + 2, axis]:
+            raise NoMatch(f"Concat {cat.name!r} does not scale boxes about their centres")
+        sources |= {src for src, _ in cols}
+        factors.add(factor)
+    if len(sources) != 1 or len(factors) != 1:
+        raise NoMatch(f"Concat {cat.name!r} scales the columns of several boxes or by several factors")
+    return sources.pop(), factors.pop()
+
+
+def _times_constant(ix: GraphIndex, t: str) -> tuple[str, float]:
+    """``x * c`` with a constant scalar c -> (x, c)."""
+    n = ix.node(t, "Mul")
+    for a, b in (n.input, reversed(n.input)):
+        value = ix.const(b)
+        if value is not None and value.size == 1:
+            return a, float(value.reshape(-1)[0])
+    raise NoMatch(f"Mul {n.name!r} is not a product with a constant")
+
+
+def _check_boxes(ix: GraphIndex, boxes: list[tuple[str, int]], rois: str, first: int) -> None:
+    """The level formula must read the boxes of ``rois`` (their x1 in column ``first``): either
+    ``rois`` itself or, for rois with the batch index first, the per-image box tensors that
+    ``rois`` puts after its batch-index column (torchvision: Concat(ids, Concat(boxes...));
+    detectron2: Concat(Concat(id_i, boxes_i)...))."""
+    if boxes == [(rois, first)]:
         return
+    if first == 0:
+        raise NoMatch("the level formula reads other boxes than the pooled RoIs")
     if any(c != 0 for _, c in boxes) or [b for b, _ in boxes] != _box_parts(ix, rois):
         raise NoMatch("the level formula reads other boxes than the pooled RoIs")
 

@@ -38,8 +38,8 @@ def replace_pooler(graph: onnx.GraphProto, m: PoolerMatch) -> None:
     outputs = {o.name for o in graph.output}
     before = list(graph.node)
     live_before = _live(outputs, before)
-    fused = make_multi_scale_roi_align_node(m.rois, None, m.maps, m.output, name=f"{m.label}/MultiScaleRoIAlign",
-                                            **m.attrs)
+    fused = make_multi_scale_roi_align_node(m.rois, m.batch_indices, m.maps, m.output,
+                                            name=f"{m.label}/MultiScaleRoIAlign", **m.attrs)
     last = m.merge[-1]
     after = [fused if n is last else n for n in before]
     live_after = _live(outputs, after)
