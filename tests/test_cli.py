@@ -171,6 +171,8 @@ MISSING = os.path.abspath(os.path.join(HERE, "no-such-folder"))
     (["demo", "--runs", "1", "-o", __file__], f"{__file__}: a file, not a folder (-o names a folder)"),
     (["demo", "--runs", "1", "-o", os.path.join(__file__, "a", "b")], f"{__file__} is a file, not a folder"),
     (["explain", "-o", "figure.jpg"], "roi-ops explain writes a PNG: figure.jpg names a .jpg file"),
+    (["explain", "-o", os.path.join(MISSING, "f.png")], f"f.png: folder {MISSING} does not exist"),
+    (["explain", "-o", os.path.join(__file__, "f.png")], f"{__file__} is a file, not a folder"),
 ])
 def test_cli_user_mistakes_are_one_line_errors(args, needle):
     r = cli(*args)

@@ -72,6 +72,7 @@ def cmd_explain(args) -> int:
         path = os.path.join(path, EXPLAIN_PNG)
     elif os.path.splitext(path)[1].lower() not in ("", ".png"):
         raise UserError(f"roi-ops explain writes a PNG: {path} names a {os.path.splitext(path)[1]} file")
+    new_file(path)  # before the drawing: a folder that does not exist, or a file where one should be
     if missing("matplotlib"):
         raise UserError("roi-ops explain needs matplotlib: pip install 'roi-ops[plots]'")
     from .explain import draw
