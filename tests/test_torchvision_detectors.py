@@ -38,8 +38,18 @@ def _detector(name: str, **kwargs):
     return builder(weights=None, weights_backbone=None, min_size=SIZE, max_size=SIZE, **kwargs).eval()
 
 
+# Outputs after boxes, labels and scores, by detector family, with their tolerance: mask
+# probabilities, keypoints in pixels (x, y, visibility) and keypoint logits.
+EXTRA_OUTPUTS = {"mask": {"masks": 1e-3}, "keypoint": {"keypoints": 1e-4 * SIZE, "keypoints_scores": 1e-3}}
+SECOND_POOLER = {"mask": "mask_roi_pool", "keypoint": "keypoint_roi_pool"}
+
+
+def _family(name: str) -> str:
+    return name.split("rcnn")[0]
+
+
 def _outputs(name: str) -> list[str]:
-    return ["boxes", "labels", "scores"] + (["masks"] if name.startswith("mask") else [])
+    return ["boxes", "labels", "scores", *EXTRA_OUTPUTS.get(_family(name), {})]
 
 
 def _export(model, name: str, images: list[np.ndarray], *, with_roi_ops: bool = False) -> onnx.ModelProto:
@@ -59,6 +69,9 @@ CASES = {  # id: (torchvision builder, builder arguments, images)
     "fasterrcnn_resnet50_fpn": ("fasterrcnn_resnet50_fpn", {}, 1),
     "fasterrcnn_resnet50_fpn-batch2": ("fasterrcnn_resnet50_fpn", {}, 2),
     "maskrcnn_resnet50_fpn": ("maskrcnn_resnet50_fpn", {}, 1),
+    # random weights score every class near 1/2: keep all (200) proposals' detections
+    "keypointrcnn_resnet50_fpn": ("keypointrcnn_resnet50_fpn",
+                                  {"box_score_thresh": 0.0, "rpn_post_nms_top_n_test": 200}, 1),
     # random weights score every class near 1/91: keep all detections (of fewer proposals: the
     # plain-PyTorch NMS used for tracing here is slow)
     "fasterrcnn_mobilenet_v3_large_fpn": ("fasterrcnn_mobilenet_v3_large_fpn",
@@ -91,10 +104,11 @@ def _run(model, images, *, plugin: bool) -> list[np.ndarray]:
     return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
 
 
-def assert_same_detections(actual: list[np.ndarray], expected: list[np.ndarray]) -> None:
+def assert_same_detections(actual: list[np.ndarray], expected: list[np.ndarray], name: str) -> None:
     """Same labels; boxes within 1e-4 of the image size and scores within 1e-4, detection by
-    detection. Detections whose scores tie to 1e-6 may come in either order, so each expected
-    detection is paired with the nearest actual one of its label."""
+    detection, and the detector's other outputs within EXTRA_OUTPUTS' tolerances. Detections
+    whose scores tie to 1e-6 may come in either order, so each expected detection is paired
+    with the nearest actual one of its label."""
     boxes, labels, scores = expected[:3]
     assert [a.shape for a in actual] == [e.shape for e in expected]
     used = set()
@@ -105,18 +119,18 @@ def assert_same_detections(actual: list[np.ndarray], expected: list[np.ndarray])
         used.add(j)
         assert np.abs(actual[0][j] - boxes[i]).max() <= 1e-4 * SIZE, (i, actual[0][j], boxes[i])
         assert abs(actual[2][j] - scores[i]) <= 1e-4
-        if len(expected) > 3:  # masks: probabilities in [0, 1]
-            assert np.abs(actual[3][j] - expected[3][i]).max() <= 1e-3
+        for k, tolerance in enumerate(EXTRA_OUTPUTS.get(_family(name), {}).values(), start=3):
+            assert np.abs(actual[k][j] - expected[k][i]).max() <= tolerance, (k, i)
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported, case):
     name, images, model, converted, report = exported(case)
-    poolers = 2 if name.startswith("mask") else 1
+    poolers = 2 if _family(name) in SECOND_POOLER else 1
     assert len(report.fused) == poolers and not report.not_fused and not report.converted, report
     fused = [n for n in converted.graph.node if n.op_type == "MultiScaleRoIAlign"]
     assert len(fused) == poolers and not [n for n in converted.graph.node if n.op_type == "RoiAlign"]
-    for pooler in ("box_roi_pool", "mask_roi_pool")[:poolers]:
+    for pooler in ("box_roi_pool", SECOND_POOLER.get(_family(name)))[:poolers]:
         # What stays of the block: one MultiScaleRoIAlign and the few nodes that build its [K,5]
         # RoIs (torchvision's _convert_to_roi_format); the level mapper, the per-level selection
         # and RoiAlign nodes and the merge are gone.
@@ -129,7 +143,7 @@ def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported,
         assert actual[0].shape == (0, 4)
     else:
         assert len(actual[0]) > 0
-    assert_same_detections(actual, expected)
+    assert_same_detections(actual, expected, name)
 
 
 @pytest.mark.parametrize("case", ["fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"])
@@ -146,13 +160,13 @@ def test_converted_detector_with_bodies_runs_without_the_library_and_in_openvino
     report = FunctionReport()
     with_bodies = attach_functions(converted, report=report)
     assert len(report.attached) == (2 if name.startswith("mask") else 1) and not report.without, report
-    assert_same_detections(_run(with_bodies, images, plugin=False), _run(model, images, plugin=False))
+    assert_same_detections(_run(with_bodies, images, plugin=False), _run(model, images, plugin=False), name)
     feeds = {f"image{i}": image for i, image in enumerate(images)}
 
     def in_openvino(m: onnx.ModelProto, extensions: bool) -> list[np.ndarray]:
         return openvino_run(static_inputs(m, feeds).SerializeToString(), feeds, roi_ops_extensions=extensions)
 
-    assert_same_detections(in_openvino(with_bodies, True), in_openvino(model, False))
+    assert_same_detections(in_openvino(with_bodies, True), in_openvino(model, False), name)
 
 
 def test_roi_ops_export_of_a_detector_with_replaced_poolers_gives_pytorchs_detections():
@@ -165,7 +179,7 @@ def test_roi_ops_export_of_a_detector_with_replaced_poolers_gives_pytorchs_detec
     assert not [n for n in onnx_model.graph.node if n.op_type == "RoiAlign"]
     expected = [reference[k].numpy() for k in ("boxes", "labels", "scores", "masks")]
     assert len(expected[0]) > 0
-    assert_same_detections(_run(onnx_model, images, plugin=True), expected)
+    assert_same_detections(_run(onnx_model, images, plugin=True), expected, "maskrcnn_resnet50_fpn")
 
 
 def test_roi_ops_export_leaves_later_exports_of_torchvision_alone():
