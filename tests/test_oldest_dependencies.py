@@ -1,10 +1,15 @@
-"""The oldest numpy, onnx and onnxruntime that pyproject.toml declares run the Python package:
-in a venv of their own under build/ (exactly those versions, read from pyproject.toml), with
-the package's source on the path and the built library, a standard-op FPN model converts (its
-pooler fused), runs as onnxruntime runs the standard model, and `roi-ops check` passes on it;
-the process exits 0. (onnx 1.20-1.22 crashed at exit once the roi_ops schemas were registered,
-and their reference evaluator failed on a level without RoIs; older ones lack OpSchema
-inference functions.)"""
+"""The oldest versions that pyproject.toml declares run the Python package: numpy, onnx and
+onnxruntime, and the extras' onnxruntime-extensions and openvino, in a venv of their own under
+build/ (exactly those versions, read from pyproject.toml), with the package's source on the path
+and the built library. A standard-op FPN model converts (its pooler fused), runs as onnxruntime
+runs the standard model, through the library, through the Python fallback (extensions) and in
+OpenVINO (roi_ops.openvino_frontend, and its bodies inlined), `roi-ops check` passes on it, a
+RoIAlignRotated body inlined at opset 20 runs in OpenVINO as the reference computes, and the
+process exits 0.
+(onnx 1.20-1.22 crashed at exit once the roi_ops schemas were registered, and their reference
+evaluator failed on a level without RoIs; older ones lack OpSchema inference functions.
+onnxruntime-extensions 0.14 imports transformers; OpenVINO 2024.0-2024.2 refuse the rotated
+sampled bodies inlined at opset 20, 2024.0 also some MultiScaleRoIAlign bodies.)"""
 from __future__ import annotations
 
 import hashlib
@@ -36,15 +41,52 @@ feeds = {"image": rng.random((1, 3, 256, 256), np.float32),
          "proposals": np.concatenate([np.zeros((32, 1)), boxes], 1).astype(np.float32)}
 want = ort.InferenceSession(standard, providers=["CPUExecutionProvider"]).run(None, feeds)
 got = roi_ops.make_session(converted).run(None, feeds)
-worst = max(float(np.abs(a - b).max()) for a, b in zip(got, want))
+from roi_ops.extensions import make_python_session
+fallback = make_python_session(onnx.load(converted)).run(None, feeds)
+import openvino as ov
+from roi_ops.openvino_frontend import conversion_extensions
+from roi_ops.functions import inline_functions
+
+
+def in_openvino(model, core):
+    compiled = core.compile_model(core.read_model(model.SerializeToString(), b""), "CPU",
+                                  {"INFERENCE_PRECISION_HINT": "f32"})
+    result = compiled(feeds)  # the feeds of the moment
+    return [result[o] for o in compiled.outputs]
+
+
+read = ov.Core()
+read.add_extension(conversion_extensions())
+runs = [got, fallback, in_openvino(onnx.load(converted), read), in_openvino(inline_functions(onnx.load(converted)),
+                                                                            ov.Core())]
+worst = max(float(np.abs(a - b).max()) for outs in runs for a, b in zip(outs, want))
+
+# a sampled body at opset 20 (OpenVINO 2024.2 refuses it inlined): RoIAlignRotated
+from onnx import TensorProto, helper
+from roi_ops import builders, reference
+x = rng.standard_normal((1, 4, 20, 24)).astype(np.float32)
+rotated = np.array([[30, 24, 40, 20, 30], [50, 40, 16, 30, -75]], np.float32)
+node = builders.make_roi_align_rotated_node("X", "rois", "bi", "Y", output_height=3, output_width=3, spatial_scale=0.25,
+                                            sampling_ratio=2)
+io = [helper.make_tensor_value_info(n, t, s) for n, t, s in (("X", 1, x.shape), ("rois", 1, rotated.shape),
+                                                               ("bi", 7, [2]), ("Y", 1, None))]  # OpenVINO: static
+model = builders.make_model([node], io[:3], io[3:], opset=20)
+feeds = {"X": x, "rois": rotated, "bi": np.zeros(2, np.int64)}
+body = in_openvino(inline_functions(model), ov.Core())[0]
+want = reference.roi_align_rotated(x, rotated, feeds["bi"], output_height=3, output_width=3, spatial_scale=0.25,
+                                   sampling_ratio=2)
+worst = max(worst, float(np.abs(body - want).max()))
 code = cli.main(["check", converted])
-print(np.__version__, onnx.__version__, ort.__version__, worst, code)
+from importlib.metadata import version
+print(*(version(p) for p in ("numpy", "onnx", "onnxruntime", "onnxruntime-extensions", "openvino")), worst, code)
 """
 
 
 def _oldest() -> list[str]:
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
-        declared = tomllib.load(f)["project"]["dependencies"]
+        project = tomllib.load(f)["project"]
+    extras = project["optional-dependencies"]
+    declared = project["dependencies"] + extras["extensions"] + extras["openvino"]
     return [d.replace(">=", "==") for d in declared]
 
 
@@ -62,14 +104,14 @@ def _python(pins: list[str]) -> str:
 
 def test_the_oldest_declared_dependencies_convert_run_and_check_a_model(tmp_path):
     pins = _oldest()
-    assert [p.split("==")[0] for p in pins] == ["numpy", "onnx", "onnxruntime"], pins
+    assert [p.split("==")[0] for p in pins] == ["numpy", "onnx", "onnxruntime", "onnxruntime-extensions", "openvino"]
     script = tmp_path / "smoke.py"
     script.write_text(SMOKE)
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), ROI_OPS_LIBRARY=roi_ops.get_library_path())
     r = subprocess.run([_python(pins), str(script), os.path.join(ROOT, "models", "faster_rcnn_fpn.standard.onnx"),
                         str(tmp_path / "converted.onnx")], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    *versions, worst, code = r.stdout.split()[-5:]
+    *versions, worst, code = r.stdout.split()[-7:]
     release = lambda v: tuple(int(x) for x in v.split(".")) + (0,) * (3 - len(v.split(".")))  # noqa: E731
     assert [release(v) for v in versions] == [release(p.split("==")[1]) for p in pins], r.stdout
     assert float(worst) < 1e-4 and code == "0", r.stdout
