@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import onnx
@@ -27,7 +28,7 @@ from peers import openvino_or_skip, openvino_run, static_inputs
 import roi_ops
 from roi_ops import builders, reference
 from roi_ops.evaluator import make_body_evaluator
-from roi_ops.functions import FunctionReport, attach_functions
+from roi_ops.functions import FunctionReport, attach_functions, inline_functions
 from roi_ops.graph import opset_version
 
 F = TensorProto.FLOAT
@@ -274,9 +275,30 @@ def test_one_body_per_distinct_form():
              for i, oh in enumerate([2, 2, 3])]
     model = builders.make_model(nodes, [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)],
                                 [vi(f"Y{i}") for i in range(3)])
-    out = attach_functions(model)
-    assert len(out.functions) == 2
+    report = FunctionReport()
+    with pytest.warns(UserWarning, match="2 RoIAlign bodies, told apart by their overload: onnxruntime before 1.27"):
+        out = attach_functions(model, report=report)
+    assert len(out.functions) == 2 and len(report.warnings) == 1
     assert out.graph.node[0].overload == out.graph.node[1].overload != out.graph.node[2].overload
+
+
+def test_bodies_told_apart_by_overload_each_compute_their_node():
+    """Two RoIAlign nodes alike but for spatial_scale: onnxruntime 1.21-1.26 ran one body for both
+    (0.27 off, no error), hence the warning; this onnxruntime runs each its own, as inlining does."""
+    size = dict(output_height=2, output_width=2)
+    nodes = [builders.make_roi_align_node("X", "rois", "bi", f"Y{i}", spatial_scale=s, sampling_ratio=2, **size)
+             for i, s in enumerate([0.5, 0.25])]
+    model = builders.make_model(nodes, [vi("X"), vi("rois"), vi("bi", TensorProto.INT64)], [vi("Y0"), vi("Y1")])
+    feeds = {"X": X, "rois": BOXES, "bi": BI}
+    want = [reference.roi_align(X, BOXES, BI, spatial_scale=s, sampling_ratio=2, **size) for s in (0.5, 0.25)]
+    with pytest.warns(UserWarning, match="2 RoIAlign bodies"):
+        with_bodies = attach_functions(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inlining resolves the overloads: no warning
+        inlined = inline_functions(model)
+    for m in (with_bodies, inlined):
+        for got, w in zip(plain_session(m).run(None, feeds), want):
+            np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-5)
 
 
 def _detector_feeds():

@@ -172,13 +172,15 @@ def cmd_convert(args) -> int:
     model = load_model(args.model, external_data=False)
     if args.output:
         new_file(args.output)
-    report = ConversionReport()
+    report, bodies = ConversionReport(), FunctionReport()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if args.to == "roi_ops":
                 out = to_roi_ops(model, fix_onnx_max=args.fix_onnx_max, fuse=not args.no_fuse, aligned=args.aligned,
                                  fold_aligned_shift=args.fold_aligned_shift, report=report)
+                if args.with_functions:
+                    out = attach_functions(out, report=bodies)
             elif args.with_functions:
                 out = inline_functions(model)
             else:
@@ -193,9 +195,6 @@ def cmd_convert(args) -> int:
     for w in caught:
         print(f"roi-ops: warning: {w.message}", file=sys.stderr)
     target = args.model if args.in_place else args.output
-    bodies = FunctionReport()
-    if args.with_functions and args.to == "roi_ops":
-        out = attach_functions(out, report=bodies)
     if args.to == "roi_ops":
         if not (report.fused or report.converted or report.not_fused or report.foreign):
             print(f"nothing to convert: {args.model} has no RoiAlign, MaxRoiPool, exporter pooler or other "

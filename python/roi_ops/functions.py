@@ -15,6 +15,8 @@ and why.
 from __future__ import annotations
 
 import hashlib
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +55,7 @@ class FunctionReport:
     without one (node and reason)."""
     attached: list[str] = field(default_factory=list)
     without: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # also given to warnings.warn
 
 
 def _formal_inputs(node: onnx.NodeProto) -> list[str]:
@@ -128,9 +131,24 @@ def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
 def attach_functions(model: onnx.ModelProto, *, report: FunctionReport | None = None) -> onnx.ModelProto:
     """A copy of ``model`` whose roi_ops nodes (main graph) carry standard-op function bodies.
     Nodes without a body keep running only where the library is registered; ``report`` lists
-    them with the reason."""
+    them with the reason. Nodes of one op with different attributes get bodies told apart by
+    their overload (IR 10), which onnxruntime before 1.27 ignores: a warning says so."""
     require_model(model, "attach_functions")
     report = report if report is not None else FunctionReport()
+    out = _attach(model, report)
+    bodies = Counter(f.name for f in out.functions if f.domain == DOMAIN)
+    for op, count in sorted(bodies.items()):
+        if count > 1:
+            # measured: 1.21-1.26 run one body for all of them (wrong numbers, no error); 1.27 on run each
+            report.warnings.append(f"{count} {op} bodies, told apart by their overload: onnxruntime before 1.27 runs "
+                                   f"one of them for every {op} node (wrong numbers, no error); run the model on "
+                                   "onnxruntime 1.27 or later, or write its bodies inlined (roi-ops convert --to "
+                                   "standard --with-functions)")
+            warnings.warn(report.warnings[-1], stacklevel=2)
+    return out
+
+
+def _attach(model: onnx.ModelProto, report: FunctionReport) -> onnx.ModelProto:
     out = onnx.ModelProto()
     out.CopyFrom(model)
     try:
@@ -166,7 +184,7 @@ def inline_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
     ``ConversionError`` naming each node without a body (and why) when there is one."""
     require_model(model, "inline_functions")
     report = report if report is not None else FunctionReport()
-    with_bodies = attach_functions(model, report=report)
+    with_bodies = _attach(model, report)  # onnx's inliner tells the overloads apart
     if report.without:
         raise ConversionError("no standard-op body for " + "; ".join(report.without))
     out = onnx.inliner.inline_local_functions(with_bodies)
