@@ -15,12 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import tomllib
 
-import pytest
-
 import roi_ops
+from pinned_venv import python_with
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,15 +89,7 @@ def _oldest() -> list[str]:
 
 
 def _python(pins: list[str]) -> str:
-    venv = os.path.join(ROOT, "build", "oldest-" + hashlib.sha1(" ".join(pins).encode()).hexdigest()[:8])
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.isfile(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True, capture_output=True)
-        r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"could not install {' '.join(pins)} from PyPI: {r.stderr.strip().splitlines()[-1:]}")
-    return python
+    return python_with(pins, "oldest-" + hashlib.sha1(" ".join(pins).encode()).hexdigest()[:8])
 
 
 def test_the_oldest_declared_dependencies_convert_run_and_check_a_model(tmp_path):

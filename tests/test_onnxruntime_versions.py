@@ -17,8 +17,8 @@ import roi_ops
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpp_host"))
 import make_case  # noqa: E402
+from pinned_venv import python_with  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OLDEST = ["onnxruntime==1.17.0", "numpy==1.26.4"]
 
 RUN = r"""
@@ -49,15 +49,7 @@ def case_files(tmp_path_factory):
 
 
 def _oldest_python() -> str:
-    venv = os.path.join(ROOT, "build", "onnxruntime-" + OLDEST[0].split("==")[1])
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.isfile(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True, capture_output=True)
-        r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *OLDEST],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"could not install {' '.join(OLDEST)} from PyPI: {r.stderr.strip().splitlines()[-1:]}")
-    return python
+    return python_with(OLDEST, "onnxruntime-" + OLDEST[0].split("==")[1])
 
 
 @pytest.mark.parametrize("runtime", ["oldest", "current"])

@@ -1,0 +1,25 @@
+"""A venv under build/ with exactly some package versions from PyPI, made once and reused: the
+tests that run the library or the package on the oldest releases they support."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def python_with(pins: list[str], name: str) -> str:
+    """The Python of build/<name>, a venv holding `pins` (e.g. "onnx==1.23"); the test is
+    skipped, saying which, when PyPI cannot give them."""
+    venv = os.path.join(ROOT, "build", name)
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.isfile(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True, capture_output=True)
+        r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"could not install {' '.join(pins)} from PyPI: {r.stderr.strip().splitlines()[-1:]}")
+    return python
