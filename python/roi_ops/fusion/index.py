@@ -86,6 +86,15 @@ class GraphIndex:
                 return n.input[other], -v if n.op_type == "Sub" else v
         return tensor, 0.0
 
+    def multiplied_constant(self, tensor: str, what: str) -> tuple[str, float]:
+        """``x * c`` with a constant scalar c (either side) -> (x, c); else ``NoMatch`` naming `what`."""
+        n = self.node(tensor, "Mul")
+        for a, b in (n.input, reversed(n.input)):
+            value = self.const(b)
+            if value is not None and value.size == 1 and float(value.reshape(-1)[0]) != 0:
+                return a, float(value.reshape(-1)[0])
+        raise NoMatch(f"{what}: expected a product with a constant at {n.name!r}")
+
     def attr(self, node: onnx.NodeProto, name: str, default=None):
         for a in node.attribute:
             if a.name == name:

@@ -78,11 +78,8 @@ def _divided_by(ix: GraphIndex, t: str, what: str) -> tuple[str, float]:
     n = ix.node(t, "Div", "Mul")
     if n.op_type == "Div":
         return n.input[0], ix.scalar(n.input[1], what)
-    for a, b in (n.input, reversed(n.input)):
-        value = ix.const(b)
-        if value is not None and value.size == 1 and float(value.reshape(-1)[0]) != 0:
-            return a, 1.0 / float(value.reshape(-1)[0])
-    raise NoMatch(f"{what}: expected a division by a constant at {n.name!r}")
+    x, c = ix.multiplied_constant(t, what)
+    return x, 1.0 / c
 
 
 def column(ix: GraphIndex, t: str) -> tuple[str, int]:

@@ -293,9 +293,9 @@ def _rescaled_rois(ix: GraphIndex, t: str) -> tuple[str, float]:
         low, high = parts[axis], parts[axis + 2]
         if list(low.input) != list(high.input):
             raise NoMatch(f"{low.op_type} {low.name!r} and {high.op_type} {high.name!r} are not one centre and half side")
-        total, half_c = _times_constant(ix, low.input[0])
-        side_f, half_h = _times_constant(ix, low.input[1])
-        side, factor = _times_constant(ix, side_f)
+        total, half_c = ix.multiplied_constant(low.input[0], "box centre")
+        side_f, half_h = ix.multiplied_constant(low.input[1], "half box side")
+        side, factor = ix.multiplied_constant(side_f, "roi_scale_factor")
         add, sub = ix.node(total, "Add"), ix.node(side, "Sub")
         cols = [column(ix, i) for i in (*add.input, *sub.input)]
         if (half_c, half_h) != (0.5, 0.5) or [c for _, c in cols] != [axis, axis + 2, axis + 2, axis]:
@@ -305,16 +305,6 @@ def _rescaled_rois(ix: GraphIndex, t: str) -> tuple[str, float]:
     if len(sources) != 1 or len(factors) != 1:
         raise NoMatch(f"Concat {cat.name!r} scales the columns of several boxes or by several factors")
     return sources.pop(), factors.pop()
-
-
-def _times_constant(ix: GraphIndex, t: str) -> tuple[str, float]:
-    """``x * c`` with a constant scalar c -> (x, c)."""
-    n = ix.node(t, "Mul")
-    for a, b in (n.input, reversed(n.input)):
-        value = ix.const(b)
-        if value is not None and value.size == 1:
-            return a, float(value.reshape(-1)[0])
-    raise NoMatch(f"Mul {n.name!r} is not a product with a constant")
 
 
 def _check_boxes(ix: GraphIndex, boxes: list[tuple[str, int]], rois: str, first: int) -> None:
