@@ -258,6 +258,55 @@ def test_torch_ops_keep_dtype_and_device_and_match_the_library(dtype):
                                atol=tol)
 
 
+def _run_with_types(rois, batch_indices):
+    """A RoIAlign model with the element types of these inputs, run by onnxruntime with the library."""
+    from onnx import helper
+
+    def value(name, a):
+        return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape)
+
+    x, r, b = X.numpy(), rois.numpy(), batch_indices.numpy()
+    node = helper.make_node("RoIAlign", ["X", "rois", "batch_indices"], ["Y"], domain=roi_ops.DOMAIN, **COMMON)
+    graph = helper.make_graph([node], "types", [value("X", x), value("rois", r), value("batch_indices", b)],
+                              [helper.make_tensor_value_info("Y", 1, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid(roi_ops.DOMAIN, 1)], ir_version=10)
+    return roi_ops.make_session(model).run(None, {"X": x, "rois": r, "batch_indices": b})[0]
+
+
+@pytest.mark.parametrize("rois_dtype, index_dtype", [(torch.float64, torch.int64), (torch.int64, torch.int64),
+                                                    (torch.float32, torch.int32)])
+def test_torch_ops_refuse_rois_and_index_types_the_library_refuses(rois_dtype, index_dtype):
+    """RoIs of another type than X, or batch indices other than int64: onnxruntime with the library
+    refuses such a model (the oracle), so the eager op and the export refuse them too, in the
+    library's words (torchvision's roi_align also refuses RoIs of another type than its input)."""
+    rois, index = BOXES.to(rois_dtype), BI.to(index_dtype)
+    if rois_dtype != torch.float32:
+        library = r"RoIAlign: input 'rois' must have the element type of input 'X' \(tensor\(float\)\); got tensor\("
+        message = rf"RoIAlign: input 'rois' must have the element type of input 'X' \(torch.float32\); got {rois_dtype}"
+    else:
+        library = r"Type 'tensor\(int32\)' of input parameter \(batch_indices\)"
+        message = rf"RoIAlign: input 'batch_indices' must be torch.int64; got {index_dtype}"
+    with pytest.raises(Exception, match=library):
+        _run_with_types(rois, index)
+    with pytest.raises(TypeError, match=message):
+        rt.roi_align(X, rois, index, **COMMON)
+    with pytest.raises(Exception, match=message):
+        export(lambda a, b, c: rt.roi_align(a, b, c, **COMMON), (X, rois, index), dynamo=True)
+    np.testing.assert_allclose(_run_with_types(BOXES, BI), rt.roi_align(X, BOXES, BI, **COMMON).numpy(), atol=1e-5)
+
+
+def test_torch_ops_refuse_maps_and_boxes_of_another_type():
+    with pytest.raises(TypeError, match=r"MultiScaleRoIAlign: input 'X_1' must have the element type of input 'X_0' "
+                                        r"\(torch.float32\); got torch.float64"):
+        rt.multi_scale_roi_align(BOXES, BI, [MAPS[0], MAPS[1].double()], spatial_scales=[0.25, 0.125])
+    with pytest.raises(TypeError, match=r"MultiScaleRoIAlign: input 'rois' must have the element type of input "
+                                        r"'X_0' \(torch.float32\); got torch.float64"):
+        rt.multi_scale_roi_align(BOXES.double(), BI, MAPS[:2], spatial_scales=[0.25, 0.125])
+    with pytest.raises(TypeError, match=r"CropAndResize: input 'boxes' must have the element type of input 'X'"):
+        rt.crop_and_resize(X, CROPS.double(), CROP_IDX, crop_height=4, crop_width=5)
+
+
 def test_torch_ops_refuse_feature_types_the_library_has_no_kernel_for():
     with pytest.raises(TypeError, match=r"RoIAlign: input 'X' has element type torch.int32; roi_ops takes float16"):
         rt.roi_align(X.to(torch.int32), ROIS5, **COMMON)

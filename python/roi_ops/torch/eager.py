@@ -12,7 +12,7 @@ from torch import Tensor
 
 from .. import reference
 from .validation import (check_batch_indices, check_crop_inputs, check_float, check_maps, check_ps_channels,
-                         check_roi_inputs)
+                         check_roi_inputs, check_types)
 
 
 def _array(t: Optional[Tensor]) -> Optional[np.ndarray]:
@@ -25,7 +25,7 @@ def _tensor(y: np.ndarray, like: Tensor) -> Tensor:
 
 def _run_box_op(op: str, fn: Callable, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], *,
                 box_cols: int = 4, position_sensitive: bool = False, **attrs) -> Tensor:
-    check_float(op, "X", x)
+    check_types(op, x, rois, batch_indices)
     check_roi_inputs(op, x, rois, batch_indices, box_cols)
     if position_sensitive:
         check_ps_channels(op, x, attrs["output_height"], attrs["output_width"])
@@ -90,6 +90,7 @@ def _run_multi_scale_op(op: str, fn, rois, batch_indices, maps, box_cols: int, *
     for i, m in enumerate(maps):
         check_float(op, f"X_{i}", m)
     check_maps(op, maps, len(attrs["spatial_scales"]))
+    check_types(op, maps[0], rois, batch_indices, x_name="X_0", maps=maps)
     check_roi_inputs(op, maps[0], rois, batch_indices, box_cols, x_name="X_0")
     check_batch_indices(op, rois, batch_indices, maps[0].shape[0])
     y = fn(_array(rois), _array(batch_indices), *[_array(m) for m in maps], **attrs)
@@ -97,7 +98,7 @@ def _run_multi_scale_op(op: str, fn, rois, batch_indices, maps, box_cols: int, *
 
 
 def crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value) -> Tensor:
-    check_float("CropAndResize", "X", x)
+    check_types("CropAndResize", x, boxes, None, rois_name="boxes")
     check_crop_inputs("CropAndResize", x, boxes, box_indices)
     y = reference.crop_and_resize(_array(x), _array(boxes), _array(box_indices), crop_height=crop_height,
                                   crop_width=crop_width, method=method, extrapolation_value=extrapolation_value)

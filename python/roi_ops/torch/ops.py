@@ -1,6 +1,7 @@
 """The roi_ops operators as PyTorch custom ops (``torch.ops.roi_ops.*``), computed by the NumPy
 reference in eager mode (``eager.py``), with fake (meta) kernels so that ``torch.export`` and the
-ONNX exporters can trace them."""
+ONNX exporters can trace them. The fake kernels check the element types (shapes may be symbolic
+there), so that an export with types onnxruntime would refuse fails with the eager op's message."""
 from __future__ import annotations
 
 from typing import List, Optional
@@ -9,6 +10,7 @@ import torch
 from torch import Tensor
 
 from . import eager as F
+from .validation import check_types
 
 LIB = "roi_ops"
 
@@ -26,6 +28,7 @@ def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_h
 
 @roi_align.register_fake
 def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode, aligned):
+    check_types("RoIAlign", x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
 
 
@@ -37,6 +40,7 @@ def roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_he
 
 @roi_pool.register_fake
 def _(x, rois, batch_indices, output_height, output_width, spatial_scale):
+    check_types("RoIPool", x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
 
 
@@ -48,6 +52,7 @@ def ps_roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], outpu
 
 @ps_roi_align.register_fake
 def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio):
+    check_types("PSRoIAlign", x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1] // (output_height * output_width), output_height, output_width)
 
 
@@ -59,6 +64,7 @@ def ps_roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output
 
 @ps_roi_pool.register_fake
 def _(x, rois, batch_indices, output_height, output_width, spatial_scale):
+    check_types("PSRoIPool", x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1] // (output_height * output_width), output_height, output_width)
 
 
@@ -73,6 +79,7 @@ def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], 
 @roi_align_rotated.register_fake
 def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, aligned, clockwise,
       angle_unit):
+    check_types("RoIAlignRotated", x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
 
 
@@ -88,6 +95,7 @@ def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: L
 
 @multi_scale_roi_align.register_fake
 def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
+    check_types("MultiScaleRoIAlign", maps[0], rois, batch_indices, x_name="X_0", maps=maps)
     return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
 
 
@@ -104,6 +112,7 @@ def multi_scale_roi_align_rotated(rois: Tensor, batch_indices: Optional[Tensor],
 
 @multi_scale_roi_align_rotated.register_fake
 def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
+    check_types("MultiScaleRoIAlignRotated", maps[0], rois, batch_indices, x_name="X_0", maps=maps)
     return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
 
 
@@ -115,4 +124,5 @@ def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, crop_height: 
 
 @crop_and_resize.register_fake
 def _(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value):
+    check_types("CropAndResize", x, boxes, None, rois_name="boxes")
     return _empty(x, boxes.shape[0], x.shape[1], crop_height, crop_width)

@@ -34,6 +34,24 @@ def check_float(op: str, name: str, t: Tensor) -> None:
                         "float64")
 
 
+def check_types(op: str, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], x_name: str = "X",
+                rois_name: str = "rois", maps=()) -> None:
+    """The element types the library takes, in its words (validation.cc): the maps' and the RoIs'
+    type alike, batch indices int64 (torchvision also refuses RoIs of another type than its
+    input). onnxruntime refuses other types when the model loads or runs; the fake kernels run
+    this too, so that an export fails before it writes such a model."""
+    check_float(op, x_name, x)
+    for i, m in enumerate(maps):
+        if m.dtype != x.dtype:
+            raise TypeError(f"{op}: input 'X_{i}' must have the element type of input '{x_name}' ({x.dtype}); "
+                            f"got {m.dtype}")
+    if rois.dtype != x.dtype:
+        raise TypeError(f"{op}: input '{rois_name}' must have the element type of input '{x_name}' ({x.dtype}); "
+                        f"got {rois.dtype}")
+    if batch_indices is not None and batch_indices.dtype != torch.int64:
+        raise TypeError(f"{op}: input 'batch_indices' must be torch.int64; got {batch_indices.dtype}")
+
+
 def check_batch_indices(op: str, rois: Tensor, batch_indices: Optional[Tensor], n: int) -> None:
     """A batch index, in ``batch_indices`` or in the first column of ``rois``, must be an integer
     in [0, n)."""
