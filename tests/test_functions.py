@@ -337,6 +337,12 @@ def test_cli_convert_with_functions(tmp_path):
     np.testing.assert_allclose(plain_session(onnx.load(tmp_path / "out.onnx")).run(None, feeds)[0], want, rtol=1e-5,
                                atol=1e-5)
     assert not glob.glob(str(tmp_path / "*.json"))
+    # Again on its output: the body is there already, and it says so rather than "attached 0".
+    again = _convert(tmp_path, onnx.load(tmp_path / "out.onnx"), "--with-functions")
+    assert again.returncode == 0, again.stderr
+    assert "attached 0 function body(ies) (1 more the model already had); 0 roi_ops node(s)" in again.stdout
+    assert "  body already there: MultiScaleRoIAlign (" in again.stdout
+    assert len(onnx.load(tmp_path / "out.onnx").functions) == 1
 
 
 def test_cli_convert_to_standard_with_functions_inlines_the_bodies(tmp_path):

@@ -213,10 +213,13 @@ def cmd_convert(args) -> int:
             for line in report.converted:
                 print(f"  converted {line}")
         if args.with_functions:
-            print(f"attached {len(bodies.attached)} function body(ies); {len(bodies.without)} roi_ops node(s) "
-                  f"without one (they run only where the library is registered)")
+            already = f" ({len(bodies.already)} more the model already had)" if bodies.already else ""
+            print(f"attached {len(bodies.attached)} function body(ies){already}; {len(bodies.without)} roi_ops "
+                  f"node(s) without one (they run only where the library is registered)")
             for line in bodies.attached:
                 print(f"  body {line}")
+            for line in bodies.already:
+                print(f"  body already there: {line}")
             for line in bodies.without:
                 print(f"  no body for {line}")
     else:

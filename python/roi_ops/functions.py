@@ -51,9 +51,10 @@ def _mode(node: onnx.NodeProto) -> str:
 
 @dataclass
 class FunctionReport:
-    """What ``attach_functions`` did: bodies attached (one line per function) and nodes left
-    without one (node and reason)."""
+    """What ``attach_functions`` did: bodies attached (one line per function), bodies the model
+    already had, and nodes left without one (node and reason)."""
     attached: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
     without: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # also given to warnings.warn
 
@@ -156,7 +157,8 @@ def _attach(model: onnx.ModelProto, report: FunctionReport) -> onnx.ModelProto:
     except ValueError:  # only roi_ops nodes: the bodies bring the standard opset
         opset = DEFAULT_OPSET
         out.opset_import.append(helper.make_opsetid("", opset))
-    existing = {(f.domain, f.name, f.overload) for f in out.functions}
+    had = {(f.domain, f.name, f.overload) for f in out.functions}
+    existing = set(had)
     for node in out.graph.node:
         if node.domain != DOMAIN:
             continue
@@ -167,7 +169,10 @@ def _attach(model: onnx.ModelProto, report: FunctionReport) -> onnx.ModelProto:
             report.without.append(f"{node_label(node)}: {reason}")
             continue
         node.overload = fn.overload
-        if (fn.domain, fn.name, fn.overload) not in existing:
+        if (fn.domain, fn.name, fn.overload) in had:
+            had.discard((fn.domain, fn.name, fn.overload))
+            report.already.append(f"{fn.name} ({fn.overload}), first used by {node_label(node)}")
+        elif (fn.domain, fn.name, fn.overload) not in existing:
             existing.add((fn.domain, fn.name, fn.overload))
             out.functions.append(fn)
             report.attached.append(f"{fn.name} ({fn.overload}): {len(fn.node)} standard nodes, first used by "
