@@ -119,6 +119,19 @@ def test_cli_check_refuses_a_dim_the_model_does_not_have(tmp_path, capsys):
     assert code == 1 and "--dim Q: the model's inputs have no dimension named Q (named dimensions: K, N)" in err
 
 
+def test_cli_check_with_no_images_refuses_rois_by_name(tmp_path, capsys):
+    """N = 0 leaves no valid batch index for the made RoIs; onnxruntime's error blamed the
+    library's op for them. With no RoIs as well, the check runs (empty outputs)."""
+    for model, rois in ((roi_align_model(["N", 4, 20, 20], ["K", 4], ["K"]), "bi"),
+                        (roi_align_model(["N", 4, 20, 20], ["K", 5], None, with_bi=False), "rois")):
+        code, _, err = run_cli(tmp_path, model, "--dim", "N=0", capsys=capsys)
+        assert code == 1 and err.strip() == (
+            f"roi-ops: error: input '{rois}': RoIAlign node (unnamed) takes the batch indices of its 6 RoIs from "
+            "input 'X', which has N = 0 images, so none is valid; give N >= 1 or no RoIs")
+        code, out, err = run_cli(tmp_path, model, "--dim", "N=0", "--dim", "K=0", capsys=capsys)
+        assert code == 0 and "Y: shape [0, 4, 1, 1]" in out, err
+
+
 def test_cli_check_exits_1_when_library_and_reference_differ(tmp_path, capsys, monkeypatch):
     import roi_ops.evaluator as evaluator
 

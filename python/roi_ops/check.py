@@ -16,7 +16,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .attributes import DEFAULTS
-from .graph import fed_inputs, infer_leniently
+from .graph import fed_inputs, infer_leniently, node_label
 
 # Sizes of unnamed dimensions, and of named ones without --dim, by role.
 DEFAULT_SIZES = {"N": 2, "C": 4, "H": 16, "W": 16, "K": 6}
@@ -151,13 +151,20 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
         maps = [feeds[m].shape if m in feeds else computed.get(m) for m in role.maps]
         n = maps[0][0] if maps and maps[0] else size(None, "N")
         k_fixed = _k_from_partner(role, feeds)
+
+        def batch_indices(k: int) -> np.ndarray:
+            if n == 0 and k:  # else onnxruntime's error would blame the library's op for the made inputs
+                raise CheckError(f"input '{v.name}': {node_label(role.node)} takes the batch indices of its {k} RoIs "
+                                 f"from input '{role.maps[0]}', which has N = 0 images, so none is valid; give N >= 1 "
+                                 "or no RoIs")
+            return rng.integers(0, max(n, 1), k)
         if role.kind in ("batch_indices", "box_indices"):
             shape = shape_of(v, role, {0: k_fixed} if k_fixed is not None else None)
             if len(shape) != 1:
                 raise CheckError(f"input '{v.name}' is declared {len(shape)}-D, but {role.node.op_type} node "
                                  f"'{role.node.name}' reads it as {role.kind} [K]")
             (k,) = shape
-            feeds[v.name] = rng.integers(0, max(n, 1), k).astype(dtype)
+            feeds[v.name] = batch_indices(k).astype(dtype)
         elif role.kind == "crop_boxes":
             k = shape_of(v, role, {1: 4} if k_fixed is None else {0: k_fixed, 1: 4})[0]
             lo, hi = rng.uniform(0, 0.6, (k, 2)), rng.uniform(0.1, 0.4, (k, 2))
@@ -175,7 +182,7 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
                                  f"'{role.node.name}' reads it as rois [K,{cols}] ({layout})")
             boxes = _boxes(rng, k, role, maps)
             if role.with_index:
-                boxes = np.concatenate([rng.integers(0, max(n, 1), (k, 1)), boxes], 1)
+                boxes = np.concatenate([batch_indices(k)[:, None], boxes], 1)
             feeds[v.name] = boxes.astype(dtype)
     return feeds
 
