@@ -10,6 +10,11 @@ class FileProblem(ValueError):
     """A path that is not a readable file of the kind asked for; the message names it."""
 
 
+def one_line(error: BaseException) -> str:
+    """An exception's message on one line (onnx's checker and loader write several)."""
+    return " ".join(str(error).split())
+
+
 def existing_file(path: str) -> str:
     if not os.path.exists(path):
         raise FileProblem(f"{path}: no such file")
@@ -62,7 +67,7 @@ def load_model(path: str, *, external_data: bool = True):
         try:
             onnx.load_external_data_for_model(model, _folder(path))
         except Exception as e:  # noqa: BLE001 - a missing, short or misplaced data file
-            raise FileProblem(f"{path}: cannot read its external data: {' '.join(str(e).split())}") from e
+            raise FileProblem(f"{path}: cannot read its external data: {one_line(e)}") from e
     else:
         absent = [f for f in _data_files(model) if not os.path.isfile(os.path.join(_folder(path), f))]
         if absent:
@@ -89,7 +94,7 @@ def save_model(model, target: str, source: str) -> str:
         try:
             onnx.load_external_data_for_model(model, here)
         except Exception as e:  # noqa: BLE001 - the same problems as load_model's
-            raise FileProblem(f"{source}: cannot read its external data: {' '.join(str(e).split())}") from e
+            raise FileProblem(f"{source}: cannot read its external data: {one_line(e)}") from e
         location = os.path.basename(target) + ".data"
         if os.path.exists(os.path.join(_folder(target), location)):
             os.remove(os.path.join(_folder(target), location))  # onnx would append to an earlier run's

@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import onnx
 from onnx import shape_inference
 
+from ._files import one_line
 from ._library import DOMAIN
 from .attributes import ATTRIBUTES
 from .builders import add_opset_import
@@ -60,8 +61,7 @@ def check_result(out: onnx.ModelProto, source: onnx.ModelProto) -> None:
         try:
             check(source, allow_shapeless_io=True)
         except (onnx.checker.ValidationError, shape_inference.InferenceError) as e:
-            raise InvalidModel(f"the model fails onnx's check before any change: "
-                               f"{' '.join(str(e).split())}") from e
+            raise InvalidModel(f"the model fails onnx's check before any change: {one_line(e)}") from e
         raise
 
 
