@@ -106,6 +106,25 @@ def test_torchvision_pooler_fuses_at_every_opset(opset, images):
     assert (a["output_height"], a["output_width"], a["sampling_ratio"]) == (7, 7, 2)
 
 
+def test_torchvision_pooler_over_skipped_levels_fuses():
+    """Maps at 1/4 and 1/16 (torchvision's featmap_names ['feat1', 'feat3']): levels 2..4, and the
+    RoIs of level 4 have no map, so they keep the zeros torchvision's merge starts from; the fused
+    node gives the same (docs/spec.md). It was left unfused ("non-consecutive pyramid levels")."""
+    full = _maps(1)
+    maps, boxes = [full[0], full[2]], [_boxes(60, seed=11)]
+    module = poolers.TorchvisionPooler(2, 7, 2, IMAGE)
+    model = _export(module, maps, boxes, 17)
+    feeds = _feeds(model, maps, boxes)
+    fused, node, _ = assert_fused_keeps_numbers(model, feeds)
+    assert _attrs(node)["spatial_scales"] == pytest.approx([1 / 4, 1 / 16])
+    with torch.no_grad():
+        expected = module([torch.from_numpy(m) for m in maps], [torch.from_numpy(b) for b in boxes]).numpy()
+    got = roi_ops.make_session(fused).run(None, feeds)[0]
+    assert_same(got, expected)
+    zero_blocks = (np.abs(expected).reshape(len(expected), -1).max(1) == 0).sum()
+    assert 0 < zero_blocks < len(expected)  # some RoIs took the level without a map
+
+
 def test_torchvision_mask_pooler_and_old_eps_inside_the_log(monkeypatch):
     monkeypatch.setattr(tv.ops.poolers.LevelMapper, "__call__", poolers.old_torchvision_level_mapper())
     maps, boxes = _maps(1), [_boxes(60, seed=3)]
@@ -287,7 +306,7 @@ def test_cli_convert_reports_what_it_fused_and_what_it_left(tmp_path):
     onnx.save(edited, tmp_path / "edited.onnx")
     r = _cli("convert", str(tmp_path / "edited.onnx"), "-o", str(tmp_path / "e.onnx"), "-v")
     assert r.returncode == 0 and "left 1 pooler(s) unfused" in r.stdout and "not fused" in r.stdout
-    assert "levels reach 4 but only 4 maps are pooled" in r.stdout
+    assert "levels reach 4, but spatial scales [0.25, 0.125, 0.0625, 0.03125] give levels 0..3" in r.stdout
 
 
 class _OneLevel(torch.nn.Module):

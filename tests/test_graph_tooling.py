@@ -363,15 +363,17 @@ def test_to_standard_and_back_gives_the_same_node(with_bi, attrs, dtype):
                                   roi_ops.make_session(model).run(None, feeds)[0])
 
 
-def test_to_standard_and_back_leaves_skipped_levels_unfused():
-    # the fusion takes consecutive levels only; each RoiAlign is converted, with the same numbers
+def test_to_standard_and_back_over_skipped_levels_gives_the_same_node():
+    # scales [1/4, 1/16]: the level between them has no map (zeros); it was left unfused
     model, feeds = _pyramid_case(True, np.float32, [0.25, 0.0625])
     report = convert.ConversionReport()
     back = convert.to_roi_ops(convert.to_standard(model), report=report)
-    assert not report.fused and len(report.not_fused) == 1 and "non-consecutive" in report.not_fused[0], report
-    assert len(report.converted) == 2
-    np.testing.assert_allclose(roi_ops.make_session(back).run(None, feeds)[0],
-                               roi_ops.make_session(model).run(None, feeds)[0], rtol=1e-5, atol=1e-5)
+    assert len(report.fused) == 1 and not report.converted and not report.not_fused, report
+    (node,) = [n for n in back.graph.node if n.domain == "roi_ops"]
+    assert _attributes(node) == _attributes(model.graph.node[0])
+    want = roi_ops.make_session(model).run(None, feeds)[0]
+    np.testing.assert_array_equal(roi_ops.make_session(back).run(None, feeds)[0], want)
+    assert (np.abs(want).reshape(len(want), -1).max(1) == 0).any()  # RoIs of the level without a map
 
 
 @pytest.mark.parametrize("node,needle", [

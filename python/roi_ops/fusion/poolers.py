@@ -189,22 +189,24 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
     if f.off != f.lo:
         raise NoMatch(f"levels clamped to [{f.lo}, {f.hi}] minus {f.off} do not start at map 0")
     # Levels above hi - lo are never selected (torchvision's mobilenet FPN pools two maps of one
-    # scale: every RoI goes to the first); their RoiAlign nodes go with the merge.
+    # scale: every RoI goes to the first); their RoiAlign nodes go with the merge. Levels past the
+    # last map (non-consecutive scales, e.g. torchvision's featmap_names ['feat1', 'feat3']) keep
+    # the zeros the merge starts from, as the fused node gives them (docs/spec.md).
     used = f.hi - f.lo + 1
-    if used > L:
-        raise NoMatch(f"levels reach {used - 1} but only {L} maps are pooled (non-consecutive pyramid levels)")
-    L = used
+    L = min(L, used)
     _check_boxes(ix, f.boxes, rois_tensor, 0 if batch_tensor else 1)
 
     attrs = [_roi_align_attrs(ix, per_level[lvl][0], opset) for lvl in range(L)]
     if any(a != attrs[0] for a in attrs):
         raise NoMatch(f"the levels' RoiAlign attributes differ: {attrs}")
     scales = [float(ix.attr(per_level[lvl][0], "spatial_scale", 1.0)) for lvl in range(L)]
-    ks = [-math.log2(s) if s > 0 else math.nan for s in scales]
-    if any(abs(k - round(k)) > 1e-6 for k in ks) or \
-            [round(k) for k in ks] != list(range(round(ks[0]), round(ks[0]) + L)):
-        raise NoMatch(f"spatial scales {scales} are not consecutive pyramid levels (1/2^k, finest first)")
-    k_min = round(ks[0])
+    ks = [-math.log2(s) if s > 0 else math.nan for s in (scales[0], scales[-1])]
+    # The fused node's level range runs from the first scale's 1/2^k to the last's.
+    if any(not abs(k - round(k)) <= 1e-6 for k in ks):
+        raise NoMatch(f"spatial scales {scales} do not start and end at pyramid levels (1/2^k)")
+    k_min, k_max = round(ks[0]), round(ks[1])
+    if k_max - k_min != used - 1:
+        raise NoMatch(f"levels reach {used - 1}, but spatial scales {scales} give levels 0..{k_max - k_min}")
 
     warnings, aligned = [], attrs[0]["aligned"]
     shifts = [per_level[lvl][1] for lvl in range(L)]
