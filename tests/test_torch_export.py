@@ -307,6 +307,20 @@ def test_torch_ops_refuse_maps_and_boxes_of_another_type():
         rt.crop_and_resize(X, CROPS.double(), CROP_IDX, crop_height=4, crop_width=5)
 
 
+@pytest.mark.parametrize("op, call", [
+    ("RoIAlign", lambda x: rt.roi_align(x, ROIS5, **COMMON)),
+    ("MultiScaleRoIAlign", lambda x: rt.multi_scale_roi_align(BOXES, BI, [x, MAPS[1]], spatial_scales=[0.25, 0.125])),
+    ("CropAndResize", lambda x: rt.crop_and_resize(x, CROPS, CROP_IDX, crop_height=4, crop_width=5))])
+def test_torch_ops_say_they_have_no_gradient(op, call):
+    # torch's own message told the user to register an autograd formula
+    x = (MAPS[0] if op == "MultiScaleRoIAlign" else X).clone().requires_grad_()
+    y = call(x)
+    assert y.requires_grad
+    with pytest.raises(RuntimeError, match=rf"^{op}: roi_ops' PyTorch ops have no gradient; they are for export and "
+                                           r"inference .*; train with torchvision.ops$"):
+        y.sum().backward()
+
+
 def test_torch_ops_refuse_feature_types_the_library_has_no_kernel_for():
     with pytest.raises(TypeError, match=r"RoIAlign: input 'X' has element type torch.int32; roi_ops takes float16"):
         rt.roi_align(X.to(torch.int32), ROIS5, **COMMON)

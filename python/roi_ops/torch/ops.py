@@ -126,3 +126,19 @@ def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, crop_height: 
 def _(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value):
     check_types("CropAndResize", x, boxes, None, rois_name="boxes")
     return _empty(x, boxes.shape[0], x.shape[1], crop_height, crop_width)
+
+
+def _no_gradient(name: str, op: str) -> None:
+    """A backward that says why there is none, in place of torch's advice to register one."""
+    def backward(ctx, *grads):
+        raise RuntimeError(f"{op}: roi_ops' PyTorch ops have no gradient; they are for export and inference (eager "
+                           "mode runs the NumPy reference); train with torchvision.ops")
+
+    torch.library.register_autograd(f"{LIB}::{name}", backward)
+
+
+for _name, _op in (("roi_align", "RoIAlign"), ("roi_pool", "RoIPool"), ("ps_roi_align", "PSRoIAlign"),
+                   ("ps_roi_pool", "PSRoIPool"), ("roi_align_rotated", "RoIAlignRotated"),
+                   ("multi_scale_roi_align", "MultiScaleRoIAlign"),
+                   ("multi_scale_roi_align_rotated", "MultiScaleRoIAlignRotated"), ("crop_and_resize", "CropAndResize")):
+    _no_gradient(_name, _op)
