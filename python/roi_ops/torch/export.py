@@ -85,25 +85,28 @@ def _crop_and_resize(x, boxes, box_indices, crop_height: int, crop_width: int, m
 # torchvision's schemas: roi_align(input, rois, spatial_scale, pooled_height, pooled_width,
 # sampling_ratio, aligned); roi_pool / ps_roi_pool(input, rois, spatial_scale, pooled_height,
 # pooled_width) -> (out, argmax / mapping); ps_roi_align(..., sampling_ratio) -> (out, mapping).
-def _tv_roi_align(x, rois, spatial_scale: float, pooled_height: int, pooled_width: int, sampling_ratio: int,
+# The parameters carry the schema's names: torch 2.10 and older bind the node's arguments to a
+# translation by name (with `x` for `input`, torch's own translation of roi_align won).
+def _tv_roi_align(input, rois, spatial_scale: float, pooled_height: int, pooled_width: int, sampling_ratio: int,
                   aligned: bool):
-    return R.RoIAlign(x, rois, None, output_height=pooled_height, output_width=pooled_width,
+    return R.RoIAlign(input, rois, None, output_height=pooled_height, output_width=pooled_width,
                       spatial_scale=spatial_scale, sampling_ratio=sampling_ratio, mode="avg", aligned=int(aligned))
 
 
-def _tv_roi_pool(x, rois, spatial_scale: float, pooled_height: int, pooled_width: int):
-    y = R.RoIPool(x, rois, None, output_height=pooled_height, output_width=pooled_width, spatial_scale=spatial_scale)
+def _tv_roi_pool(input, rois, spatial_scale: float, pooled_height: int, pooled_width: int):
+    y = R.RoIPool(input, rois, None, output_height=pooled_height, output_width=pooled_width,
+                  spatial_scale=spatial_scale)
     return y, y
 
 
-def _tv_ps_roi_align(x, rois, spatial_scale: float, pooled_height: int, pooled_width: int, sampling_ratio: int):
-    y = R.PSRoIAlign(x, rois, None, output_height=pooled_height, output_width=pooled_width,
+def _tv_ps_roi_align(input, rois, spatial_scale: float, pooled_height: int, pooled_width: int, sampling_ratio: int):
+    y = R.PSRoIAlign(input, rois, None, output_height=pooled_height, output_width=pooled_width,
                      spatial_scale=spatial_scale, sampling_ratio=sampling_ratio)
     return y, y
 
 
-def _tv_ps_roi_pool(x, rois, spatial_scale: float, pooled_height: int, pooled_width: int):
-    y = R.PSRoIPool(x, rois, None, output_height=pooled_height, output_width=pooled_width,
+def _tv_ps_roi_pool(input, rois, spatial_scale: float, pooled_height: int, pooled_width: int):
+    y = R.PSRoIPool(input, rois, None, output_height=pooled_height, output_width=pooled_width,
                     spatial_scale=spatial_scale)
     return y, y
 
