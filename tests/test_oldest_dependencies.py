@@ -6,6 +6,8 @@ runs the standard model, through the library, through the Python fallback (exten
 OpenVINO (roi_ops.openvino_frontend, and its bodies inlined), `roi-ops check` passes on it, a
 RoIAlignRotated body inlined at opset 20 runs in OpenVINO as the reference computes, and the
 process exits 0.
+The oldest declared torch, torchvision and onnxscript run the PyTorch tests (both exporters, the
+ops, torchvision's detectors converted) in a venv of their own.
 (onnx 1.20-1.22 crashed at exit once the roi_ops schemas were registered, and their reference
 evaluator failed on a level without RoIs; older ones lack OpSchema inference functions.
 onnxruntime-extensions 0.14 imports transformers; OpenVINO 2024.0-2024.2 refuse the rotated
@@ -88,6 +90,12 @@ def _oldest() -> list[str]:
     return [d.replace(">=", "==") for d in declared]
 
 
+def _release(version: str) -> tuple[int, ...]:
+    """1.23 and 1.23.0 alike; a local tag (2.8.0+cu128) left out."""
+    parts = [int(x) for x in version.split("+")[0].split(".")]
+    return tuple(parts) + (0,) * (3 - len(parts))
+
+
 def _python(pins: list[str]) -> str:
     return python_with(pins, "oldest-" + hashlib.sha1(" ".join(pins).encode()).hexdigest()[:8])
 
@@ -102,6 +110,36 @@ def test_the_oldest_declared_dependencies_convert_run_and_check_a_model(tmp_path
                         str(tmp_path / "converted.onnx")], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     *versions, worst, code = r.stdout.split()[-7:]
-    release = lambda v: tuple(int(x) for x in v.split(".")) + (0,) * (3 - len(v.split(".")))  # noqa: E731
-    assert [release(v) for v in versions] == [release(p.split("==")[1]) for p in pins], r.stdout
+    assert [_release(v) for v in versions] == [_release(p.split("==")[1]) for p in pins], r.stdout
     assert float(worst) < 1e-4 and code == "0", r.stdout
+
+
+TORCH_TESTS = ["tests/test_torch_export.py", "tests/test_torch_vision.py", "tests/test_torchvision_ops.py",
+               "tests/test_torchvision_detectors.py"]
+
+
+def _oldest_torch() -> tuple[list[str], list[str]]:
+    """The oldest torch, torchvision and onnxscript declared, and what else the tests need: the
+    package's own dependencies and OpenVINO (the detectors' bodies also run there)."""
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    names = ("torch", "torchvision", "onnxscript")
+    declared = [d for d in project["optional-dependencies"]["test"] if d.split(">=")[0] in names]
+    pins = [d.replace(">=", "==") for d in sorted(declared, key=lambda d: names.index(d.split(">=")[0]))]
+    return pins, project["dependencies"] + project["optional-dependencies"]["openvino"]
+
+
+def test_the_oldest_declared_torch_runs_the_pytorch_tests():
+    """torch 2.5-2.7 failed these (dynamo exports), 2.8 and 2.9 with onnxscript 0.6 too."""
+    pins, package = _oldest_torch()
+    assert [p.split("==")[0] for p in pins] == ["torch", "torchvision", "onnxscript"]
+    python = _python(pins + package + ["pytest"])
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), ROI_OPS_LIBRARY=roi_ops.get_library_path())
+    versions = subprocess.run([python, "-c", "from importlib.metadata import version; "
+                               "print(*(version(p) for p in ('torch', 'torchvision', 'onnxscript')))"],
+                              capture_output=True, text=True, check=True).stdout.split()
+    assert [_release(v) for v in versions] == [_release(p.split("==")[1]) for p in pins], versions
+    r = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TORCH_TESTS], cwd=ROOT,
+                       capture_output=True, text=True, env=env, timeout=1200)
+    summary = (r.stdout.strip().splitlines() or [""])[-1]
+    assert r.returncode == 0 and "skipped" not in summary, r.stdout[-3000:] + r.stderr[-2000:]

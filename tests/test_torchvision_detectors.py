@@ -133,8 +133,14 @@ def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported,
     for pooler in ("box_roi_pool", SECOND_POOLER.get(_family(name)))[:poolers]:
         # What stays of the block: one MultiScaleRoIAlign and the few nodes that build its [K,5]
         # RoIs (torchvision's _convert_to_roi_format); the level mapper, the per-level selection
-        # and RoiAlign nodes and the merge are gone.
-        left = {n.op_type for n in converted.graph.node if f"/{pooler}/" in n.name}
+        # and RoiAlign nodes and the merge are gone. (torch 2.8's tracer shares the box sides of
+        # the level mapper with the keypoint head: those nodes stay, read outside the block.)
+        inside = [n for n in converted.graph.node if f"/{pooler}/" in n.name]
+        needed = {i for n in converted.graph.node if f"/{pooler}/" not in n.name for i in n.input}
+        for n in reversed(inside):  # what the rest of the model reads, and what computes it
+            if needed.intersection(n.output):
+                needed.update(n.input)
+        left = {n.op_type for n in inside if not needed.intersection(n.output)}
         assert left <= {"MultiScaleRoIAlign", "Concat", "Slice", "Shape", "ConstantOfShape", "Constant"}, left
     assert len(converted.graph.node) <= len(model.graph.node) - 140 * poolers
     expected = _run(model, images, plugin=False)
