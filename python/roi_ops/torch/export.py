@@ -149,6 +149,22 @@ def _sym_inputs(g, *values):
     return [v for v in values if not sh._is_none(v)]
 
 
+def _typed(y, x, rois, oh: int, ow: int, *, per_bin: bool = False):
+    """``y`` typed [K, C_out, oh, ow] with X's element type (K and C where torch knows them): torch's
+    shape inference then goes on past the node instead of warning that it cannot, and the
+    exported output gets its known sizes rather than names for each."""
+    from torch.onnx import symbolic_helper as sh
+
+    if not isinstance(x.type(), torch._C.TensorType):
+        return y
+    x_sizes, rois_sizes = sh._get_tensor_sizes(x) or [None] * 4, sh._get_tensor_sizes(rois) or [None]
+    c = x_sizes[1] if len(x_sizes) == 4 else None
+    if per_bin and c is not None:
+        c //= oh * ow
+    y.setType(x.type().with_sizes([rois_sizes[0], c, oh, ow]))
+    return y
+
+
 def _register_torchscript(opset: int) -> None:
     from torch.onnx import register_custom_op_symbolic
     from torch.onnx import symbolic_helper as sh
@@ -157,29 +173,34 @@ def _register_torchscript(opset: int) -> None:
 
     @sh.parse_args("v", "v", "v", "i", "i", "f", "i", "s", "i")
     def roi_align(g, x, rois, bi, oh, ow, scale, sr, mode, aligned):
-        return g.op(op + "RoIAlign", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
-                    spatial_scale_f=scale, sampling_ratio_i=sr, mode_s=mode, aligned_i=aligned)
+        y = g.op(op + "RoIAlign", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
+                 spatial_scale_f=scale, sampling_ratio_i=sr, mode_s=mode, aligned_i=aligned)
+        return _typed(y, x, rois, oh, ow)
 
     @sh.parse_args("v", "v", "v", "i", "i", "f")
     def roi_pool(g, x, rois, bi, oh, ow, scale):
-        return g.op(op + "RoIPool", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
-                    spatial_scale_f=scale)
+        y = g.op(op + "RoIPool", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
+                 spatial_scale_f=scale)
+        return _typed(y, x, rois, oh, ow)
 
     @sh.parse_args("v", "v", "v", "i", "i", "f", "i")
     def ps_roi_align(g, x, rois, bi, oh, ow, scale, sr):
-        return g.op(op + "PSRoIAlign", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
-                    spatial_scale_f=scale, sampling_ratio_i=sr)
+        y = g.op(op + "PSRoIAlign", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
+                 spatial_scale_f=scale, sampling_ratio_i=sr)
+        return _typed(y, x, rois, oh, ow, per_bin=True)
 
     @sh.parse_args("v", "v", "v", "i", "i", "f")
     def ps_roi_pool(g, x, rois, bi, oh, ow, scale):
-        return g.op(op + "PSRoIPool", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
-                    spatial_scale_f=scale)
+        y = g.op(op + "PSRoIPool", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
+                 spatial_scale_f=scale)
+        return _typed(y, x, rois, oh, ow, per_bin=True)
 
     @sh.parse_args("v", "v", "v", "i", "i", "f", "i", "i", "i", "s")
     def roi_align_rotated(g, x, rois, bi, oh, ow, scale, sr, aligned, clockwise, unit):
-        return g.op(op + "RoIAlignRotated", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
-                    spatial_scale_f=scale, sampling_ratio_i=sr, aligned_i=aligned, clockwise_i=clockwise,
-                    angle_unit_s=unit)
+        y = g.op(op + "RoIAlignRotated", *_sym_inputs(g, x, rois, bi), output_height_i=oh, output_width_i=ow,
+                 spatial_scale_f=scale, sampling_ratio_i=sr, aligned_i=aligned, clockwise_i=clockwise,
+                 angle_unit_s=unit)
+        return _typed(y, x, rois, oh, ow)
 
     def pyramid_inputs(g, rois, bi, maps):
         bi_in = bi if not sh._is_none(bi) else g.op("prim::Constant").setType(torch._C.OptionalType.ofTensor())
@@ -187,23 +208,26 @@ def _register_torchscript(opset: int) -> None:
 
     @sh.parse_args("v", "v", "v", "fs", "i", "i", "i", "s", "i", "f", "i", "f", "i", "f")
     def multi_scale_roi_align(g, rois, bi, maps, scales, oh, ow, sr, mode, aligned, s0, lvl0, eps, eps_in_log, f):
-        return g.op(op + "MultiScaleRoIAlign", *pyramid_inputs(g, rois, bi, maps), spatial_scales_f=scales,
-                    output_height_i=oh, output_width_i=ow, sampling_ratio_i=sr, mode_s=mode, aligned_i=aligned,
-                    canonical_scale_f=s0, canonical_level_i=lvl0, eps_f=eps, eps_in_log_i=eps_in_log,
-                    roi_scale_factor_f=f)
+        y = g.op(op + "MultiScaleRoIAlign", *pyramid_inputs(g, rois, bi, maps), spatial_scales_f=scales,
+                 output_height_i=oh, output_width_i=ow, sampling_ratio_i=sr, mode_s=mode, aligned_i=aligned,
+                 canonical_scale_f=s0, canonical_level_i=lvl0, eps_f=eps, eps_in_log_i=eps_in_log,
+                 roi_scale_factor_f=f)
+        return _typed(y, sh._unpack_list(maps)[0], rois, oh, ow)
 
     @sh.parse_args("v", "v", "v", "fs", "i", "i", "i", "i", "i", "s", "f", "i", "f", "i", "f")
     def multi_scale_roi_align_rotated(g, rois, bi, maps, scales, oh, ow, sr, aligned, clockwise, unit, s0, lvl0, eps,
                                       eps_in_log, f):
-        return g.op(op + "MultiScaleRoIAlignRotated", *pyramid_inputs(g, rois, bi, maps), spatial_scales_f=scales,
-                    output_height_i=oh, output_width_i=ow, sampling_ratio_i=sr, aligned_i=aligned,
-                    clockwise_i=clockwise, angle_unit_s=unit, canonical_scale_f=s0, canonical_level_i=lvl0, eps_f=eps,
-                    eps_in_log_i=eps_in_log, roi_scale_factor_f=f)
+        y = g.op(op + "MultiScaleRoIAlignRotated", *pyramid_inputs(g, rois, bi, maps), spatial_scales_f=scales,
+                 output_height_i=oh, output_width_i=ow, sampling_ratio_i=sr, aligned_i=aligned,
+                 clockwise_i=clockwise, angle_unit_s=unit, canonical_scale_f=s0, canonical_level_i=lvl0, eps_f=eps,
+                 eps_in_log_i=eps_in_log, roi_scale_factor_f=f)
+        return _typed(y, sh._unpack_list(maps)[0], rois, oh, ow)
 
     @sh.parse_args("v", "v", "v", "i", "i", "s", "f")
     def crop_and_resize(g, x, boxes, idx, ch, cw, method, ext):
-        return g.op(op + "CropAndResize", x, boxes, idx, crop_height_i=ch, crop_width_i=cw, method_s=method,
-                    extrapolation_value_f=ext)
+        y = g.op(op + "CropAndResize", x, boxes, idx, crop_height_i=ch, crop_width_i=cw, method_s=method,
+                 extrapolation_value_f=ext)
+        return _typed(y, x, boxes, ch, cw)
 
     for name, fn in [("roi_align", roi_align), ("roi_pool", roi_pool), ("ps_roi_align", ps_roi_align),
                      ("ps_roi_pool", ps_roi_pool), ("roi_align_rotated", roi_align_rotated),
@@ -221,8 +245,9 @@ def _register_torchvision(opset: int, names) -> None:
 
     @sh.parse_args("v", "v", "f", "i", "i", "i", "i")
     def tv_roi_align(g, x, rois, scale, ph, pw, sr, aligned):
-        return g.op(op + "RoIAlign", x, rois, output_height_i=ph, output_width_i=pw, spatial_scale_f=scale,
-                    sampling_ratio_i=sr, mode_s="avg", aligned_i=aligned)
+        y = g.op(op + "RoIAlign", x, rois, output_height_i=ph, output_width_i=pw, spatial_scale_f=scale,
+                 sampling_ratio_i=sr, mode_s="avg", aligned_i=aligned)
+        return _typed(y, x, rois, ph, pw)
 
     def two(name):  # ops with a second output that no inference graph reads
         def sym(g, x, rois, scale, ph, pw, *rest):
@@ -231,7 +256,8 @@ def _register_torchvision(opset: int, names) -> None:
                       spatial_scale_f=sh._get_const(scale, "f", "spatial_scale"))
             if rest:
                 kw["sampling_ratio_i"] = sh._get_const(rest[0], "i", "sampling_ratio")
-            y = g.op(op + name, x, rois, **kw)
+            y = _typed(g.op(op + name, x, rois, **kw), x, rois, kw["output_height_i"], kw["output_width_i"],
+                       per_bin=name.startswith("PS"))
             return y, y
         return sym
 
