@@ -20,16 +20,21 @@ EXTRAS = "onnxruntime_extensions,PIL,tqdm,matplotlib,torch,torchvision,onnxscrip
 PLAIN_PYTHON = os.environ.get("ROI_OPS_PLAIN_PYTHON")
 
 
-def cli(tmp_path, *args, blocked: str = EXTRAS, module: str = "roi_ops.cli"):
+def python(tmp_path, *argv, blocked: str = EXTRAS):
+    """Python with ``argv`` in ``tmp_path``, as a plain install runs it."""
     if PLAIN_PYTHON:  # the fresh venv: its own package and library, nothing of this checkout
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ROI_OPS_LIBRARY", "LD_PRELOAD")}
-        return subprocess.run([PLAIN_PYTHON, "-m", module, *args], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=600)
+        return subprocess.run([PLAIN_PYTHON, *argv], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=600)
     env = dict(os.environ, ROI_OPS_TEST_BLOCK=blocked,
                PYTHONPATH=os.pathsep.join([os.path.join(HERE, "plain_install")] +
                                           [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run([sys.executable, *argv], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def cli(tmp_path, *args, blocked: str = EXTRAS, module: str = "roi_ops.cli"):
+    return python(tmp_path, "-m", module, *args, blocked=blocked)
 
 
 @pytest.mark.skipif(bool(PLAIN_PYTHON), reason="a real plain install: no blocker to check")
@@ -52,6 +57,14 @@ def test_subcommands_that_need_an_extra_name_it_in_one_line(tmp_path, args, need
 def test_ray_detect_names_its_extra_in_one_line(tmp_path):
     r = cli(tmp_path, str(tmp_path), module="roi_ops.ray_detect")
     assert r.returncode == 1 and "pip install 'roi-ops[ray]'" in r.stderr and r.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("module", ["roi_ops.torch", "roi_ops.torch.vision"])
+def test_importing_the_torch_api_without_torch_names_the_extra(tmp_path, module):
+    r = python(tmp_path, "-c", f"import {module}")
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 1 and last.startswith("ModuleNotFoundError: roi_ops.torch needs torch"), r.stderr
+    assert last.endswith("pip install 'roi-ops[torch]'"), r.stderr
 
 
 def test_info_and_version_work_without_extras(tmp_path):

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from torch import Tensor
+try:
+    from torch import Tensor
+except ImportError as e:  # a plain install: say which extra brings torch, as the CLI does
+    raise ModuleNotFoundError(f"roi_ops.torch needs torch ({e}): pip install 'roi-ops[torch]'",
+                              name="torch") from None
 
 from ..attribute_checks import check_attributes
 from ..attributes import DEFAULTS
