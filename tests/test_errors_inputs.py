@@ -164,7 +164,7 @@ def test_multi_scale_rois_checks():
                  "MultiScaleRoIAlign", "input 'rois'[0,0] (batch index) = 0.5 is not an integer")
     s = multi_scale_session({"spatial_scales": [0.25, 0.125]}, rois_type=TensorProto.DOUBLE)
     expect_error(lambda: s.run(None, {"rois": ROIS.astype(np.float64), "bi": BI1, **MAPS}), "MultiScaleRoIAlign",
-                 "input 'rois' must have the element type of input 'X' (tensor(float)); got tensor(double)")
+                 "input 'rois' must have the element type of input 'X_0' (tensor(float)); got tensor(double)")
 
 
 # --- CropAndResize -----------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class MultiScaleKernel {
     }
     const std::vector<math::MapShape> shapes = check_maps(op, map_shapes, params_.spatial_scales.size());
 
-    check_same_type(op, "rois", rois.GetTensorTypeAndShapeInfo().GetElementType(), ElementType<T>::kOnnx);
+    check_same_type(op, "rois", rois.GetTensorTypeAndShapeInfo().GetElementType(), ElementType<T>::kOnnx, "X_0");
     const Shape rois_shape = rois.GetTensorTypeAndShapeInfo().GetShape();
     Shape bi_shape;
     if (has_bi) bi_shape = batch_indices.GetTensorTypeAndShapeInfo().GetShape();

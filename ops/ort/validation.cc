@@ -29,10 +29,10 @@ const char* type_name(ONNXTensorElementDataType t) {
 }  // namespace
 
 void check_same_type(const char* op, const char* input, ONNXTensorElementDataType got,
-                     ONNXTensorElementDataType x_type) {
+                     ONNXTensorElementDataType x_type, const char* x_name) {
   if (got != x_type)
-    fail(op, "input '", input, "' must have the element type of input 'X' (", type_name(x_type), "); got ",
-         type_name(got));
+    fail(op, "input '", input, "' must have the element type of input '", x_name, "' (", type_name(x_type),
+         "); got ", type_name(got));
 }
 
 RoiInputs check_roi_inputs(const char* op, const Shape& x, const Shape& rois, const Shape* batch_indices,

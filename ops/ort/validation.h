@@ -49,9 +49,9 @@ void check_box_index_type(const char* op, ONNXTensorElementDataType type);
 std::vector<int64_t> read_box_indices(const char* op, const void* data, ONNXTensorElementDataType type,
                                       int64_t count, int64_t n);
 
-// `input` must have X's element type.
+// `input` must have the element type of the map input `x_name` (X, or X_0 of the multi-scale ops).
 void check_same_type(const char* op, const char* input, ONNXTensorElementDataType got,
-                     ONNXTensorElementDataType x_type);
+                     ONNXTensorElementDataType x_type, const char* x_name = "X");
 
 // Refuses outputs whose byte size overflows or exceeds kMaxOutputBytes.
 void check_output_size(const char* op, const Shape& output, std::size_t element_bytes);
