@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from .. import reference
-from .validation import (check_batch_indices, check_crop_inputs, check_float, check_maps, check_ps_channels,
+from .validation import (check_batch_indices, check_crop_inputs, check_maps, check_ps_channels,
                          check_roi_inputs, check_types)
 
 
@@ -87,8 +87,6 @@ def multi_scale_roi_align_rotated(rois: Tensor, batch_indices: Optional[Tensor],
 
 
 def _run_multi_scale_op(op: str, fn, rois, batch_indices, maps, box_cols: int, **attrs) -> Tensor:
-    for i, m in enumerate(maps):
-        check_float(op, f"X_{i}", m)
     check_maps(op, maps, len(attrs["spatial_scales"]))
     check_types(op, maps[0], rois, batch_indices, x_name="X_0", maps=maps)
     check_roi_inputs(op, maps[0], rois, batch_indices, box_cols, x_name="X_0")

@@ -1,9 +1,11 @@
 """The roi_ops operators as PyTorch custom ops (``torch.ops.roi_ops.*``), computed by the NumPy
 reference in eager mode (``eager.py``), with fake (meta) kernels so that ``torch.export`` and the
 ONNX exporters can trace them. The fake kernels check the element types (shapes may be symbolic
-there), so that an export with types onnxruntime would refuse fails with the eager op's message."""
+there), so that an export with types onnxruntime would refuse fails with the eager op's message.
+The ops have no gradient; their backward says so."""
 from __future__ import annotations
 
+from functools import partial
 from typing import List, Optional
 
 import torch
@@ -19,6 +21,22 @@ def _empty(x: Tensor, k: int, c, oh: int, ow: int) -> Tensor:
     return x.new_empty((k, c, oh, ow))
 
 
+def _fake(custom, op: str):
+    """Registers the decorated function as ``custom``'s fake kernel, called with the op type
+    ``op`` first (for its messages), and a backward that says why there is none (in place of
+    torch's advice to register one)."""
+    def backward(ctx, *grads):
+        raise RuntimeError(f"{op}: roi_ops' PyTorch ops have no gradient; they are for export and inference (eager "
+                           "mode runs the NumPy reference); train with torchvision.ops")
+
+    def register(fake):
+        custom.register_fake(partial(fake, op))
+        custom.register_autograd(backward)
+        return fake
+
+    return register
+
+
 @torch.library.custom_op(f"{LIB}::roi_align", mutates_args=())
 def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_height: int, output_width: int,
               spatial_scale: float, sampling_ratio: int, mode: str, aligned: int) -> Tensor:
@@ -26,9 +44,9 @@ def roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_h
                        aligned)
 
 
-@roi_align.register_fake
-def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode, aligned):
-    check_types("RoIAlign", x, rois, batch_indices)
+@_fake(roi_align, "RoIAlign")
+def _(op, x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, mode, aligned):
+    check_types(op, x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
 
 
@@ -38,9 +56,9 @@ def roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output_he
     return F.roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
 
 
-@roi_pool.register_fake
-def _(x, rois, batch_indices, output_height, output_width, spatial_scale):
-    check_types("RoIPool", x, rois, batch_indices)
+@_fake(roi_pool, "RoIPool")
+def _(op, x, rois, batch_indices, output_height, output_width, spatial_scale):
+    check_types(op, x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
 
 
@@ -50,9 +68,9 @@ def ps_roi_align(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], outpu
     return F.ps_roi_align(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio)
 
 
-@ps_roi_align.register_fake
-def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio):
-    check_types("PSRoIAlign", x, rois, batch_indices)
+@_fake(ps_roi_align, "PSRoIAlign")
+def _(op, x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio):
+    check_types(op, x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1] // (output_height * output_width), output_height, output_width)
 
 
@@ -62,9 +80,9 @@ def ps_roi_pool(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], output
     return F.ps_roi_pool(x, rois, batch_indices, output_height, output_width, spatial_scale)
 
 
-@ps_roi_pool.register_fake
-def _(x, rois, batch_indices, output_height, output_width, spatial_scale):
-    check_types("PSRoIPool", x, rois, batch_indices)
+@_fake(ps_roi_pool, "PSRoIPool")
+def _(op, x, rois, batch_indices, output_height, output_width, spatial_scale):
+    check_types(op, x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1] // (output_height * output_width), output_height, output_width)
 
 
@@ -76,10 +94,10 @@ def roi_align_rotated(x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], 
                                aligned, clockwise, angle_unit)
 
 
-@roi_align_rotated.register_fake
-def _(x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, aligned, clockwise,
+@_fake(roi_align_rotated, "RoIAlignRotated")
+def _(op, x, rois, batch_indices, output_height, output_width, spatial_scale, sampling_ratio, aligned, clockwise,
       angle_unit):
-    check_types("RoIAlignRotated", x, rois, batch_indices)
+    check_types(op, x, rois, batch_indices)
     return _empty(x, rois.shape[0], x.shape[1], output_height, output_width)
 
 
@@ -93,9 +111,9 @@ def multi_scale_roi_align(rois: Tensor, batch_indices: Optional[Tensor], maps: L
                                    roi_scale_factor)
 
 
-@multi_scale_roi_align.register_fake
-def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
-    check_types("MultiScaleRoIAlign", maps[0], rois, batch_indices, x_name="X_0", maps=maps)
+@_fake(multi_scale_roi_align, "MultiScaleRoIAlign")
+def _(op, rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
+    check_types(op, maps[0], rois, batch_indices, x_name="X_0", maps=maps)
     return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
 
 
@@ -110,9 +128,9 @@ def multi_scale_roi_align_rotated(rois: Tensor, batch_indices: Optional[Tensor],
                                            canonical_level, eps, eps_in_log, roi_scale_factor)
 
 
-@multi_scale_roi_align_rotated.register_fake
-def _(rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
-    check_types("MultiScaleRoIAlignRotated", maps[0], rois, batch_indices, x_name="X_0", maps=maps)
+@_fake(multi_scale_roi_align_rotated, "MultiScaleRoIAlignRotated")
+def _(op, rois, batch_indices, maps, spatial_scales, output_height, output_width, *rest):
+    check_types(op, maps[0], rois, batch_indices, x_name="X_0", maps=maps)
     return _empty(maps[0], rois.shape[0], maps[0].shape[1], output_height, output_width)
 
 
@@ -122,23 +140,8 @@ def crop_and_resize(x: Tensor, boxes: Tensor, box_indices: Tensor, crop_height: 
     return F.crop_and_resize(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value)
 
 
-@crop_and_resize.register_fake
-def _(x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value):
-    check_types("CropAndResize", x, boxes, None, rois_name="boxes")
+@_fake(crop_and_resize, "CropAndResize")
+def _(op, x, boxes, box_indices, crop_height, crop_width, method, extrapolation_value):
+    check_types(op, x, boxes, None, rois_name="boxes")
     return _empty(x, boxes.shape[0], x.shape[1], crop_height, crop_width)
 
-
-def _no_gradient(name: str, op: str) -> None:
-    """A backward that says why there is none, in place of torch's advice to register one."""
-    def backward(ctx, *grads):
-        raise RuntimeError(f"{op}: roi_ops' PyTorch ops have no gradient; they are for export and inference (eager "
-                           "mode runs the NumPy reference); train with torchvision.ops")
-
-    torch.library.register_autograd(f"{LIB}::{name}", backward)
-
-
-for _name, _op in (("roi_align", "RoIAlign"), ("roi_pool", "RoIPool"), ("ps_roi_align", "PSRoIAlign"),
-                   ("ps_roi_pool", "PSRoIPool"), ("roi_align_rotated", "RoIAlignRotated"),
-                   ("multi_scale_roi_align", "MultiScaleRoIAlign"),
-                   ("multi_scale_roi_align_rotated", "MultiScaleRoIAlignRotated"), ("crop_and_resize", "CropAndResize")):
-    _no_gradient(_name, _op)

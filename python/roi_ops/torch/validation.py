@@ -28,7 +28,7 @@ def as_rois(op: str, boxes) -> Tensor:
     return torch.cat([index, torch.cat(boxes)], dim=1)
 
 
-def check_float(op: str, name: str, t: Tensor) -> None:
+def _check_float(op: str, name: str, t: Tensor) -> None:
     if t.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{op}: input '{name}' has element type {t.dtype}; roi_ops takes float16, float32 or "
                         "float64")
@@ -37,11 +37,12 @@ def check_float(op: str, name: str, t: Tensor) -> None:
 def check_types(op: str, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], x_name: str = "X",
                 rois_name: str = "rois", maps=()) -> None:
     """The element types the library takes, in its words (validation.cc): the maps' and the RoIs'
-    type alike, batch indices int64 (torchvision also refuses RoIs of another type than its
+    type alike (``maps``: X_0 = x, X_1, ...), batch indices int64 (torchvision also refuses RoIs of another type than its
     input). onnxruntime refuses other types when the model loads or runs; the fake kernels run
     this too, so that an export fails before it writes such a model."""
-    check_float(op, x_name, x)
-    for i, m in enumerate(maps):
+    _check_float(op, x_name, x)
+    for i, m in enumerate(maps[1:], 1):  # maps[0] is x
+        _check_float(op, f"X_{i}", m)
         if m.dtype != x.dtype:
             raise TypeError(f"{op}: input 'X_{i}' must have the element type of input '{x_name}' ({x.dtype}); "
                             f"got {m.dtype}")
