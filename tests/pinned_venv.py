@@ -16,10 +16,15 @@ def python_with(pins: list[str], name: str) -> str:
     skipped, saying which, when PyPI cannot give them."""
     venv = os.path.join(ROOT, "build", name)
     python = os.path.join(venv, "bin", "python")
-    if not os.path.isfile(python):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True, capture_output=True)
+    # Written last: a venv whose install failed or was interrupted is made again, not reused.
+    installed = os.path.join(venv, "roi-ops-pins.txt")
+    want = "\n".join(pins) + "\n"
+    if not os.path.isfile(installed) or open(installed).read() != want:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", venv], check=True, capture_output=True)
         r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
                            capture_output=True, text=True)
         if r.returncode != 0:
             pytest.skip(f"could not install {' '.join(pins)} from PyPI: {r.stderr.strip().splitlines()[-1:]}")
+        with open(installed, "w") as f:
+            f.write(want)
     return python
