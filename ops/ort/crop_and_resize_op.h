@@ -6,22 +6,21 @@
 
 #include "element_type.h"
 #include "op_error.h"
+#include "op_shell.h"
 #include "ort_api.h"
 #include "validation.h"
 
 namespace roi_ops::ort {
 
 template <typename Traits, typename T, typename Device>
-class CropAndResizeKernel {
+class CropAndResizeKernel : public KernelShell<CropAndResizeKernel<Traits, T, Device>, Traits> {
  public:
-  explicit CropAndResizeKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
-
-  OrtStatusPtr ComputeV2(OrtKernelContext* context) {
-    return to_status([&] { compute(context); });
-  }
+  using KernelShell<CropAndResizeKernel, Traits>::KernelShell;
 
  private:
+  friend class KernelShell<CropAndResizeKernel, Traits>;
   using Cpu = typename ElementType<T>::Cpu;
+  using KernelShell<CropAndResizeKernel, Traits>::params_;
 
   void compute(OrtKernelContext* context) const {
     const char* op = Traits::kName;
@@ -61,26 +60,16 @@ class CropAndResizeKernel {
       Device::template run<Traits>(x_data, map, box_data, static_cast<const int64_t*>(index_data), count, params_,
                                    y_data, Device::exec(context));
   }
-
-  typename Traits::Params params_;
 };
 
 template <typename Traits, typename T, typename Device>
 struct CropAndResizeOp
-    : Ort::CustomOpBase<CropAndResizeOp<Traits, T, Device>, CropAndResizeKernel<Traits, T, Device>, true> {
-  OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new CropAndResizeKernel<Traits, T, Device>(info); });
-  }
-  const char* GetName() const { return Traits::kName; }
-  const char* GetExecutionProviderType() const { return Device::kProvider; }
-  size_t GetInputTypeCount() const { return 3; }
+    : OpShell<CropAndResizeOp<Traits, T, Device>, CropAndResizeKernel<Traits, T, Device>, Traits, T, Device> {
   ONNXTensorElementDataType GetInputType(size_t i) const {
     // boxes and box_indices are checked in the kernel: boxes against X's type with a message
     // naming both, box_indices as int32 or int64 (TensorFlow's two index types).
     return i == 0 ? ElementType<T>::kOnnx : ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
   }
-  size_t GetOutputTypeCount() const { return 1; }
-  ONNXTensorElementDataType GetOutputType(size_t) const { return ElementType<T>::kOnnx; }
 };
 
 }  // namespace roi_ops::ort

@@ -1,6 +1,6 @@
 // The onnxruntime custom-op shell of the multi-map ops, MultiScaleRoIAlign and
-// MultiScaleRoIAlignRotated (docs/spec.md): inputs rois, optional batch_indices (an empty name when rois carry the index), then the
-// variadic feature maps X_0 ... X_{L-1}, finest first.
+// MultiScaleRoIAlignRotated (docs/spec.md): inputs rois, optional batch_indices (an empty name when
+// rois carry the index), then the variadic feature maps X_0 ... X_{L-1}, finest first.
 #pragma once
 
 #include <vector>
@@ -8,22 +8,21 @@
 #include "../math/half.h"
 #include "element_type.h"
 #include "op_error.h"
+#include "op_shell.h"
 #include "ort_api.h"
 #include "validation.h"
 
 namespace roi_ops::ort {
 
 template <typename Traits, typename T, typename Device>
-class MultiScaleKernel {
+class MultiScaleKernel : public KernelShell<MultiScaleKernel<Traits, T, Device>, Traits> {
  public:
-  explicit MultiScaleKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
-
-  OrtStatusPtr ComputeV2(OrtKernelContext* context) {
-    return to_status([&] { compute(context); });
-  }
+  using KernelShell<MultiScaleKernel, Traits>::KernelShell;
 
  private:
+  friend class KernelShell<MultiScaleKernel, Traits>;
   using Cpu = typename ElementType<T>::Cpu;
+  using KernelShell<MultiScaleKernel, Traits>::params_;
 
   void compute(OrtKernelContext* context) const {
     const char* op = Traits::kName;
@@ -64,19 +63,10 @@ class MultiScaleKernel {
     Device::template run<Traits>(data, shapes, set, params_, reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()),
                                  Device::exec(context));
   }
-
-  typename Traits::Params params_;
 };
 
 template <typename Traits, typename T, typename Device>
-struct MultiScaleOp
-    : Ort::CustomOpBase<MultiScaleOp<Traits, T, Device>, MultiScaleKernel<Traits, T, Device>, true> {
-  OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new MultiScaleKernel<Traits, T, Device>(info); });
-  }
-  const char* GetName() const { return Traits::kName; }
-  const char* GetExecutionProviderType() const { return Device::kProvider; }
-  size_t GetInputTypeCount() const { return 3; }
+struct MultiScaleOp : OpShell<MultiScaleOp<Traits, T, Device>, MultiScaleKernel<Traits, T, Device>, Traits, T, Device> {
   ONNXTensorElementDataType GetInputType(size_t i) const {
     // rois is left open so that a type mismatch gets a message naming both inputs (as roi_op.h).
     if (i == 0) return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
@@ -88,8 +78,6 @@ struct MultiScaleOp
   }
   int GetVariadicInputMinArity() const { return 1; }
   bool GetVariadicInputHomogeneity() const { return true; }
-  size_t GetOutputTypeCount() const { return 1; }
-  ONNXTensorElementDataType GetOutputType(size_t) const { return ElementType<T>::kOnnx; }
 };
 
 }  // namespace roi_ops::ort

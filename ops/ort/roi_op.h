@@ -12,22 +12,21 @@
 #include "../math/half.h"
 #include "element_type.h"
 #include "op_error.h"
+#include "op_shell.h"
 #include "ort_api.h"
 #include "validation.h"
 
 namespace roi_ops::ort {
 
 template <typename Traits, typename T, typename Device>
-class RoiKernel {
+class RoiKernel : public KernelShell<RoiKernel<Traits, T, Device>, Traits> {
  public:
-  explicit RoiKernel(const OrtKernelInfo* info) : params_(Traits::parse(info)) {}
-
-  OrtStatusPtr ComputeV2(OrtKernelContext* context) {
-    return to_status([&] { compute(context); });
-  }
+  using KernelShell<RoiKernel, Traits>::KernelShell;
 
  private:
+  friend class KernelShell<RoiKernel, Traits>;
   using Cpu = typename ElementType<T>::Cpu;
+  using KernelShell<RoiKernel, Traits>::params_;
 
   void compute(OrtKernelContext* context) const {
     Ort::KernelContext ctx(context);
@@ -62,18 +61,10 @@ class RoiKernel {
     Device::template run<Traits>(reinterpret_cast<const Cpu*>(x.GetTensorData<T>()), in.map, set, params_,
                                  reinterpret_cast<Cpu*>(y.GetTensorMutableData<T>()), Device::exec(context));
   }
-
-  typename Traits::Params params_;
 };
 
 template <typename Traits, typename T, typename Device>
-struct RoiOp : Ort::CustomOpBase<RoiOp<Traits, T, Device>, RoiKernel<Traits, T, Device>, true> {
-  OrtStatusPtr CreateKernelV2(const OrtApi&, const OrtKernelInfo* info, void** kernel) const {
-    return to_status([&] { *kernel = new RoiKernel<Traits, T, Device>(info); });
-  }
-  const char* GetName() const { return Traits::kName; }
-  const char* GetExecutionProviderType() const { return Device::kProvider; }
-  size_t GetInputTypeCount() const { return 3; }
+struct RoiOp : OpShell<RoiOp<Traits, T, Device>, RoiKernel<Traits, T, Device>, Traits, T, Device> {
   ONNXTensorElementDataType GetInputType(size_t i) const {
     // rois is left open so that a rois/X type mismatch reaches check_same_type() and gets a
     // message naming both inputs, instead of onnxruntime's "no kernel def matches".
@@ -83,8 +74,6 @@ struct RoiOp : Ort::CustomOpBase<RoiOp<Traits, T, Device>, RoiKernel<Traits, T, 
   OrtCustomOpInputOutputCharacteristic GetInputCharacteristic(size_t i) const {
     return i == 2 ? INPUT_OUTPUT_OPTIONAL : INPUT_OUTPUT_REQUIRED;
   }
-  size_t GetOutputTypeCount() const { return 1; }
-  ONNXTensorElementDataType GetOutputType(size_t) const { return ElementType<T>::kOnnx; }
 };
 
 }  // namespace roi_ops::ort
