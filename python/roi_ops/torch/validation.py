@@ -36,10 +36,10 @@ def _check_float(op: str, name: str, t: Tensor) -> None:
 
 def check_types(op: str, x: Tensor, rois: Tensor, batch_indices: Optional[Tensor], x_name: str = "X",
                 rois_name: str = "rois", maps=()) -> None:
-    """The element types the library takes, in its words (validation.cc): the maps' and the RoIs'
-    type alike (``maps``: X_0 = x, X_1, ...), batch indices int64 (torchvision also refuses RoIs of another type than its
-    input). onnxruntime refuses other types when the model loads or runs; the fake kernels run
-    this too, so that an export fails before it writes such a model."""
+    """The element types the library takes, in its words (validation.cc): float maps (``maps``:
+    X_0 = x, X_1, ...) and RoIs of one type, batch indices int64 (torchvision also refuses RoIs of
+    another type than its input). onnxruntime refuses other types when the model loads or runs;
+    the fake kernels run this too, so that an export fails before it writes such a model."""
     _check_float(op, x_name, x)
     for i, m in enumerate(maps[1:], 1):  # maps[0] is x
         _check_float(op, f"X_{i}", m)
