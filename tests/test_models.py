@@ -55,12 +55,18 @@ def test_standard_op_version_runs_without_the_plugin(name):
 
 
 def test_models_regenerate_byte_for_byte(tmp_path):
-    """`python models/generate.py` reproduces the committed files (no stale model in the tree)."""
+    """`python models/generate.py` reproduces the committed files (no stale model in the tree).
+    The producer version's local tag (torch 2.13.0+cpu, or +cu130 from PyPI's Linux wheels) is
+    the build of the same torch, so it is left out of the comparison."""
     import generate
 
     for name in ["mask_rcnn_mask_head", "faster_rcnn_detector"]:
         with open(os.path.join(MODELS_DIR, f"{name}.onnx"), "rb") as f:
-            assert generate.export(name).SerializeToString() == f.read(), name
+            committed = f.read()
+        made, kept = generate.export(name), onnx.load_from_string(committed)
+        assert made.producer_version.split("+")[0] == kept.producer_version.split("+")[0], name
+        made.producer_version = kept.producer_version
+        assert made.SerializeToString() == committed, name
 
 
 def test_detector_shares_the_box_head_weights():
