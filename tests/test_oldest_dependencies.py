@@ -17,7 +17,11 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
+    import tomli as tomllib
 
 import roi_ops
 from pinned_venv import python_with
