@@ -66,20 +66,17 @@ __global__ void roi_align_kernel(const T* x, math::MapShape s, const T* rois, in
                                  T* y) {
   using A = acc_t<T>;
   const int64_t oh = p.output_height, ow = p.output_width;
-  const int64_t total = count * out_c * oh * ow;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const OutIndex o = split_index(i, out_c, oh, ow);
-    const int64_t n = batch_index(rois, cols, 4, bi, o.k, s.n);
-    const auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
-    if (n < 0 || !math::box_is_finite(box)) {
+  for_each_output(count, out_c, oh, ow, [&](int64_t i, const OutIndex& o) {
+    math::Box<double> box;
+    if (!read_roi(rois, cols, bi, o.k, s.n, &box)) {
       store(y + i, quiet_nan<A>());
-      continue;
+      return;
     }
     const auto ay = math::align_axis(box.y1, box.y2, p.spatial_scale, p.aligned, oh, p.sampling_ratio);
     const auto ax = math::align_axis(box.x1, box.x2, p.spatial_scale, p.aligned, ow, p.sampling_ratio);
     const int64_t c = position_sensitive ? math::ps_input_channel(o.c, o.ph, o.pw, oh, ow) : o.c;
-    store(y + i, align_bin<kMode>(x + (n * s.c + c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
-  }
+    store(y + i, align_bin<kMode>(x + (box.batch * s.c + c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
+  });
 }
 
 template <typename T>
@@ -122,20 +119,17 @@ __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count,
   using A = acc_t<T>;
   const math::MapShape s0 = pyr.shapes[0];
   const int64_t oh = p.output_height, ow = p.output_width;
-  const int64_t total = count * s0.c * oh * ow;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const OutIndex o = split_index(i, s0.c, oh, ow);
-    const int64_t n = batch_index(rois, cols, 4, bi, o.k, s0.n);
-    auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
-    if (n < 0 || !math::box_is_finite(box)) {
+  for_each_output(count, s0.c, oh, ow, [&](int64_t i, const OutIndex& o) {
+    math::Box<double> box;
+    if (!read_roi(rois, cols, bi, o.k, s0.n, &box)) {
       store(y + i, quiet_nan<A>());
-      continue;
+      return;
     }
     // The level in double, as on the CPU: a box near a level boundary must pick the same map.
     const int64_t l = math::fpn_level(box.x1, box.y1, box.x2, box.y2, p.levels);
     if (l >= pyr.count) {  // a skipped pyramid level (docs/spec.md, "MultiScaleRoIAlign")
       store(y + i, A(0));
-      continue;
+      return;
     }
     math::scale_about_centre(&box.x1, &box.x2, p.levels.roi_scale_factor);
     math::scale_about_centre(&box.y1, &box.y2, p.levels.roi_scale_factor);
@@ -143,8 +137,8 @@ __global__ void multi_scale_kernel(Pyramid<T> pyr, const T* rois, int64_t count,
     const double scale = pyr.scales[l];
     const auto ay = math::align_axis(box.y1, box.y2, scale, p.aligned, oh, p.sampling_ratio);
     const auto ax = math::align_axis(box.x1, box.x2, scale, p.aligned, ow, p.sampling_ratio);
-    store(y + i, align_bin<kMode>(pyr.maps[l] + (n * s.c + o.c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
-  }
+    store(y + i, align_bin<kMode>(pyr.maps[l] + (box.batch * s.c + o.c) * s.h * s.w, s.h, s.w, ay, ax, o.ph, o.pw));
+  });
 }
 
 }  // namespace

@@ -16,9 +16,7 @@ __global__ void crop_kernel(const T* x, math::MapShape s, const T* boxes, const 
                             math::CropParams p, T* y) {
   using A = acc_t<T>;
   const int64_t ch = p.crop_height, cw = p.crop_width;
-  const int64_t total = count * s.c * ch * cw;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const OutIndex o = split_index(i, s.c, ch, cw);
+  for_each_output(count, s.c, ch, cw, [&](int64_t i, const OutIndex& o) {
     const int64_t n = static_cast<int64_t>(box_indices[o.k]);
     const T* b = boxes + o.k * 4;  // (y1, x1, y2, x2)
     // Positions in double, as on the CPU, so both decide alike which points lie outside.
@@ -27,7 +25,7 @@ __global__ void crop_kernel(const T* x, math::MapShape s, const T* boxes, const 
     // (device_common.cuh), as is a box with a non-finite coordinate (docs/spec.md, "Common rules").
     if (n < 0 || n >= s.n || !isfinite(y1) || !isfinite(x1) || !isfinite(y2) || !isfinite(x2)) {
       store(y + i, quiet_nan<A>());
-      continue;
+      return;
     }
     const auto ty = math::crop_tap(math::crop_position(y1, y2, s.h, ch, o.ph), s.h);
     const auto tx = math::crop_tap(math::crop_position(x1, x2, s.w, cw, o.pw), s.w);
@@ -45,7 +43,7 @@ __global__ void crop_kernel(const T* x, math::MapShape s, const T* boxes, const 
       }
     }
     store(y + i, v);
-  }
+  });
 }
 
 }  // namespace

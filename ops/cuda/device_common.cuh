@@ -1,5 +1,5 @@
-// Device-side helpers shared by the CUDA kernels: storage <-> accumulation types, RoI batch
-// indices checked on the device, and the launch shape.
+// Device-side helpers shared by the CUDA kernels: storage <-> accumulation types, RoIs read and
+// checked on the device, and the launch shape with its grid-stride loop.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -9,6 +9,8 @@
 #include <cstdint>
 
 #include "../math/host_device.h"
+#include "../math/roi_align_rotated.h"
+#include "../math/rois.h"
 
 namespace roi_ops::cuda {
 
@@ -59,6 +61,24 @@ __device__ __forceinline__ int64_t batch_index(const T* rois, int64_t cols, int6
   return static_cast<int64_t>(v);
 }
 
+// RoI k's box, its batch index read and checked as above: false where the index is invalid or a
+// coordinate is not finite, whose output block is NaN (docs/spec.md, "Common rules").
+template <typename T>
+__device__ __forceinline__ bool read_roi(const T* rois, int64_t cols, const int64_t* batch_indices, int64_t k,
+                                         int64_t n, math::Box<double>* box) {
+  const int64_t b = batch_index(rois, cols, 4, batch_indices, k, n);
+  *box = math::read_box_coords<double>(rois, cols, k, b, LoadAs<T>{});
+  return b >= 0 && math::box_is_finite(*box);
+}
+
+template <typename T>
+__device__ __forceinline__ bool read_rotated_roi(const T* rois, int64_t cols, const int64_t* batch_indices,
+                                                 int64_t k, int64_t n, math::RotatedBox<double>* box) {
+  const int64_t b = batch_index(rois, cols, 5, batch_indices, k, n);
+  *box = math::read_rotated_box_coords<double>(rois, cols, k, b, LoadAs<T>{});
+  return b >= 0 && math::rotated_box_is_finite(*box);
+}
+
 constexpr int kThreads = 256;
 
 // Grid for a grid-stride loop over `total` outputs.
@@ -79,6 +99,15 @@ __device__ __forceinline__ OutIndex split_index(int64_t i, int64_t c, int64_t oh
   o.c = (i / (ow * oh)) % c;
   o.k = i / (ow * oh * c);
   return o;
+}
+
+// Calls f(i, o) for each element i of a [count, c, oh, ow] output that this thread owns, o its
+// coordinates: a grid-stride loop, so grid_for's capped grid still covers every element.
+template <typename F>
+__device__ __forceinline__ void for_each_output(int64_t count, int64_t c, int64_t oh, int64_t ow, F f) {
+  const int64_t total = count * c * oh * ow;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x)
+    f(i, split_index(i, c, oh, ow));
 }
 
 }  // namespace roi_ops::cuda

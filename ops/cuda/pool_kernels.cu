@@ -18,15 +18,12 @@ __global__ void pool_kernel(const T* x, math::MapShape s, const T* rois, int64_t
                             const int64_t* bi, int64_t out_c, math::PoolParams p, T* y) {
   using A = acc_t<T>;
   const int64_t oh = p.output_height, ow = p.output_width;
-  const int64_t total = count * out_c * oh * ow;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const OutIndex o = split_index(i, out_c, oh, ow);
-    const int64_t n = batch_index(rois, cols, 4, bi, o.k, s.n);
+  for_each_output(count, out_c, oh, ow, [&](int64_t i, const OutIndex& o) {
     // Geometry in double, as on the CPU: the rounding of coord * scale decides the window.
-    const auto box = math::read_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
-    if (n < 0 || !math::box_is_finite(box)) {
+    math::Box<double> box;
+    if (!read_roi(rois, cols, bi, o.k, s.n, &box)) {
       store(y + i, quiet_nan<A>());
-      continue;
+      return;
     }
     int64_t h0, h1, w0, w1;
     int64_t c = o.c;
@@ -38,7 +35,7 @@ __global__ void pool_kernel(const T* x, math::MapShape s, const T* rois, int64_t
       math::pool_window(math::pool_axis(box.y1, box.y2, p.spatial_scale, oh, true), o.ph, s.h, &h0, &h1);
       math::pool_window(math::pool_axis(box.x1, box.x2, p.spatial_scale, ow, true), o.pw, s.w, &w0, &w1);
     }
-    const T* plane = x + (n * s.c + c) * s.h * s.w;
+    const T* plane = x + (box.batch * s.c + c) * s.h * s.w;
     A v = 0;  // an empty window is 0
     if (h0 < h1 && w0 < w1) {
       A acc = kPs ? A(0) : A(-INFINITY);
@@ -50,7 +47,7 @@ __global__ void pool_kernel(const T* x, math::MapShape s, const T* rois, int64_t
       v = kPs ? acc / A((h1 - h0) * (w1 - w0)) : acc;
     }
     store(y + i, v);
-  }
+  });
 }
 
 template <bool kPs, typename T>

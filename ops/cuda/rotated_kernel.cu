@@ -46,19 +46,16 @@ __global__ void rotated_kernel(const T* x, math::MapShape s, const T* rois, int6
                                const int64_t* bi, math::RotatedParams p, T* y) {
   using A = acc_t<T>;
   const int64_t oh = p.output_height, ow = p.output_width;
-  const int64_t total = count * s.c * oh * ow;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const OutIndex o = split_index(i, s.c, oh, ow);
-    const int64_t n = batch_index(rois, cols, 5, bi, o.k, s.n);
+  for_each_output(count, s.c, oh, ow, [&](int64_t i, const OutIndex& o) {
     // Geometry and taps in double, each weight rounded once to A, as on the CPU.
-    const auto box = math::read_rotated_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
-    if (n < 0 || !math::rotated_box_is_finite(box)) {
+    math::RotatedBox<double> box;
+    if (!read_rotated_roi(rois, cols, bi, o.k, s.n, &box)) {
       store(y + i, quiet_nan<A>());
-      continue;
+      return;
     }
     const auto g = math::rotated_geometry(box, p.spatial_scale, p.options, oh, ow, p.sampling_ratio);
-    store(y + i, rotated_bin(x + (n * s.c + o.c) * s.h * s.w, s, g, o.ph, o.pw));
-  }
+    store(y + i, rotated_bin(x + (box.batch * s.c + o.c) * s.h * s.w, s, g, o.ph, o.pw));
+  });
 }
 
 // MultiScaleRotatedParams without its vector: what the kernel reads, passed by value.
@@ -74,26 +71,23 @@ __global__ void multi_scale_rotated_kernel(Pyramid<T> pyr, const T* rois, int64_
   using A = acc_t<T>;
   const math::MapShape s0 = pyr.shapes[0];
   const int64_t oh = p.output_height, ow = p.output_width;
-  const int64_t total = count * s0.c * oh * ow;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const OutIndex o = split_index(i, s0.c, oh, ow);
-    const int64_t n = batch_index(rois, cols, 5, bi, o.k, s0.n);
-    auto box = math::read_rotated_box_coords<double>(rois, cols, o.k, n, LoadAs<T>{});
-    if (n < 0 || !math::rotated_box_is_finite(box)) {
+  for_each_output(count, s0.c, oh, ow, [&](int64_t i, const OutIndex& o) {
+    math::RotatedBox<double> box;
+    if (!read_rotated_roi(rois, cols, bi, o.k, s0.n, &box)) {
       store(y + i, quiet_nan<A>());
-      continue;
+      return;
     }
     const int64_t l = math::fpn_level_of_area(box.w * box.h, p.levels);
     if (l >= pyr.count) {  // a skipped pyramid level
       store(y + i, A(0));
-      continue;
+      return;
     }
     box.w *= p.levels.roi_scale_factor;
     box.h *= p.levels.roi_scale_factor;
     const math::MapShape s = pyr.shapes[l];
     const auto g = math::rotated_geometry(box, pyr.scales[l], p.options, oh, ow, p.sampling_ratio);
-    store(y + i, rotated_bin(pyr.maps[l] + (n * s.c + o.c) * s.h * s.w, s, g, o.ph, o.pw));
-  }
+    store(y + i, rotated_bin(pyr.maps[l] + (box.batch * s.c + o.c) * s.h * s.w, s, g, o.ph, o.pw));
+  });
 }
 
 }  // namespace
