@@ -10,6 +10,7 @@ import pytest
 from onnx import TensorProto, helper
 
 import roi_ops
+from pinned_venv import release
 from roi_ops import builders
 
 ONNX_TYPE = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE,
@@ -144,7 +145,7 @@ def onnxruntime_runs_overloads() -> bool:
     """Whether this onnxruntime runs each model-local function overload as its own body: 1.27 on.
     1.21-1.26 run one of them for every node of the op, as roi_ops.functions warns; a model
     with such bodies runs there inlined."""
-    return tuple(int(p) for p in ort.__version__.split(".")[:2]) >= (1, 27)
+    return release(ort.__version__) >= (1, 27)
 
 
 @pytest.fixture

@@ -11,10 +11,17 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def release(version: str) -> tuple[int, ...]:
+    """A version's release numbers, 1.23 and 1.23.0 alike; a local tag (2.8.0+cu128) left out."""
+    parts = [int(x) for x in version.split("+")[0].split(".")]
+    return tuple(parts) + (0,) * (3 - len(parts))
+
+
 def python_with(pins: list[str], name: str) -> str:
-    """The Python of build/<name>, a venv holding `pins` (e.g. "onnx==1.23"); the test is
-    skipped, saying which, when PyPI cannot give them."""
-    venv = os.path.join(ROOT, "build", name)
+    """The Python of build/<name>-py<X.Y>, a venv made by this Python and holding `pins` (e.g.
+    "onnx==1.23"); the test is skipped, saying which, when PyPI cannot give them. Keyed by the
+    Python too: which pins install depends on it (numpy 1.24 has no wheels for 3.12 on)."""
+    venv = os.path.join(ROOT, "build", f"{name}-py{sys.version_info[0]}.{sys.version_info[1]}")
     python = os.path.join(venv, "bin", "python")
     # Written last: a venv whose install failed or was interrupted is made again, not reused.
     installed = os.path.join(venv, "roi-ops-pins.txt")

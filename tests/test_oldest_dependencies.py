@@ -24,7 +24,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
     import tomli as tomllib
 
 import roi_ops
-from pinned_venv import python_with
+from pinned_venv import python_with, release
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -94,12 +94,6 @@ def _oldest() -> list[str]:
     return [d.replace(">=", "==") for d in declared]
 
 
-def _release(version: str) -> tuple[int, ...]:
-    """1.23 and 1.23.0 alike; a local tag (2.8.0+cu128) left out."""
-    parts = [int(x) for x in version.split("+")[0].split(".")]
-    return tuple(parts) + (0,) * (3 - len(parts))
-
-
 def _python(pins: list[str]) -> str:
     return python_with(pins, "oldest-" + hashlib.sha1(" ".join(pins).encode()).hexdigest()[:8])
 
@@ -114,7 +108,7 @@ def test_the_oldest_declared_dependencies_convert_run_and_check_a_model(tmp_path
                         str(tmp_path / "converted.onnx")], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     *versions, worst, code = r.stdout.split()[-7:]
-    assert [_release(v) for v in versions] == [_release(p.split("==")[1]) for p in pins], r.stdout
+    assert [release(v) for v in versions] == [release(p.split("==")[1]) for p in pins], r.stdout
     assert float(worst) < 1e-4 and code == "0", r.stdout
 
 
@@ -142,7 +136,7 @@ def test_the_oldest_declared_torch_runs_the_pytorch_tests():
     versions = subprocess.run([python, "-c", "from importlib.metadata import version; "
                                "print(*(version(p) for p in ('torch', 'torchvision', 'onnxscript')))"],
                               capture_output=True, text=True, check=True).stdout.split()
-    assert [_release(v) for v in versions] == [_release(p.split("==")[1]) for p in pins], versions
+    assert [release(v) for v in versions] == [release(p.split("==")[1]) for p in pins], versions
     r = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TORCH_TESTS], cwd=ROOT,
                        capture_output=True, text=True, env=env, timeout=1200)
     summary = (r.stdout.strip().splitlines() or [""])[-1]
