@@ -107,7 +107,7 @@ def test_cli_check_says_when_a_model_has_no_roi_ops_nodes(tmp_path, capsys):
     code, out, err = run_cli(tmp_path, model, capsys=capsys)
     assert code == 0 and "every output within tolerance" in out
     assert err.strip() == (f"roi-ops: note: {tmp_path / 'm.onnx'} has no roi_ops nodes, so this checks onnxruntime's "
-                           f"own ops against onnx's reference; roi-ops convert {tmp_path / 'm.onnx'} -o OUT.onnx gives "
+                           f"own ops against the reference; roi-ops convert {tmp_path / 'm.onnx'} -o OUT.onnx gives "
                            "it roi_ops nodes")
     code, _, err = run_cli(tmp_path, onnx.load(os.path.join(MODELS_DIR, "faster_rcnn_fpn.onnx")), capsys=capsys)
     assert code == 0 and err == ""

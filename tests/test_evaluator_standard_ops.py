@@ -1,7 +1,8 @@
 """roi_ops.evaluator.STANDARD_OPS: the two standard ops onnx 1.23's ReferenceEvaluator lacks
 (MaxRoiPool) or computes wrongly (RoiAlign-10, run with opset 16's half_pixel), checked against
 onnxruntime's own kernels of those ops; and the evaluator's own gaps, so that they show when onnx
-fixes them."""
+fixes them. make_evaluator computes both with the NumPy reference (REFERENCE_STANDARD_OPS),
+checked against onnxruntime the same way; the body evaluator keeps onnx's RoiAlign."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,8 @@ from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import RuntimeImplementationError
 
-from roi_ops.evaluator import STANDARD_OPS, make_evaluator
+from roi_ops import evaluator, reference
+from roi_ops.evaluator import STANDARD_OPS, make_body_evaluator, make_evaluator
 
 RNG = np.random.default_rng(5)
 X = RNG.standard_normal((2, 3, 12, 14)).astype(np.float32)
@@ -58,8 +60,27 @@ def test_max_roi_pool_matches_onnxruntime(pooled, scale):
     model = _model(node, ["X", "rois"], 11)
     feeds = {"X": X, "rois": ROIS5}
     want = _onnxruntime(model, feeds)
-    got = ReferenceEvaluator(model, new_ops=STANDARD_OPS).run(None, feeds)[0]
-    assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(got, want)  # a max of the same floats: exact
+    for got in (ReferenceEvaluator(model, new_ops=STANDARD_OPS).run(None, feeds)[0],
+                make_evaluator(model).run(None, feeds)[0]):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)  # a max of the same floats: exact
     with pytest.raises(RuntimeImplementationError, match="MaxRoiPool"):  # the evaluator's own gap
         ReferenceEvaluator(model)
+
+
+def test_only_make_evaluator_computes_standard_roi_align_with_the_reference(monkeypatch):
+    """The function-body tests compare the reference with bodies of standard RoiAlign nodes, so
+    the body evaluator must not compute those with the reference itself."""
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], output_height=3, output_width=4)
+    model = _model(node, ["X", "rois", "bi"], 16)
+    feeds = {"X": X, "rois": BOXES, "bi": BI}
+    want = _onnxruntime(model, feeds)
+    calls = []
+    real = reference.roi_align
+    monkeypatch.setattr(reference, "roi_align", lambda *a, **k: calls.append(k) or real(*a, **k))
+    np.testing.assert_allclose(make_body_evaluator(model).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+    assert calls == []
+    np.testing.assert_allclose(make_evaluator(model).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
+    assert calls == [dict(output_height=3, output_width=4, spatial_scale=1.0, sampling_ratio=0, mode="avg",
+                          aligned=1)]
+    assert [op.__name__ for op in evaluator.REFERENCE_STANDARD_OPS] == ["MaxRoiPool", "RoiAlign"]

@@ -16,7 +16,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .attributes import DEFAULTS
-from .graph import fed_inputs, infer_leniently, node_label
+from .graph import attribute_values, fed_inputs, infer_leniently, node_label
 
 # Sizes of unnamed dimensions, and of named ones without --dim, by role.
 DEFAULT_SIZES = {"N": 2, "C": 4, "H": 16, "W": 16, "K": 6}
@@ -41,10 +41,6 @@ class _Role:
     box_cols: int = 4
     with_index: bool = False  # rois carry the batch index in their first column
     maps: list = field(default_factory=list)  # the node's feature-map input names
-
-
-def _attrs(node) -> dict:
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
 def _roles(model: onnx.ModelProto) -> dict[str, _Role]:
@@ -124,13 +120,13 @@ def make_inputs(model: onnx.ModelProto, dims: dict[str, int] | None = None, seed
             continue
         fixed = {}
         if role.node.op_type in _PS_OPS:
-            a = _attrs(role.node)
+            a = attribute_values(role.node)
             fixed[1] = 2 * a.get("output_height", 1) * a.get("output_width", 1)
         if role.node.op_type in _MULTI_SCALE_OPS:
             level = list(role.node.input[2:]).index(v.name)
             finest = role.node.input[2]
             if level > 0 and finest in feeds:  # the finest map's size over the ratio of the scales
-                scales = _attrs(role.node)["spatial_scales"]
+                scales = attribute_values(role.node)["spatial_scales"]
                 shift = round(np.log2(float(scales[0]) / float(scales[level])))
                 h, w = feeds[finest].shape[2:]
                 fixed.update({0: feeds[finest].shape[0], 1: feeds[finest].shape[1], 2: max(h >> shift, 1),
@@ -214,7 +210,7 @@ def _np_type(v) -> np.dtype:
 
 def _boxes(rng, k: int, role: _Role, maps: list) -> np.ndarray:
     """Boxes in image pixels inside the image the node's (finest) map covers."""
-    a = _attrs(role.node)
+    a = attribute_values(role.node)
     if role.node.op_type in _MULTI_SCALE_OPS:
         scale = float(a["spatial_scales"][0])
     else:

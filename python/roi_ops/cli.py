@@ -245,9 +245,9 @@ def cmd_check(args) -> int:
         raise UserError(f"{args.model}: {len(foreign)} node(s) of other toolchains ({node_label(foreign[0])}, "
                         f"domain {foreign[0].domain!r}), which check does not run; convert the model first: "
                         f"roi-ops convert {args.model} -o OUT.onnx")
-    if not uses_domain(model):  # still a check of onnxruntime against onnx's reference evaluator
+    if not uses_domain(model):  # still a check of onnxruntime against the reference evaluator
         print(f"roi-ops: note: {args.model} has no roi_ops nodes, so this checks onnxruntime's own ops against "
-              f"onnx's reference; roi-ops convert {args.model} -o OUT.onnx gives it roi_ops nodes", file=sys.stderr)
+              f"the reference; roi-ops convert {args.model} -o OUT.onnx gives it roi_ops nodes", file=sys.stderr)
     dims = {}
     for d in args.dim:
         name, _, value = d.partition("=")

@@ -25,15 +25,16 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .attribute_checks import check_attributes
-from .attributes import ATTRIBUTES
+from .attributes import ATTRIBUTES, defaults
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
 from .fusion.poolers import FIX_ONNX_MAX
-from .graph import (all_nodes, check_result, checker_context, drop_unused_import, element_types, node_label,
-                    opset_version, replace_nodes, require_model, type_name)
+from .graph import (all_nodes, attribute_values, check_result, checker_context, drop_unused_import, element_types,
+                    node_label, opset_version, replace_nodes, require_model, type_name)
 from .schemas import FLOAT_TYPES
+from .standard_attributes import roi_align_from_standard, roi_align_to_standard, roi_pool_from_standard
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
 
 
@@ -41,43 +42,17 @@ class ConversionError(ValueError):
     """A node cannot be converted without changing the numbers."""
 
 
-def _attrs(node: onnx.NodeProto) -> dict:
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
-
-
-def _text(v):
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def _standard_roi_align(node: onnx.NodeProto, opset: int, fix_onnx_max: bool) -> onnx.NodeProto:
-    a = _attrs(node)
-    mode = _text(a.get("mode", "avg"))
-    if mode == "max":
-        if fix_onnx_max:
-            warnings.warn(f"{node_label(node)}: {FIX_ONNX_MAX}", stacklevel=3)
-        mode = "max" if fix_onnx_max else "onnx_max"
-    # Opset 10 has no coordinate mode and means output_half_pixel (as onnxruntime runs it);
-    # from opset 16 the default is half_pixel.
-    ctm = _text(a.get("coordinate_transformation_mode", "half_pixel")) if opset >= 16 else "output_half_pixel"
-    if ctm not in ("half_pixel", "output_half_pixel"):
-        raise ConversionError(f"{node_label(node)}: unknown coordinate_transformation_mode {ctm!r}")
-    return make_roi_align_node(
-        node.input[0], node.input[1], node.input[2], node.output[0], name=node.name or None,
-        output_height=int(a.get("output_height", 1)), output_width=int(a.get("output_width", 1)),
-        spatial_scale=float(a.get("spatial_scale", 1.0)), sampling_ratio=int(a.get("sampling_ratio", 0)),
-        mode=mode, aligned=int(ctm == "half_pixel"))
+    attrs = roi_align_from_standard(node, opset, fix_onnx_max=fix_onnx_max)
+    if attrs["mode"] == "max":
+        warnings.warn(f"{node_label(node)}: {FIX_ONNX_MAX}", stacklevel=3)
+    return make_roi_align_node(node.input[0], node.input[1], node.input[2], node.output[0], name=node.name or None,
+                               **attrs)
 
 
 def _standard_max_roi_pool(node: onnx.NodeProto) -> onnx.NodeProto:
-    a = _attrs(node)
-    if "pooled_shape" not in a:
-        raise ConversionError(f"{node_label(node)}: MaxRoiPool needs the attribute pooled_shape")
-    if len(a["pooled_shape"]) != 2:
-        raise ConversionError(f"{node_label(node)}: pooled_shape must hold 2 values (height, width); got "
-                              f"{list(a['pooled_shape'])}")
-    oh, ow = (int(v) for v in a["pooled_shape"])
     return make_roi_pool_node(node.input[0], node.input[1], None, node.output[0], name=node.name or None,
-                              output_height=oh, output_width=ow, spatial_scale=float(a.get("spatial_scale", 1.0)))
+                              **roi_pool_from_standard(node))
 
 
 def _is_standard_pooler(node: onnx.NodeProto) -> bool:
@@ -103,7 +78,7 @@ def _node_problem(node: onnx.NodeProto, ctx) -> str:
         return str(e).strip().splitlines()[0]
     if node.domain == DOMAIN and node.op_type in ATTRIBUTES:  # another op: standard_nodes names it
         try:
-            check_attributes(node.op_type, **{a.name: _text(helper.get_attribute_value(a)) for a in node.attribute})
+            check_attributes(node.op_type, **attribute_values(node))
         except (ValueError, TypeError) as e:
             return str(e)
     return ""
@@ -187,7 +162,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
             new = _standard_roi_align(n, opset, fix_onnx_max)
         except ConversionError:
             raise
-        except ValueError as e:  # the builder's word on a value the schema allows (a mode it does not name)
+        except ValueError as e:  # a mode the standard does not define, a missing pooled_shape
             raise ConversionError(f"{node_label(n)}: {e}") from e
         if shifts is not None and n.input[1] in shifts.producer:
             _fold_aligned_shift(new, shifts, report)
@@ -239,24 +214,20 @@ def standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.N
     """Standard nodes (intermediate names prefixed by ``prefix``) computing what the roi_ops
     ``node`` computes, at standard opset ``opset``: what ``to_standard`` puts in its place and
     ``roi_ops.functions`` uses as its body. ``ConversionError`` names the node when it has none."""
-    a = _attrs(node)
     label = node_label(node)
+    a = {**defaults(node.op_type), **attribute_values(node)} if node.op_type in ATTRIBUTES else {}
     e = NodeEmitter(prefix)
     inputs = list(node.input) + [""] * 3
+    if node.op_type in ("RoIAlign", "MultiScaleRoIAlign") and a["mode"] == "max":
+        raise ConversionError(f"{label}: mode 'max' (the max of bilinear samples) has no standard equivalent; "
+                              f"ONNX RoiAlign's max computes roi_ops 'onnx_max'")
     if node.op_type == "RoIAlign":
-        mode = _text(a.get("mode", "avg"))
-        if mode == "max":
-            raise ConversionError(f"{label}: mode 'max' (the max of bilinear samples) has no standard equivalent; "
-                                  f"ONNX RoiAlign's max computes roi_ops 'onnx_max'")
-        aligned = int(a.get("aligned", 0))
+        aligned = int(a["aligned"])
         if opset < 10 or (aligned and opset < 16):
             raise ConversionError(f"{label}: needs standard opset {16 if aligned else 10} or later (RoiAlign "
                                   f"{'with half_pixel coordinates' if aligned else ''}); the model imports {opset}")
         rois, bi = _batch_inputs(e, node, inputs[1], inputs[2])
-        extra = {"coordinate_transformation_mode": "half_pixel" if aligned else "output_half_pixel"} if opset >= 16 else {}
-        e.op("RoiAlign", [inputs[0], rois, bi], node.output[0], mode="max" if mode == "onnx_max" else "avg",
-             output_height=int(a.get("output_height", 1)), output_width=int(a.get("output_width", 1)),
-             sampling_ratio=int(a.get("sampling_ratio", 0)), spatial_scale=float(a.get("spatial_scale", 1.0)), **extra)
+        e.op("RoiAlign", [inputs[0], rois, bi], node.output[0], **roi_align_to_standard(a, opset))
         return e.nodes
     if node.op_type == "RoIPool":
         rois = inputs[1]
@@ -266,22 +237,17 @@ def standard_nodes(node: onnx.NodeProto, opset: int, prefix: str) -> list[onnx.N
                                       f"(CastLike); the model imports {opset}")
             column = e.op("CastLike", [e.op("Unsqueeze", [inputs[2], e.const([1], np.int64)]), rois])
             rois = e.op("Concat", [column, rois], axis=1)
-        e.op("MaxRoiPool", [inputs[0], rois], node.output[0], pooled_shape=[int(a.get("output_height", 1)),
-                                                                              int(a.get("output_width", 1))],
-             spatial_scale=float(a.get("spatial_scale", 1.0)))
+        e.op("MaxRoiPool", [inputs[0], rois], node.output[0], pooled_shape=[a["output_height"], a["output_width"]],
+             spatial_scale=float(a["spatial_scale"]))
         return e.nodes
     if node.op_type in ("PSRoIAlign", "MultiScaleRoIAlign") and opset < 16:
         raise ConversionError(f"{label}: the standard-op form needs opset 16 or later; the model imports {opset}")
     if node.op_type == "PSRoIAlign":
         rois, bi = _batch_inputs(e, node, inputs[1], inputs[2])
         return e.nodes + ps_roi_align_nodes(
-            inputs[0], rois, bi, node.output[0], prefix=prefix + "ps_", output_height=int(a.get("output_height", 1)),
-            output_width=int(a.get("output_width", 1)), spatial_scale=float(a.get("spatial_scale", 1.0)),
-            sampling_ratio=int(a.get("sampling_ratio", 0)))
+            inputs[0], rois, bi, node.output[0], prefix=prefix + "ps_", output_height=a["output_height"],
+            output_width=a["output_width"], spatial_scale=float(a["spatial_scale"]), sampling_ratio=a["sampling_ratio"])
     if node.op_type == "MultiScaleRoIAlign":
-        if _text(a.get("mode", "avg")) == "max":
-            raise ConversionError(f"{label}: mode 'max' (the max of bilinear samples) has no standard equivalent; "
-                                  f"ONNX RoiAlign's max computes roi_ops 'onnx_max'")
         rois, bi = _batch_inputs(e, node, node.input[0], node.input[1] if len(node.input) > 1 else None)
         return e.nodes + multi_scale_roi_align_nodes(
             rois, bi, list(node.input[2:]), node.output[0], prefix=prefix + "msra_",

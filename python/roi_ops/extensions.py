@@ -22,7 +22,7 @@ from onnx import helper
 from . import reference
 from ._library import DOMAIN, session_options
 from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT, STRING
-from .graph import all_nodes, element_types, node_label, replace_nodes, type_name
+from .graph import all_nodes, attribute_values, element_types, node_label, replace_nodes, type_name
 from .standard_models import NodeEmitter, split_batch_column
 
 EXT_DOMAIN = "ai.onnx.contrib"
@@ -76,7 +76,7 @@ def register_python_ops() -> None:
 
 
 def _explicit_attrs(node: onnx.NodeProto) -> dict:
-    given = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    given = attribute_values(node)
     out = {}
     for name, (kind, default) in _schema_attrs(node.op_type).items():
         value = given.get(name, default)

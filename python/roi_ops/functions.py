@@ -26,7 +26,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
-from .graph import check_result, node_label, opset_version, require_model
+from .graph import attribute_values, check_result, node_label, opset_version, require_model
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
                              ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
 from .standard_models import NodeEmitter
@@ -116,7 +116,7 @@ def function_for(node: onnx.NodeProto, opset: int) -> onnx.FunctionProto:
         if opset < 16:
             raise NoBody(f"{node_label(node)}: its sampled body needs standard opset 16 or later; the model imports "
                          f"{opset}") from None
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        attrs = attribute_values(node)
         inputs = list(template.input) + [""] * 3
         if node.op_type.startswith("MultiScale"):
             body = sampled(inputs[0], inputs[1] or None, list(template.input[2:]), _UNCHECKED, prefix="body_",

@@ -268,3 +268,9 @@ def node_label(node: onnx.NodeProto) -> str:
 
 
 __all__ = ["check", "drop_unused_import", "infer_shapes", "insert_node", "replace_node", "replace_nodes", "uses_domain", "opset_version"]
+
+
+def attribute_values(node: onnx.NodeProto) -> dict:
+    """The node's attributes as Python values, strings decoded."""
+    values = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    return {k: v.decode() if isinstance(v, bytes) else v for k, v in values.items()}

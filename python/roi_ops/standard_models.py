@@ -17,6 +17,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .attributes import DEFAULTS, defaults
+from .standard_attributes import roi_align_to_standard
 
 _DTYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}
 
@@ -63,8 +64,8 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     ``mode="max"`` has no standard form (ONNX RoiAlign's max is ``onnx_max``): ValueError. A RoI
     whose level has no map (skipped levels) keeps the zeros the output starts from."""
     a = {**defaults("MultiScaleRoIAlign"), **attributes}
-    mode = a["mode"].decode() if isinstance(a["mode"], bytes) else a["mode"]
-    if mode == "max":
+    a["mode"] = a["mode"].decode() if isinstance(a["mode"], bytes) else a["mode"]
+    if a["mode"] == "max":
         raise ValueError("MultiScaleRoIAlign mode 'max' (the max of bilinear samples) has no standard-op form; "
                          "ONNX RoiAlign's max computes 'onnx_max'")
     e = NodeEmitter(prefix)
@@ -72,13 +73,9 @@ def multi_scale_roi_align_nodes(rois: str, batch_indices: str, maps: Sequence[st
     e.nodes.append(helper.make_node("Split", [rois, e.const([1, 1, 1, 1], np.int64)], [x1, y1, x2, y2], axis=1,
                                     name=e.name("split")))
     pooled = rescaled_boxes(e, rois, (x1, y1, x2, y2), a["roi_scale_factor"])
-    coordinates = "half_pixel" if a["aligned"] else "output_half_pixel"
 
     def pool(x, level_rois, level_bi, scale):
-        return e.op("RoiAlign", [x, level_rois, level_bi], mode="max" if mode == "onnx_max" else "avg",
-                    output_height=a["output_height"], output_width=a["output_width"],
-                    sampling_ratio=a["sampling_ratio"], spatial_scale=float(scale),
-                    coordinate_transformation_mode=coordinates)
+        return e.op("RoiAlign", [x, level_rois, level_bi], **roi_align_to_standard({**a, "spatial_scale": scale}, 16))
 
     area = e.op("Mul", [e.op("Sub", [x2, x1]), e.op("Sub", [y2, y1])])
     per_level_nodes(e, area, rois, pooled, batch_indices, maps, output, pool, a)

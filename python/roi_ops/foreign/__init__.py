@@ -14,7 +14,7 @@ import itertools
 from typing import Callable
 
 import onnx
-from onnx import helper, numpy_helper
+from onnx import numpy_helper
 
 from ..graph import all_nodes, drop_unused_import, node_label, replace_nodes
 from ..standard_models import NodeEmitter
@@ -115,15 +115,6 @@ def convert_foreign(model: onnx.ModelProto) -> tuple[onnx.ModelProto, list[str],
     for domain in {d for d, _ in CONVERTERS} - {"", "ai.onnx"}:  # foreign imports no node uses any more
         drop_unused_import(out, domain)
     return out, converted, refused
-
-
-def attributes(node: onnx.NodeProto) -> dict:
-    """The node's attributes as Python values (strings decoded)."""
-    out = {}
-    for a in node.attribute:
-        v = helper.get_attribute_value(a)
-        out[a.name] = v.decode() if isinstance(v, bytes) else v
-    return out
 
 
 def required(node: onnx.NodeProto, a: dict, name: str):

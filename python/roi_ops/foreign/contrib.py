@@ -9,17 +9,18 @@ from __future__ import annotations
 import onnx
 
 from ..builders import make_crop_and_resize_node
+from ..graph import attribute_values
 from ..standard_models import NodeEmitter
-from . import Graph, Refusal, attributes, converts
+from . import Graph, Refusal, converts
 
 
 @converts(("com.microsoft", "CropAndResize"), inputs=("X", "rois", "batch_indices", "crop_size"))
 def crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     size = g.constant(node.input[3])
     if size is None:
         raise Refusal(f"crop_size '{node.input[3]}' is computed at run time; roi_ops.CropAndResize takes the crop "
-                      f"size as attributes, so it must be a constant")
+                      f"size as so it must be a constant")
     if size.shape != (2,):
         raise Refusal(f"crop_size must hold 2 values (height, width); got shape {list(size.shape)}")
     mode = a.get("mode", "bilinear")

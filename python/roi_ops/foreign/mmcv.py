@@ -22,8 +22,9 @@ import onnx
 
 from ..builders import (make_multi_scale_roi_align_node, make_multi_scale_roi_align_rotated_node,
                         make_roi_align_node, make_roi_align_rotated_node)
+from ..graph import attribute_values
 from ..standard_models import NodeEmitter
-from . import Graph, Refusal, attributes, converts, pyramid, required
+from . import Graph, Refusal, converts, pyramid, required
 
 DOMAINS = ("mmcv", "mmdeploy")
 
@@ -35,7 +36,7 @@ def _sampling(a: dict) -> int:
 @converts(*[(d, "MMCVRoiAlign") for d in DOMAINS], *[(d, "MMCVRoIAlign") for d in DOMAINS],
           inputs=("X", "rois"))
 def roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     mode = a.get("mode", "avg")
     if mode not in ("avg", "max"):
         raise Refusal(f"mode {mode!r}: mmcv pools with 'avg' or 'max'")
@@ -48,7 +49,7 @@ def roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
 
 @converts(*[(d, "MMCVRoIAlignRotated") for d in DOMAINS], inputs=("X", "rois"))
 def roi_align_rotated(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     e.nodes.append(make_roi_align_rotated_node(
         node.input[0], node.input[1], None, node.output[0], name=node.name or None,
         output_height=int(required(node, a, "output_height")), output_width=int(required(node, a, "output_width")),
@@ -65,7 +66,7 @@ def _levels(a: dict) -> dict:
 
 @converts(("mmdeploy", "MMCVMultiLevelRoiAlign"), inputs=("rois", "feature maps"))
 def multi_level_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     required(node, a, "featmap_strides")
     f = float(a.get("roi_scale_factor", -1.0))
     if f > 0 and f != 1.0:
@@ -85,7 +86,7 @@ def multi_level_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> Non
 
 @converts(("mmdeploy", "MMCVMultiLevelRotatedRoiAlign"), inputs=("rois", "feature maps"))
 def multi_level_rotated_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     required(node, a, "featmap_strides")
     f = float(a.get("roi_scale_factor", -1.0))
     e.nodes.append(make_multi_scale_roi_align_rotated_node(

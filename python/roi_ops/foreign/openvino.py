@@ -13,14 +13,15 @@ import onnx
 from onnx import TensorProto
 
 from ..builders import make_multi_scale_roi_align_node
+from ..graph import attribute_values
 from ..standard_models import NodeEmitter
-from . import Graph, attributes, converts, pyramid, required
+from . import Graph, converts, pyramid, required
 
 
 @converts(("org.openvinotoolkit", "ExperimentalDetectronROIFeatureExtractor"),
           inputs=("rois", "feature maps"))
 def roi_feature_extractor(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     scales = pyramid(required(node, a, "pyramid_scales"), "pyramid_scales")
     size = int(required(node, a, "output_size"))
     rois = node.input[0]

@@ -16,13 +16,14 @@ import onnx
 from onnx import TensorProto
 
 from ..builders import make_crop_and_resize_node, make_multi_scale_roi_align_node, make_roi_align_node
+from ..graph import attribute_values
 from ..standard_models import NodeEmitter
-from . import Graph, Refusal, attributes, converts
+from . import Graph, Refusal, converts
 
 
 @converts(("", "ROIAlign_TRT"), ("trt.plugins", "ROIAlign_TRT"), inputs=("X", "rois", "batch_indices"))
 def roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
-    a = attributes(node)
+    a = attribute_values(node)
     ctm, mode = int(a.get("coordinate_transformation_mode", 1)), int(a.get("mode", 1))
     if ctm not in (0, 1):
         raise Refusal(f"coordinate_transformation_mode {ctm}: the plugin takes 0 (output_half_pixel) or 1 (half_pixel)")
@@ -58,7 +59,7 @@ def crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     """TensorRT's cropAndResizePlugin (plugin/common/kernels/cropAndResizeKernel.cu):
     tf.image.crop_and_resize with extrapolation value 0 on feature_maps [N,C,H,W] and rois
     [N,B,4,1] normalised (y1, x1, y2, x2), box b of image b // B; output [N,B,C,crop_h,crop_w]."""
-    a = attributes(node)
+    a = attribute_values(node)
     for name in ("crop_height", "crop_width"):
         if name not in a:
             raise Refusal(f"attribute '{name}' is missing")
@@ -78,7 +79,7 @@ def pyramid_roi_align(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     standard ops (reorder, sort and clip the corners, scale normalised ones to pixels) followed by
     MultiScaleRoIAlign with canonical_scale fpn_scale, canonical_level 4, eps 0, for maps of
     image_size / 4, / 8, / 16, / 32."""
-    a = attributes(node)
+    a = attribute_values(node)
     if int(a.get("legacy", 0)) or int(a.get("roi_coords_transform", 2)) == -1:
         raise Refusal("the legacy coordinate transform (roi_coords_transform=-1 or legacy=1, align-corners "
                       "sampling) has no roi_ops equivalent")
@@ -122,7 +123,7 @@ def multilevel_crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -
     (224/2)^2 * 4^i, one sample at each bin's centre on map 1/2^level -> MultiScaleRoIAlign with
     sampling_ratio 1, aligned 0, canonical_scale 224, canonical_level 4, eps 0 on the
     (x1, y1, x2, y2) boxes."""
-    a = attributes(node)
+    a = attribute_values(node)
     if len(node.input) != 6:
         raise Refusal(f"expects rois and the five maps P2..P6; got {len(node.input)} inputs")
     rois, index = _batched_rois(e, node.input[0])

@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 import onnx
 
+from ..standard_attributes import roi_align_from_standard
 from .index import STANDARD, GraphIndex, NoMatch
 from .levels import column, columns, parse_levels
 
@@ -136,13 +137,6 @@ def candidate_merges(ix: GraphIndex) -> list[list[onnx.NodeProto]]:
     return chains
 
 
-def _roi_align_attrs(ix: GraphIndex, n: onnx.NodeProto, opset: int) -> dict:
-    ctm = ix.attr(n, "coordinate_transformation_mode", "half_pixel") if opset >= 16 else "output_half_pixel"
-    return dict(mode=ix.attr(n, "mode", "avg"), output_height=int(ix.attr(n, "output_height", 1)),
-                output_width=int(ix.attr(n, "output_width", 1)), sampling_ratio=int(ix.attr(n, "sampling_ratio", 0)),
-                aligned=int(ctm == "half_pixel"))
-
-
 def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fold_aligned_shift: bool,
                  fix_onnx_max: bool = False) -> PoolerMatch:
     """Checks one merge chain against the pattern; raises ``NoMatch`` saying what differs.
@@ -196,10 +190,15 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
     L = min(L, used)
     _check_boxes(ix, f.boxes, rois_tensor, 0 if batch_tensor else 1)
 
-    attrs = [_roi_align_attrs(ix, per_level[lvl][0], opset) for lvl in range(L)]
+    attrs = []
+    for lvl in range(L):
+        try:
+            attrs.append(roi_align_from_standard(per_level[lvl][0], opset, fix_onnx_max=fix_onnx_max))
+        except ValueError as e:
+            raise NoMatch(f"RoiAlign {per_level[lvl][0].name!r}: {e}") from None
+    scales = [a.pop("spatial_scale") for a in attrs]
     if any(a != attrs[0] for a in attrs):
         raise NoMatch(f"the levels' RoiAlign attributes differ: {attrs}")
-    scales = [float(ix.attr(per_level[lvl][0], "spatial_scale", 1.0)) for lvl in range(L)]
     ks = [-math.log2(s) if s > 0 else math.nan for s in (scales[0], scales[-1])]
     # The fused node's level range runs from the first scale's 1/2^k to the last's.
     if any(not abs(k - round(k)) <= 1e-6 for k in ks):
@@ -221,10 +220,8 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
         warnings.append(f"{label}: RoIs shifted by -0.5/spatial_scale folded into aligned=1; outputs change for "
                         f"RoIs smaller than one feature cell")
 
-    mode = {"avg": {}, "max": {"mode": "max" if fix_onnx_max else "onnx_max"}}.get(attrs[0]["mode"])
-    if mode is None:
-        raise NoMatch(f"RoiAlign mode {attrs[0]['mode']!r} is neither avg nor max")
-    if mode and fix_onnx_max:
+    mode = {} if attrs[0]["mode"] == "avg" else {"mode": attrs[0]["mode"]}
+    if attrs[0]["mode"] == "max":
         warnings.append(f"{label}: {FIX_ONNX_MAX}")
     pattern = "mmdeploy SingleRoIExtractor" if dummy else "roi_ops standard form" if batch_tensor else (
         "torchvision MultiScaleRoIAlign" if chain[0].op_type == "ScatterElements" else "detectron2 ROIPooler")
