@@ -166,6 +166,17 @@ def test_cli_check_failure_is_one_clean_line(tmp_path, capsys):
     assert "PSRoIAlign: input 'X' has C = 8 channels, which is not a multiple of output_height * output_width" in err
 
 
+def test_cli_check_names_a_standard_roi_align_with_an_undefined_coordinate_mode(tmp_path, capsys):
+    # onnxruntime runs it (as output_half_pixel); the reference cannot know what it means.
+    node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], name="pool", coordinate_transformation_mode="corner")
+    model = helper.make_model(helper.make_graph([node], "g", [vi("X", [1, 2, 8, 8]), vi("rois", [3, 4]),
+                                                              vi("bi", [3], TensorProto.INT64)], [vi("Y", None)]),
+                              opset_imports=[helper.make_opsetid("", 16)])
+    code, _, err = run_cli(tmp_path, model, capsys=capsys)
+    assert code == 1 and err.strip().splitlines()[-1].endswith(
+        "RoiAlign node 'pool': unknown coordinate_transformation_mode 'corner'"), err
+
+
 @pytest.mark.parametrize("op,inputs,needle", [
     ("RoIAlign", ["X"], "schema(roi_ops::RoIAlign:1) has input size 1 not in range [min=2, max=3]"),
     ("MultiScaleRoIAlign", ["rois"], "schema(roi_ops::MultiScaleRoIAlign:1) has input size 1 not in range [min=3"),

@@ -30,6 +30,7 @@ from onnx.reference.ops.op_roi_align import RoiAlign as _EvaluatorRoiAlign
 from . import reference
 from ._library import DOMAIN
 from .attributes import OP_TYPES
+from .graph import node_label
 from .schemas import register_schemas
 from .standard_attributes import COORDINATES, roi_align_from_standard, roi_pool_from_standard
 
@@ -57,12 +58,21 @@ class MaxRoiPool(OpRun):
     op_domain = ""
 
     def _run(self, X, rois, **_):
-        return (reference.roi_pool(X, rois, **roi_pool_from_standard(self.onnx_node)),)
+        return (reference.roi_pool(X, rois, **_named(self, roi_pool_from_standard)),)
 
 
-def _opset(op: OpRun) -> int:
+def _named(op: OpRun, read, *args):
+    """read(op's node, *args), its ValueError naming the node (onnxruntime, for one, runs a
+    coordinate mode the standard does not define as output_half_pixel)."""
+    try:
+        return read(op.onnx_node, *args)
+    except ValueError as e:
+        raise ValueError(f"{node_label(op.onnx_node)}: {e}") from None
+
+
+def _roi_align_attributes(op: OpRun) -> dict:
     opsets = op.run_params.get("opsets") or {}
-    return opsets.get("", opsets.get("ai.onnx", 16))
+    return _named(op, roi_align_from_standard, opsets.get("", opsets.get("ai.onnx", 16)))
 
 
 class RoiAlign(_EvaluatorRoiAlign):
@@ -73,7 +83,7 @@ class RoiAlign(_EvaluatorRoiAlign):
     op_domain = ""
 
     def _run(self, X, rois, batch_indices, coordinate_transformation_mode=None, **attrs):
-        aligned = roi_align_from_standard(self.onnx_node, _opset(self))["aligned"]
+        aligned = _roi_align_attributes(self)["aligned"]
         return super()._run(X, rois, batch_indices, coordinate_transformation_mode=COORDINATES[aligned], **attrs)
 
 
@@ -81,7 +91,7 @@ STANDARD_OPS = [MaxRoiPool, RoiAlign]
 
 
 def _roi_align_by_reference(self, X, rois, batch_indices, **_):
-    return (reference.roi_align(X, rois, batch_indices, **roi_align_from_standard(self.onnx_node, _opset(self))),)
+    return (reference.roi_align(X, rois, batch_indices, **_roi_align_attributes(self)),)
 
 
 # Standard RoiAlign computed by roi_ops' reference of what it computes (RoIAlign, onnx_max for its
