@@ -171,7 +171,7 @@ def test_cli_check_names_a_standard_roi_align_with_an_undefined_coordinate_mode(
     node = helper.make_node("RoiAlign", ["X", "rois", "bi"], ["Y"], name="pool", coordinate_transformation_mode="corner")
     model = helper.make_model(helper.make_graph([node], "g", [vi("X", [1, 2, 8, 8]), vi("rois", [3, 4]),
                                                               vi("bi", [3], TensorProto.INT64)], [vi("Y", None)]),
-                              opset_imports=[helper.make_opsetid("", 16)])
+                              opset_imports=[helper.make_opsetid("", 16)], ir_version=8)
     code, _, err = run_cli(tmp_path, model, capsys=capsys)
     assert code == 1 and err.strip().splitlines()[-1].endswith(
         "RoiAlign node 'pool': unknown coordinate_transformation_mode 'corner'"), err
