@@ -20,7 +20,7 @@ def crop_and_resize(node: onnx.NodeProto, e: NodeEmitter, g: Graph) -> None:
     size = g.constant(node.input[3])
     if size is None:
         raise Refusal(f"crop_size '{node.input[3]}' is computed at run time; roi_ops.CropAndResize takes the crop "
-                      f"size as so it must be a constant")
+                      f"size as attributes, so it must be a constant")
     if size.shape != (2,):
         raise Refusal(f"crop_size must hold 2 values (height, width); got shape {list(size.shape)}")
     mode = a.get("mode", "bilinear")
