@@ -232,7 +232,6 @@ def cmd_convert(args) -> int:
 
 
 def cmd_check(args) -> int:
-    import numpy as np
     import onnx
 
     from .check import CheckError, compare, make_inputs

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from typing import Dict, List, Sequence, Tuple
 
-import torch
 from torch import Tensor, nn
 
 from ..attribute_checks import check_attributes
