@@ -11,7 +11,12 @@
 //   + output     each box's block then written to its 12.5 KB of the 200 MB output with
 //                non-temporal stores, as the kernel's write_rows does;
 //   interleaved  the previous box's block written a crop row's worth (14 lines) after each of
-//                this box's crop rows, which a kernel could do to hide the stream behind loads.
+//                this box's crop rows, which a kernel could do to hide the stream behind loads;
+//   banded       the plane taken in bands of 32 rows (557 KB, within a Zen 4 core's 1 MB of L2),
+//                every box's crop rows whose top row lies in the band computed into the box's
+//                block in a 12.5 MB array of all blocks, which are streamed out after the last
+//                band: the crop loads from L2 instead of L3, the blocks out of L1;
+//   one band     the same with the whole plane as one band: what the blocks' array alone costs.
 // RESULTS.md sets them against C1's ≤ 2x floor target:
 //
 //   g++ -O2 -march=native -o /tmp/crop_loads benchmarks/crop_loads.cc && /tmp/crop_loads
@@ -60,6 +65,36 @@ struct Crop {
   std::vector<Tap> taps;  // per box: kCrop row taps, then kCrop column taps
   Lanes block[2][kPixels];
   float checksum = 0;
+
+  std::vector<Lanes> blocks = std::vector<Lanes>(kBoxes * kPixels);  // banded: every box's block
+
+  void banded(long band_rows) {
+    Lanes* y = out.data();
+    for (long b = 0; b < kBlocks; ++b) {
+      for (long r0 = 0; r0 < kH; r0 += band_rows) {
+        const long first = r0 * kW, end = std::min(kH, r0 + band_rows) * kW;  // top rows' offsets
+        for (long k = 0; k < kBoxes; ++k) {
+          const Tap* rows = taps.data() + k * 2 * kCrop;
+          const Tap* cols = rows + kCrop;
+          for (int i = 0; i < kCrop; ++i) {
+            if (rows[i].lo < first || rows[i].lo >= end) continue;
+            const Lanes* top = plane.data() + rows[i].lo;
+            const Lanes* bottom = plane.data() + rows[i].hi;
+            Lanes* px = blocks.data() + k * kPixels + i * kCrop;
+            for (int j = 0; j < kCrop; ++j, ++px) {
+              const Tap c = cols[j];
+              const Lanes upper = top[c.lo] + (top[c.hi] - top[c.lo]) * c.frac;
+              const Lanes lower = bottom[c.lo] + (bottom[c.hi] - bottom[c.lo]) * c.frac;
+              *px = upper + (lower - upper) * rows[i].frac;
+            }
+          }
+        }
+      }
+      for (long k = 0; k < kBoxes; ++k, y += kPixels) stream(y, blocks.data() + k * kPixels, kPixels);
+      checksum += blocks[kPixels - 1][0];
+    }
+    _mm_sfence();
+  }
 
   template <Output kOut>
   void call() {
@@ -112,16 +147,18 @@ int main() {
     std::memcpy(dst.data(), src.data(), copy_bytes);
     asm volatile("" : : "r"(dst.data()) : "memory");
   };
-  std::vector<double> floor, pixels, after_box, interleaved;
+  std::vector<double> floor, pixels, after_box, interleaved, bands, one_band;
   for (int turn = 0; turn < 16; ++turn) {
     const double f = ms(floor_copy), p = ms([&] { crop.call<kNone>(); });
     const double a = ms([&] { crop.call<kAfterBox>(); }), i = ms([&] { crop.call<kInterleaved>(); });
+    const double b = ms([&] { crop.banded(32); }), o = ms([&] { crop.banded(kH); });
     if (turn == 0) continue;  // pages and caches warm up
     floor.push_back(f), pixels.push_back(p / f), after_box.push_back(a / f), interleaved.push_back(i / f);
+    bands.push_back(b / f), one_band.push_back(o / f);
   }
   const double f = median(floor), pixel_count = static_cast<double>(kBlocks) * kBoxes * kPixels;
-  std::printf("C1 floor %.1f ms; in floors: pixels %.2f (%.2f ns per load), + output %.2f, interleaved %.2f "
-              "(medians of 15 turns; checksum %g)\n",
+  std::printf("C1 floor %.1f ms; in floors: pixels %.2f (%.2f ns per load), + output %.2f, interleaved %.2f, "
+              "banded %.2f, one band %.2f (medians of 15 turns; checksum %g)\n",
               f, median(pixels), median(pixels) * f * 1e6 / pixel_count / 4, median(after_box), median(interleaved),
-              static_cast<double>(crop.checksum));
+              median(bands), median(one_band), static_cast<double>(crop.checksum));
 }
