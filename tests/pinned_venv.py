@@ -31,7 +31,9 @@ def python_with(pins: list[str], name: str) -> str:
         r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
                            capture_output=True, text=True)
         if r.returncode != 0:
-            pytest.skip(f"could not install {' '.join(pins)} from PyPI: {r.stderr.strip().splitlines()[-1:]}")
+            said = (r.stderr.strip().splitlines() or ["pip wrote no error"])[-1]
+            pytest.skip(f"could not install {' '.join(pins)} from PyPI for Python {sys.version_info[0]}."
+                        f"{sys.version_info[1]}: {said}")
         with open(installed, "w") as f:
             f.write(want)
     return python
