@@ -28,7 +28,8 @@ export LD_PRELOAD="$($cxx -print-file-name=libasan.so) $($cxx -print-file-name=l
 export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 echo "== test suite against the ASan+UBSan library"
-ROI_OPS_LIBRARY=$lib $py -m pytest tests -p no:cacheprovider "$@"
+source scripts/pytest_workers.sh
+ROI_OPS_LIBRARY=$lib $py -m pytest tests -p no:cacheprovider "${workers[@]}" "$@"
 
 echo "== C++ host under LeakSanitizer"
 cmake -S tests/cpp_host -B build/sanitize-host -DROI_OPS_HOST_SANITIZE=ON -DONNXRUNTIME_INCLUDE_DIR="$include" \

@@ -2,7 +2,9 @@
 tolerances of the comparisons with the float64 NumPy reference."""
 from __future__ import annotations
 
+import collections
 import functools
+import sys
 
 import numpy as np
 import onnxruntime as ort
@@ -153,14 +155,34 @@ def rng():
     return np.random.default_rng(20261124)
 
 
-def pytest_terminal_summary(terminalreporter):
-    """How many fuzz cases ran, by op and outcome (tests/test_fuzz.py)."""
-    import sys
-
+def _fuzz_cases() -> collections.Counter:
+    """test_fuzz.CASES of this process (empty where the module was not run here)."""
     fuzz = sys.modules.get("test_fuzz")
-    if fuzz is None or not fuzz.CASES:
+    return fuzz.CASES if fuzz is not None else collections.Counter()
+
+
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker, hands the fuzz counts to the controller (pytest_testnodedown)."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzz_cases"] = [[op, outcome, n] for (op, outcome), n in _fuzz_cases().items()]
+
+
+FUZZ_FROM_WORKERS: collections.Counter = collections.Counter()  # (op, outcome) -> count
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown to a run without it
+def pytest_testnodedown(node, error):
+    for op, outcome, n in getattr(node, "workeroutput", {}).get("fuzz_cases", []):
+        FUZZ_FROM_WORKERS[(op, outcome)] += n
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many fuzz cases ran, by op and outcome (tests/test_fuzz.py), in this process or its
+    pytest-xdist workers."""
+    cases = _fuzz_cases() + FUZZ_FROM_WORKERS
+    if not cases:
         return
     terminalreporter.section("fuzz cases")
-    for (op, outcome), count in sorted(fuzz.CASES.items()):
+    for (op, outcome), count in sorted(cases.items()):
         terminalreporter.write_line(f"{op:20s} {outcome:40s} {count}")
-    terminalreporter.write_line(f"{'total':61s} {sum(fuzz.CASES.values())}")
+    terminalreporter.write_line(f"{'total':61s} {sum(cases.values())}")
