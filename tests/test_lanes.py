@@ -61,3 +61,19 @@ def test_quarters_give_the_same_bits_as_the_wide_form(tmp_path):
     assert len(runs["default"].files) >= 20
     for name in runs["default"].files:
         assert np.array_equal(runs["default"][name], runs["quarters"][name], equal_nan=True), name
+
+
+def _register(env: dict) -> subprocess.CompletedProcess:
+    code = ("import onnxruntime as ort, roi_ops; so = ort.SessionOptions(); "
+            "so.register_custom_ops_library(roi_ops.get_library_path(cuda=False)); print('registered')")
+    return subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_lanes_value_the_library_does_not_take_is_refused_naming_it():
+    r = _register({"ROI_OPS_CPU_LANES": "quarter"})
+    assert r.returncode != 0 and "registered" not in r.stdout
+    assert "ROI_OPS_CPU_LANES is 'quarter'; the one value it takes is 'quarters'" in r.stderr, r.stderr[-2000:]
+    for value in ("", "quarters"):
+        r = _register({"ROI_OPS_CPU_LANES": value})
+        assert r.returncode == 0 and "registered" in r.stdout, (value, r.stderr[-2000:])

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "channel_blocks.h"
@@ -159,6 +160,11 @@ ROI_OPS_ALWAYS_INLINE void store_lanes(A* p, Line<A> l) {
 // The form for this CPU, set when the library loads: Lanes where the CPU has AVX2, else Quarters.
 // Each ISA clone (isa.h) holds both; the one that runs uses Lanes exactly when it is an AVX clone.
 bool wide_lanes();
+
+// What is wrong with ROI_OPS_CPU_LANES as it was when the library loaded, or "" when it is unset,
+// empty or "quarters" (the one value it takes). Registration refuses the library on a problem:
+// a misspelt value would otherwise leave the form to the CPU without a word.
+std::string lanes_setting_problem();
 
 
 // Transposes the square matrix whose rows are r[0..n), n = lanes per vector: afterwards r[j][i] is

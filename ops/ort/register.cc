@@ -44,6 +44,7 @@ extern "C" ROI_OPS_EXPORT OrtStatus* ORT_API_CALL RegisterCustomOps(OrtSessionOp
   }
   Ort::InitApi(api);
   return roi_ops::ort::to_status([&] {
+    roi_ops::ort::check_cpu_settings();
     Ort::ThrowOnError(api->AddCustomOpDomain(options, roi_ops::ort::shared_domain()));
   });
 }

@@ -9,6 +9,7 @@ namespace roi_ops::ort {
 constexpr const char* kDomain = "roi_ops";
 
 void register_cpu_ops(Ort::CustomOpDomain& domain);
+void check_cpu_settings();  // throws OpError naming a CPU setting (an environment variable) it cannot take
 void register_cuda_ops(Ort::CustomOpDomain& domain);  // in CUDA-enabled builds only
 
 // One op object per full type (shell, traits, element type, device), alive as long as the
