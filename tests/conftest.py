@@ -155,6 +155,19 @@ def rng():
     return np.random.default_rng(20261124)
 
 
+# Files that take a minute or more each (CMake and nvcc builds, venvs made from PyPI, torchvision
+# exports, the benchmark's programs), slowest first. They are collected first: pytest-xdist hands
+# whole files to its workers in collection order (scripts/pytest_workers.sh), and one of them
+# handed out last would keep its worker busy alone for its length.
+SLOW_FILES = ("test_oldest_dependencies.py", "test_torchvision_detectors.py", "test_bench.py", "test_cuda_build.py",
+              "test_cuda_emulation.py", "test_onnxruntime_versions.py", "test_ray_detect.py", "test_readme.py")
+
+
+def pytest_collection_modifyitems(items):
+    order = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: order.get(item.path.name, len(SLOW_FILES)))  # stable: each file's order kept
+
+
 def _fuzz_cases() -> collections.Counter:
     """test_fuzz.CASES of this process (empty where the module was not run here)."""
     fuzz = sys.modules.get("test_fuzz")
