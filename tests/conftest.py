@@ -3,7 +3,9 @@ tolerances of the comparisons with the float64 NumPy reference."""
 from __future__ import annotations
 
 import collections
+import fcntl
 import functools
+import pathlib
 import sys
 
 import numpy as np
@@ -166,6 +168,25 @@ SLOW_FILES = ("test_oldest_dependencies.py", "test_torchvision_detectors.py", "t
 def pytest_collection_modifyitems(items):
     order = {name: i for i, name in enumerate(SLOW_FILES)}
     items.sort(key=lambda item: order.get(item.path.name, len(SLOW_FILES)))  # stable: each file's order kept
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    """Under pytest-xdist, a test marked ``alone`` runs while no other worker runs a test: Ray's
+    local cluster must register its node within a fixed 30 s, and in CI a build or pip install on
+    the other core made it miss that. A reader-writer lock on two files in the run's shared
+    temporary folder: a test holds "running" shared, an ``alone`` test exclusive; an ``alone`` test
+    keeps "turnstile" while it waits, so no test starts meanwhile and it is not starved."""
+    if not hasattr(item.config, "workerinput"):
+        return (yield)
+    alone = item.get_closest_marker("alone") is not None
+    folder = pathlib.Path(item.config.option.basetemp).parent  # xdist gives each worker a folder in it
+    with open(folder / "turnstile.lock", "a") as turnstile, open(folder / "running.lock", "a") as running:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(running, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        return (yield)  # closing the files releases the locks
 
 
 def _fuzz_cases() -> collections.Counter:

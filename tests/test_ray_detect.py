@@ -1,7 +1,8 @@
 """Detector inference over a folder of images on Ray Data (``python -m roi_ops.ray_detect``): a
 local Ray cluster, two actors each with the library registered and one session, gives every image
 the detections the same end-to-end model gives in this process. Ray runs in a subprocess with a
-timeout, so a scheduling stall fails the test instead of hanging the suite."""
+timeout, so a scheduling stall fails the test instead of hanging the suite; a test that starts a
+cluster runs ``alone`` (tests/conftest.py), as Ray gives a local node a fixed 30 s to start."""
 from __future__ import annotations
 
 import json
@@ -44,6 +45,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.alone  # a local Ray cluster: its node must start within 30 s
 def test_ray_data_detections_equal_one_local_session(tmp_path):
     import onnxruntime as ort
 
@@ -67,6 +69,7 @@ def test_ray_data_detections_equal_one_local_session(tmp_path):
     assert max(counts) > 0  # the images give detections to compare
 
 
+@pytest.mark.alone  # a local Ray cluster: its node must start within 30 s
 def test_files_that_are_not_images_are_named_in_one_line_and_the_rest_written(tmp_path):
     # A text file and a truncated JPEG: onnxruntime-extensions' decoder would end the actor on the
     # first and loop forever on the second, and Ray would restart the actor for ever
