@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 
 import numpy as np
@@ -85,14 +86,39 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
     if not ray.is_initialized():
         # A local cluster gets a CPU slot per actor thread plus one for reading files: Ray Data
         # holds back the reads while the actors take every slot, and would wait forever.
-        local = {} if address else {"num_cpus": max(os.cpu_count() or 1, workers * threads + 1)}
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
+        _start_ray(address, {} if address else {"num_cpus": max(os.cpu_count() or 1, workers * threads + 1)})
     dataset = ray.data.read_binary_files(images, include_paths=True, num_cpus=0.1)
     rows = dataset.map_batches(Detector, fn_constructor_args=(end_to_end_model(models_dir), threads),
                                batch_size=batch_size, concurrency=workers, num_cpus=threads).take_all()
     found = {r["path"]: np.array(json.loads(r["detections"]), np.float32).reshape(-1, 6)
              for r in rows if not r["error"]}
     return found, {r["path"]: r["error"] for r in rows if r["error"]}
+
+
+class ClusterProblem(RuntimeError):
+    """Ray neither started a local cluster nor joined the one named."""
+
+
+def _start_ray(address: str | None, local: dict) -> None:
+    """ray.init, with its failures as one-line errors: an ``--address`` host:port that nothing
+    answers on is refused at once (Ray would retry it for about 13 minutes), and a local node that
+    misses Ray's fixed 30 s to start (a machine busy with other work) is a ClusterProblem."""
+    import ray
+
+    if address and address not in ("auto", "local"):
+        host, _, port = address.removeprefix("ray://").rpartition(":")
+        if not host or not port.isdigit():
+            raise ClusterProblem(f"--address {address}: not 'auto' or HOST:PORT (e.g. 10.0.0.1:6379)")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+        except OSError as e:
+            raise ClusterProblem(f"--address {address}: no Ray cluster answers there ({e})") from e
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
+    except ConnectionError:
+        raise  # Ray's own message names the problem ('auto' with no cluster running)
+    except Exception as e:  # Ray raises a bare Exception for a node that did not start
+        raise ClusterProblem(f"Ray did not {'join' if address else 'start'} a cluster: {e}") from e
 
 
 def _listed(files: list[str]) -> bool:
@@ -134,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                                           address=args.address)
         with open(args.output, "w") as f:
             json.dump({path: d.tolist() for path, d in found.items()}, f)
-    except (OSError, FileProblem, SettingError) as e:
+    except (OSError, FileProblem, SettingError, ClusterProblem) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)
         return 1
     print(f"wrote detections of {len(found)} images to {args.output}")
