@@ -6,6 +6,7 @@ cluster runs ``alone`` (tests/conftest.py), as Ray gives a local node a fixed 30
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -168,3 +169,35 @@ def test_a_local_node_that_does_not_start_in_time_is_one_line(tmp_path, monkeypa
     err = capsys.readouterr().err
     assert err.startswith("roi-ops: error: Ray did not start a cluster: The current node timed out during startup")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.alone  # a Ray cluster started with `ray start`
+def test_a_cluster_with_a_token_is_joined_by_address_in_token_mode_and_named_otherwise(tmp_path):
+    # A head that finds ~/.ray/auth_token refuses a driver by HOST:PORT that is not in token mode
+    # (Ray 2.60: InvalidAuthToken, then "Failed to connect ... a previous Ray instance that has
+    # since crashed"); roi_ops names the token, and in token mode the same address is joined.
+    import secrets
+
+    home = tmp_path / "home"
+    (home / ".ray").mkdir(parents=True)
+    (home / ".ray" / "auth_token").write_text(secrets.token_hex(32))
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("RAY_AUTH_MODE", None)
+    port = _closed_port()
+    ray_cli = [sys.executable, "-m", "ray.scripts.scripts"]
+    subprocess.run([*ray_cli, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false"],
+                   env=env, capture_output=True, check=True, timeout=300)
+    try:
+        (tmp_path / "images").mkdir()
+        (tmp_path / "images" / "a.png").write_bytes(sample_image.png_bytes(sample_image.scene()).tobytes())
+        command = [sys.executable, "-m", "roi_ops.ray_detect", str(tmp_path / "images"), "-o",
+                   str(tmp_path / "d.json"), "--workers", "1", "--address", f"127.0.0.1:{port}"]
+        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        errors = [line for line in refused.stderr.splitlines() if line.startswith("roi-ops: error:")]
+        assert refused.returncode == 1 and len(errors) == 1 and "set RAY_AUTH_MODE=token" in errors[0], refused.stderr
+        assert "Traceback" not in refused.stderr
+        joined = subprocess.run(command, env={**env, "RAY_AUTH_MODE": "token"}, capture_output=True, text=True,
+                                timeout=300)
+        assert joined.returncode == 0 and "wrote detections of 1 images" in joined.stdout, joined.stderr[-3000:]
+    finally:
+        subprocess.run([*ray_cli, "stop", "--force"], env=env, capture_output=True, timeout=120)

@@ -101,8 +101,9 @@ class ClusterProblem(RuntimeError):
 
 def _start_ray(address: str | None, local: dict) -> None:
     """ray.init, with its failures as one-line errors: an ``--address`` host:port that nothing
-    answers on is refused at once (Ray would retry it for about 13 minutes), and a local node that
-    misses Ray's fixed 30 s to start (a machine busy with other work) is a ClusterProblem."""
+    answers on is refused at once (Ray would retry it for about 13 minutes), one that refuses this
+    driver names Ray's token authentication, and a local node that misses Ray's fixed 30 s to start
+    (a machine busy with other work) is a ClusterProblem."""
     import ray
 
     if address and address not in ("auto", "local"):
@@ -115,8 +116,14 @@ def _start_ray(address: str | None, local: dict) -> None:
             raise ClusterProblem(f"--address {address}: no Ray cluster answers there ({e})") from e
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
-    except ConnectionError:
-        raise  # Ray's own message names the problem ('auto' with no cluster running)
+    except ConnectionError as e:
+        if address in ("auto", "local") or os.environ.get("RAY_AUTH_MODE") == "token":
+            raise  # Ray's own message names the problem ('auto' with no cluster running)
+        # The port answered, yet Ray says the cluster crashed: a cluster whose head has a token
+        # (~/.ray/auth_token) refuses a driver by HOST:PORT unless it too is in token mode.
+        raise ClusterProblem(f"{e}; it answers, so it may want a token: set RAY_AUTH_MODE=token, and "
+                             "RAY_AUTH_TOKEN to the head's `ray get-auth-token` where ~/.ray/auth_token is "
+                             "not that token") from e
     except Exception as e:  # Ray raises a bare Exception for a node that did not start
         raise ClusterProblem(f"Ray did not {'join' if address else 'start'} a cluster: {e}") from e
 
