@@ -145,7 +145,7 @@ def _closed_port() -> int:
     ("localhost", "not 'auto' or HOST:PORT"),
 ])
 def test_an_address_no_cluster_answers_on_is_refused_in_one_line(tmp_path, address, expected):
-    # Ray itself would retry it for about 13 minutes, then raise with a traceback
+    # Ray itself would retry it for about 14 minutes, then raise with a traceback
     (tmp_path / "a.png").write_bytes(sample_image.png_bytes(sample_image.scene()).tobytes())
     address = address.format(port=_closed_port())
     r = subprocess.run([sys.executable, "-m", "roi_ops.ray_detect", str(tmp_path), "-o", str(tmp_path / "d.json"),

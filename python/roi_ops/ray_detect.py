@@ -101,9 +101,9 @@ class ClusterProblem(RuntimeError):
 
 def _start_ray(address: str | None, local: dict) -> None:
     """ray.init, with its failures as one-line errors: an ``--address`` host:port that nothing
-    answers on is refused at once (Ray would retry it for about 13 minutes), one that refuses this
-    driver names Ray's token authentication, and a local node that misses Ray's fixed 30 s to start
-    (a machine busy with other work) is a ClusterProblem."""
+    answers on is refused at once (Ray 2.60 tries it 20 times, about 41 s each), one that refuses
+    this driver names Ray's token authentication, and a local node that misses Ray's fixed 30 s to
+    start (a machine busy with other work) is a ClusterProblem."""
     import ray
 
     if address and address not in ("auto", "local"):
