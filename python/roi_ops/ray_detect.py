@@ -84,9 +84,11 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
     import ray
 
     if not ray.is_initialized():
-        # A local cluster gets a CPU slot per actor thread plus one for reading files: Ray Data
-        # holds back the reads while the actors take every slot, and would wait forever.
-        _start_ray(address, {} if address else {"num_cpus": max(os.cpu_count() or 1, workers * threads + 1)})
+        # A local cluster (no address, or Ray's 'local') gets a CPU slot per actor thread plus one
+        # for reading files: Ray Data holds back the reads while the actors take every slot, and
+        # would wait forever.
+        slots = max(os.cpu_count() or 1, workers * threads + 1)
+        _start_ray(address, {"num_cpus": slots} if address in (None, "local") else {})
     dataset = ray.data.read_binary_files(images, include_paths=True, num_cpus=0.1)
     rows = dataset.map_batches(Detector, fn_constructor_args=(end_to_end_model(models_dir), threads),
                                batch_size=batch_size, concurrency=workers, num_cpus=threads).take_all()
@@ -154,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", default="detections.json", help="JSON file: path -> detections")
     parser.add_argument("--workers", type=int_at_least(1), default=2, help="detector actors (one session each)")
     parser.add_argument("--threads", type=int_at_least(1), default=1, help="onnxruntime intra-op threads per actor")
-    parser.add_argument("--address", help="Ray cluster to join ('auto': the one this node belongs to)")
+    parser.add_argument("--address", help="Ray cluster to join ('auto': the one this node belongs to; "
+                        "'local' or none: a new one on this machine)")
     args = parser.parse_args(argv)
     absent = missing("ray", "onnxruntime_extensions", "PIL")
     if absent:
