@@ -145,7 +145,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize("address, expected", [
     ("127.0.0.1:{port}", "no Ray cluster answers there ([Errno 111] Connection refused)"),
     ("ray://127.0.0.1:{port}", "no Ray cluster answers there"),
-    ("localhost", "not 'auto' or HOST:PORT"),
+    ("localhost", "not 'auto', 'local' or HOST:PORT"),
 ])
 def test_an_address_no_cluster_answers_on_is_refused_in_one_line(tmp_path, address, expected):
     # Ray itself would retry it for about 14 minutes, then raise with a traceback

@@ -97,6 +97,11 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
     return found, {r["path"]: r["error"] for r in rows if r["error"]}
 
 
+# Ray's own names for ray.init's address: "auto" joins the cluster this node belongs to, "local"
+# starts a new one here (as no address does).
+RAY_ADDRESSES = ("auto", "local")
+
+
 class ClusterProblem(RuntimeError):
     """Ray neither started a local cluster nor joined the one named."""
 
@@ -108,10 +113,10 @@ def _start_ray(address: str | None, local: dict) -> None:
     start (a machine busy with other work) is a ClusterProblem."""
     import ray
 
-    if address and address not in ("auto", "local"):
+    if address and address not in RAY_ADDRESSES:
         host, _, port = address.removeprefix("ray://").rpartition(":")
         if not host or not port.isdigit():
-            raise ClusterProblem(f"--address {address}: not 'auto' or HOST:PORT (e.g. 10.0.0.1:6379)")
+            raise ClusterProblem(f"--address {address}: not 'auto', 'local' or HOST:PORT (e.g. 10.0.0.1:6379)")
         try:
             socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
         except OSError as e:
@@ -119,7 +124,7 @@ def _start_ray(address: str | None, local: dict) -> None:
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
     except ConnectionError as e:
-        if address in ("auto", "local") or os.environ.get("RAY_AUTH_MODE") == "token":
+        if address in RAY_ADDRESSES or os.environ.get("RAY_AUTH_MODE") == "token":
             raise  # Ray's own message names the problem ('auto' with no cluster running)
         # The port answered, yet Ray says the cluster crashed: a cluster whose head has a token
         # (~/.ray/auth_token) refuses a driver by HOST:PORT unless it too is in token mode.
@@ -127,7 +132,8 @@ def _start_ray(address: str | None, local: dict) -> None:
                              "RAY_AUTH_TOKEN to the head's `ray get-auth-token` where ~/.ray/auth_token is "
                              "not that token") from e
     except Exception as e:  # Ray raises a bare Exception for a node that did not start
-        raise ClusterProblem(f"Ray did not {'join' if address else 'start'} a cluster: {e}") from e
+        joins = address not in (None, "local")
+        raise ClusterProblem(f"Ray did not {'join' if joins else 'start'} a cluster: {e}") from e
 
 
 def _listed(files: list[str]) -> bool:
