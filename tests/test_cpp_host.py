@@ -16,15 +16,14 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpp_host")
 sys.path.insert(0, HERE)
 import make_case  # noqa: E402
 import paths  # noqa: E402
+from cmake_builds import cmake_build  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory):
-    build = tmp_path_factory.mktemp("cpp_host")
-    subprocess.run(["cmake", "-S", HERE, "-B", str(build), f"-DONNXRUNTIME_INCLUDE_DIR={paths.include_dir()}",
-                    f"-DONNXRUNTIME_LIBRARY={paths.runtime_library()}"], check=True, capture_output=True)
-    subprocess.run(["cmake", "--build", str(build)], check=True, capture_output=True)
-    return str(build / "roi_ops_host")
+def host():
+    build = cmake_build(HERE, "cpp_host", f"-DONNXRUNTIME_INCLUDE_DIR={paths.include_dir()}",
+                        f"-DONNXRUNTIME_LIBRARY={paths.runtime_library()}")
+    return os.path.join(build, "roi_ops_host")
 
 
 def test_cpp_host_runs_every_op_and_reports_errors(host, tmp_path):

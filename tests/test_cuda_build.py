@@ -16,6 +16,7 @@ import roi_ops
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpp_host"))
 import make_case  # noqa: E402
+from cmake_builds import cmake_build  # noqa: E402
 
 
 def cuda_library() -> str | None:
@@ -71,17 +72,13 @@ def cuda_compiler() -> str | None:
 
 
 @pytest.mark.skipif(cuda_compiler() is None, reason="no CUDA compiler (CUDACXX, nvcc on PATH or /usr/local/cuda)")
-def test_gpu_check_harness_builds_and_its_cpu_path_matches_the_reference(tmp_path):
+def test_gpu_check_harness_builds_and_its_cpu_path_matches_the_reference():
     # What scripts/gpu_check.sh builds on a GPU machine; here for one architecture, since
     # 'native' needs a GPU. The self-test drives the harness's CPU path through the same ctypes
     # plumbing the GPU check uses.
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    # The build tools run without the sanitizer runtimes a sanitized test run preloads.
-    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    env["CUDACXX"] = cuda_compiler()
-    subprocess.run(["cmake", "-S", os.path.join(root, "tests", "gpu"), "-B", str(tmp_path),
-                    "-DCMAKE_CUDA_ARCHITECTURES=80"], check=True, capture_output=True, env=env)
-    subprocess.run(["cmake", "--build", str(tmp_path), "-j", "2"], check=True, capture_output=True, env=env)
+    build = cmake_build(os.path.join(root, "tests", "gpu"), "gpu_harness", "-DCMAKE_CUDA_ARCHITECTURES=80",
+                        env=dict(os.environ, CUDACXX=cuda_compiler()))
     run = subprocess.run([sys.executable, os.path.join(root, "tests", "gpu", "gpu_check.py"), "--harness",
-                          str(tmp_path / "libroi_ops_gpu_harness.so"), "--selftest"], capture_output=True, text=True)
+                          os.path.join(build, "libroi_ops_gpu_harness.so"), "--selftest"], capture_output=True, text=True)
     assert run.returncode == 0 and "matches the NumPy reference" in run.stdout, run.stdout + run.stderr

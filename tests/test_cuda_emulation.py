@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import zlib
 
@@ -22,21 +21,16 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "gpu"))
 import gpu_check  # noqa: E402
+from cmake_builds import cmake_build  # noqa: E402
 
 if shutil.which("cmake") is None:
     pytest.skip("the CUDA emulation is built with cmake, which is not on PATH", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
-def harness(tmp_path_factory):
-    build = tmp_path_factory.mktemp("cuda_emulation")
-    # The build tools run without the sanitizer runtimes a sanitized test run preloads.
-    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    for step in (["cmake", "-S", os.path.join(HERE, "cuda_emulation"), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"],
-                 ["cmake", "--build", str(build), "-j", str(os.cpu_count() or 2)]):
-        r = subprocess.run(step, capture_output=True, text=True, env=env)
-        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    h = gpu_check.Harness(str(build / "libroi_ops_cuda_emulation.so"))
+def harness():
+    build = cmake_build(os.path.join(HERE, "cuda_emulation"), "cuda_emulation", "-DCMAKE_BUILD_TYPE=Release")
+    h = gpu_check.Harness(os.path.join(build, "libroi_ops_cuda_emulation.so"))
     h.lib.roi_ops_emulation_set_max_grid.argtypes = [gpu_check.ctypes.c_uint]
     yield h
     h.lib.roi_ops_emulation_set_max_grid(0)
