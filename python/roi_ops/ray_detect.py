@@ -88,7 +88,7 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
         # for reading files: Ray Data holds back the reads while the actors take every slot, and
         # would wait forever.
         slots = max(os.cpu_count() or 1, workers * threads + 1)
-        _start_ray(address, {"num_cpus": slots} if address in (None, "local") else {})
+        _start_ray(address, {"num_cpus": slots} if _starts_a_cluster(address) else {})
     dataset = ray.data.read_binary_files(images, include_paths=True, num_cpus=0.1)
     rows = dataset.map_batches(Detector, fn_constructor_args=(end_to_end_model(models_dir), threads),
                                batch_size=batch_size, concurrency=workers, num_cpus=threads).take_all()
@@ -100,6 +100,11 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
 # Ray's own names for ray.init's address: "auto" joins the cluster this node belongs to, "local"
 # starts a new one here (as no address does).
 RAY_ADDRESSES = ("auto", "local")
+
+
+def _starts_a_cluster(address: str | None) -> bool:
+    """Whether ray.init(address) starts a new cluster on this machine rather than joining one."""
+    return address in (None, "local")
 
 
 class ClusterProblem(RuntimeError):
@@ -132,8 +137,7 @@ def _start_ray(address: str | None, local: dict) -> None:
                              "RAY_AUTH_TOKEN to the head's `ray get-auth-token` where ~/.ray/auth_token is "
                              "not that token") from e
     except Exception as e:  # Ray raises a bare Exception for a node that did not start
-        joins = address not in (None, "local")
-        raise ClusterProblem(f"Ray did not {'join' if joins else 'start'} a cluster: {e}") from e
+        raise ClusterProblem(f"Ray did not {'start' if _starts_a_cluster(address) else 'join'} a cluster: {e}") from e
 
 
 def _listed(files: list[str]) -> bool:
