@@ -9,7 +9,7 @@ import re
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 import roi_ops
 from roi_ops import builders, check, cli, reference
@@ -148,6 +148,59 @@ def test_cli_check_exits_1_when_library_and_reference_differ(tmp_path, capsys, m
     model = roi_align_model(["N", 4, 20, 20], ["K", 4], ["K"], output_height=2, output_width=2)
     code, out, err = run_cli(tmp_path, model, capsys=capsys)
     assert code == 1 and "differ in Y" in err and "largest |library - reference| = 0.01" in out
+
+
+def _pooled_between_standard_ops():
+    """rois and batch indices sliced to their first `end` rows and the map scaled by `a` before a
+    RoIAlign named 'pool'; its output scaled by `b` after it."""
+    one = np.array([1], np.int64)
+    inits = [helper.make_tensor(name, TensorProto.FLOAT, [], [1.5]) for name in "ab"]
+    inits += [numpy_helper.from_array(v, name) for name, v in (("zero", 0 * one), ("end", 5 * one))]
+    nodes = [helper.make_node("Mul", ["X", "a"], ["Xs"]),
+             helper.make_node("Slice", ["rois", "zero", "end", "zero"], ["r"]),
+             helper.make_node("Slice", ["bi", "zero", "end", "zero"], ["i"]),
+             builders.make_roi_align_node("Xs", "r", "i", "Z", output_height=2, output_width=2, name="pool"),
+             helper.make_node("Mul", ["Z", "b"], ["Y"])]
+    model = builders.make_model(nodes, [vi("X", ["N", 4, 20, 20]), vi("rois", ["K", 4]),
+                                        vi("bi", ["K"], TensorProto.INT64)], [vi("Y", None)])
+    model.graph.initializer.extend(inits)
+    return model
+
+
+@pytest.mark.parametrize("change, where", [
+    ("end", "the inputs of RoIAlign node 'pool' already differ (r: shape [5, 4] from the library, [4, 4] from the "
+            "reference): the difference starts in the standard ops before it, not in the library"),
+    ("a", "the inputs of RoIAlign node 'pool' already differ (Xs: shape [2, 4, 20, 20], largest |library - "
+          "reference|"),
+    ("spatial_scale", "RoIAlign node 'pool' gets the same inputs and its output differs (Z: shape [5, 4, 2, 2], "
+                      "largest |library - reference|"),
+    ("b", "every roi_ops node gets the same inputs and gives the same outputs in both: the difference starts in "
+          "the standard ops after them"),
+])
+def test_cli_check_says_where_library_and_reference_part(tmp_path, capsys, monkeypatch, change, where):
+    """A reference that computes one thing differently (a constant before, the node's attribute,
+    a constant after): the failed check names the first place the values part. A detector's
+    check on a constant image parts before its pooler (tied scores ranked differently)."""
+    import roi_ops.evaluator as evaluator
+
+    real = evaluator.make_evaluator
+
+    def changed(model):
+        model = onnx.ModelProto.FromString(model.SerializeToString())
+        for t in model.graph.initializer:
+            if t.name == change:
+                t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t) - 1, t.name))
+        for n in model.graph.node:
+            for attr in n.attribute:
+                if attr.name == change:
+                    attr.f /= 2
+        return real(model)
+
+    monkeypatch.setattr(evaluator, "make_evaluator", changed)
+    code, out, err = run_cli(tmp_path, _pooled_between_standard_ops(), "--dim", "K=6", capsys=capsys)
+    assert code == 1 and err.count("\n") == 1 and "roi-ops: error:" in err and "differ in Y; " + where in err, err
+    if change == "end":  # the output's shape differs too: said, not an error of numpy's broadcasting
+        assert "Y: shape [5, 4, 2, 2] from the library, [4, 4, 2, 2] from the reference" in out
 
 
 def test_cli_check_refuses_inputs_that_contradict_the_node(tmp_path, capsys):

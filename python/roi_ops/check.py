@@ -5,6 +5,7 @@ Inputs the user does not give are made from the contracts of the roi_ops nodes t
 (docs/spec.md): feature maps of a size that fits the node, RoIs inside the image with integer
 batch indices in [0, N), normalised crop boxes, int32/int64 box indices; symbolic dimensions take
 ``--dim NAME=SIZE`` or a default per role, and a ``--dim`` that names no dimension is an error.
+When an output differs, ``locate`` says where the two runs part: before, in or after a roi_ops node.
 """
 from __future__ import annotations
 
@@ -236,17 +237,37 @@ class OutputDifference:
     largest: float
     tolerance: float
     nan_mismatches: int
+    reference_shape: tuple | None = None  # set where the reference's shape is not the library's
 
     @property
     def ok(self) -> bool:
-        return self.largest <= self.tolerance and self.nan_mismatches == 0
+        return self.reference_shape is None and self.largest <= self.tolerance and self.nan_mismatches == 0
+
+    def __str__(self) -> str:
+        if self.reference_shape is not None:
+            return (f"{self.name}: shape {list(self.shape)} from the library, {list(self.reference_shape)} from the "
+                    "reference")
+        return (f"{self.name}: shape {list(self.shape)}, largest |library - reference| = {self.largest:.3g} "
+                f"(tolerance {self.tolerance:.3g})" + (f", {self.nan_mismatches} NaN mismatches"
+                                                       if self.nan_mismatches else ""))
 
 
-def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray], path: str | None = None) -> list[OutputDifference]:
-    """Runs the model through the library and the reference; one entry per graph output. A
-    failure raises onnxruntime's exception; its log line is left out, so it is reported once.
-    `path`, the model's file, is what the library's session reads when given: onnxruntime then
-    reads the external data itself, and a model past protobuf's 2 GB cannot be passed as bytes."""
+def difference(name: str, library, reference) -> OutputDifference:
+    """How far the library's value of `name` is from the reference's, against the tolerance of its
+    dtype relative to the reference's magnitude (integers: none)."""
+    a64, b64 = np.asarray(library, np.float64), np.asarray(reference, np.float64)
+    if a64.shape != b64.shape:  # a detector keeping another number of boxes: no element-wise difference
+        return OutputDifference(name, a64.shape, float("inf"), 0.0, 0, b64.shape)
+    both = ~(np.isnan(a64) | np.isnan(b64))
+    largest = float(np.max(np.abs(a64 - b64)[both], initial=0.0))
+    magnitude = max(float(np.max(np.abs(b64[both]), initial=0.0)), 1.0)
+    tol = TOLERANCE.get(np.asarray(library).dtype, 0.0) * magnitude
+    return OutputDifference(name, a64.shape, largest, tol, int(np.sum(np.isnan(a64) != np.isnan(b64))))
+
+
+def _run_both(model: onnx.ModelProto, feeds: dict[str, np.ndarray], path: str | None = None) -> tuple[list, list]:
+    """The graph outputs by the library's session and by the reference. A failure raises
+    onnxruntime's exception; its log line is left out, so it is reported once."""
     import onnxruntime as ort
 
     from . import make_session
@@ -255,14 +276,45 @@ def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray], path: str | No
     # make_session refuses misspelt roi_ops ops and attributes first, naming the closest name.
     options = ort.SessionOptions()
     options.log_severity_level = 4  # fatal only: the exception carries the error
-    library = make_session(path or model, options=options).run(None, feeds)
-    ref = make_evaluator(model).run(None, feeds)
-    out = []
-    for v, a, b in zip(model.graph.output, library, ref):
-        a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
-        both = ~(np.isnan(a64) | np.isnan(b64))
-        largest = float(np.max(np.abs(a64 - b64)[both], initial=0.0))
-        magnitude = max(float(np.max(np.abs(b64[both]), initial=0.0)), 1.0)
-        tol = TOLERANCE.get(np.asarray(a).dtype, 0.0) * magnitude
-        out.append(OutputDifference(v.name, a64.shape, largest, tol, int(np.sum(np.isnan(a64) != np.isnan(b64)))))
-    return out
+    return make_session(path or model, options=options).run(None, feeds), make_evaluator(model).run(None, feeds)
+
+
+def compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray], path: str | None = None) -> list[OutputDifference]:
+    """Runs the model through the library and the reference; one entry per graph output.
+    `path`, the model's file, is what the library's session reads when given: onnxruntime then
+    reads the external data itself, and a model past protobuf's 2 GB cannot be passed as bytes."""
+    library, ref = _run_both(model, feeds, path)
+    return [difference(v.name, a, b) for v, a, b in zip(model.graph.output, library, ref)]
+
+
+def locate(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> str | None:
+    """For a check that failed, where the library and the reference part: the first roi_ops node
+    (in graph order) whose inputs already differ, or whose inputs agree and outputs do not, or
+    none of them (the difference starts after them). A converted detector can fail its check with
+    no fault of the library: on a constant image its standard ops rank tied scores differently in
+    onnxruntime and the reference, and the RoIs the pooler gets differ. None for a model whose
+    roi_ops nodes sit only in subgraphs, or that protobuf cannot pass to a session (past 2 GB)."""
+    nodes = [n for n in model.graph.node if n.domain == DOMAIN]
+    if not nodes:
+        return None
+    given = {v.name for v in model.graph.input} | {t.name for t in model.graph.initializer}
+    shown = [v.name for v in model.graph.output]
+    watched = list(dict.fromkeys(x for n in nodes for x in [*n.input, *n.output] if x and x not in given))
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    probe.graph.output.extend(onnx.ValueInfoProto(name=x) for x in watched if x not in shown)
+    if probe.ByteSize() > onnx.checker.MAXIMUM_PROTOBUF:
+        return None
+    names = shown + [x for x in watched if x not in shown]
+    library, ref = (dict(zip(names, values)) for values in _run_both(probe, feeds))
+    for n in nodes:
+        for kind, values in (("inputs", [x for x in n.input if x and x not in given]), ("outputs", n.output)):
+            bad = [d for d in (difference(x, library[x], ref[x]) for x in values if x) if not d.ok]
+            if bad and kind == "inputs":
+                return (f"the inputs of {node_label(n)} already differ ({bad[0]}): the difference starts in the "
+                        "standard ops before it, not in the library")
+            if bad:
+                return (f"{node_label(n)} gets the same inputs and its output differs ({bad[0]}): the library and "
+                        "the reference disagree in this node")
+    return ("every roi_ops node gets the same inputs and gives the same outputs in both: the difference starts in "
+            "the standard ops after them")

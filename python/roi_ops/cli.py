@@ -234,7 +234,7 @@ def cmd_convert(args) -> int:
 def cmd_check(args) -> int:
     import onnx
 
-    from .check import CheckError, compare, make_inputs
+    from .check import CheckError, compare, locate, make_inputs
     from .foreign import foreign_nodes
     from .graph import node_label, uses_domain
 
@@ -266,11 +266,15 @@ def cmd_check(args) -> int:
     except Exception as e:  # noqa: BLE001 - onnxruntime and onnx errors name the problem
         raise UserError(f"running {args.model}: {_one_line(e)}") from e
     for r in results:
-        print(f"{r.name}: shape {list(r.shape)}, largest |library - reference| = {r.largest:.3g} "
-              f"(tolerance {r.tolerance:.3g})" + (f", {r.nan_mismatches} NaN mismatches" if r.nan_mismatches else ""))
+        print(r)
     bad = [r.name for r in results if not r.ok]
     if bad:
-        raise UserError(f"{args.model}: the library and the reference differ in {', '.join(bad)}")
+        try:
+            where = locate(model, feeds)
+        except Exception as e:  # noqa: BLE001 - the verdict stands; only the place is not known
+            where = f"where they part is not known ({_one_line(e)})"
+        raise UserError(f"{args.model}: the library and the reference differ in {', '.join(bad)}"
+                        + (f"; {where}" if where else ""))
     print(f"largest difference: {max((r.largest for r in results), default=0.0):.3g}; every output within "
           "tolerance")
     return 0
