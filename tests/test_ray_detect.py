@@ -63,6 +63,7 @@ def test_ray_data_detections_equal_one_local_session(tmp_path, address):
     r = _run(str(images), "-o", str(out), "--workers", "2", *address)
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"wrote detections of {len(inputs)} images" in r.stdout
+    assert "deprecated" not in r.stderr  # Ray 2.51 on warned of map_batches(concurrency=)
     found = {path.split("://")[-1]: np.array(d, np.float32).reshape(-1, 6)
              for path, d in json.loads(out.read_text()).items()}
     assert sorted(found) == sorted(inputs)

@@ -91,7 +91,8 @@ def detect_folder(images: str, *, workers: int = 2, threads: int = 1, batch_size
         _start_ray(address, {"num_cpus": slots} if _starts_a_cluster(address) else {})
     dataset = ray.data.read_binary_files(images, include_paths=True, num_cpus=0.1)
     rows = dataset.map_batches(Detector, fn_constructor_args=(end_to_end_model(models_dir), threads),
-                               batch_size=batch_size, concurrency=workers, num_cpus=threads).take_all()
+                               batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=workers),
+                               num_cpus=threads).take_all()
     found = {r["path"]: np.array(json.loads(r["detections"]), np.float32).reshape(-1, 6)
              for r in rows if not r["error"]}
     return found, {r["path"]: r["error"] for r in rows if r["error"]}
