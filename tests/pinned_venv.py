@@ -26,7 +26,11 @@ def python_with(pins: list[str], name: str) -> str:
     # Written last: a venv whose install failed or was interrupted is made again, not reused.
     installed = os.path.join(venv, "roi-ops-pins.txt")
     want = "\n".join(pins) + "\n"
-    if not os.path.isfile(installed) or open(installed).read() != want:
+    have = None
+    if os.path.isfile(installed):
+        with open(installed) as f:
+            have = f.read()
+    if have != want:
         subprocess.run([sys.executable, "-m", "venv", "--clear", venv], check=True, capture_output=True)
         r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
                            capture_output=True, text=True)

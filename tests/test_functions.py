@@ -214,7 +214,8 @@ def test_with_the_library_onnxruntime_runs_the_kernel_not_the_body(case, tmp_pat
     session = ort.InferenceSession(with_bodies.SerializeToString(), so, providers=["CPUExecutionProvider"])
     got = session.run(None, feeds)[0]
     profile = session.end_profiling()
-    ops = {e["args"]["op_name"] for e in json.load(open(profile)) if "op_name" in e.get("args", {})}
+    with open(profile) as f:
+        ops = {e["args"]["op_name"] for e in json.load(f) if "op_name" in e.get("args", {})}
     op_type = model.graph.node[0].op_type
     body_ops = {n.op_type for n in with_bodies.functions[0].node}
     assert op_type in ops and not (ops & body_ops - {op_type}), (ops, body_ops)

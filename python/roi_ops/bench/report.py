@@ -108,7 +108,10 @@ def plot(rows: list[Row], path: str, title: str, quick: bool = False) -> str:
 
 def update_results(results_md: str, block: str) -> None:
     """Replaces the text between the markers of `results_md` (appends the block if it has none)."""
-    text = open(results_md).read() if os.path.exists(results_md) else ""
+    text = ""
+    if os.path.exists(results_md):
+        with open(results_md) as f:
+            text = f.read()
     new = f"{BEGIN}\n{block.rstrip()}\n{END}"
     if BEGIN in text and END in text:
         text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: new, text, flags=re.S)
