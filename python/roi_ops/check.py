@@ -295,26 +295,27 @@ def locate(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> str | None:
     onnxruntime and the reference, and the RoIs the pooler gets differ. None for a model whose
     roi_ops nodes sit only in subgraphs, or that protobuf cannot pass to a session (past 2 GB)."""
     nodes = [n for n in model.graph.node if n.domain == DOMAIN]
-    if not nodes:
+    if not nodes or model.ByteSize() > onnx.checker.MAXIMUM_PROTOBUF:
         return None
     given = {v.name for v in model.graph.input} | {t.name for t in model.graph.initializer}
     shown = [v.name for v in model.graph.output]
-    watched = list(dict.fromkeys(x for n in nodes for x in [*n.input, *n.output] if x and x not in given))
+    watched = [x for x in dict.fromkeys(x for n in nodes for x in [*n.input, *n.output]) if x and x not in given]
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     probe.graph.output.extend(onnx.ValueInfoProto(name=x) for x in watched if x not in shown)
-    if probe.ByteSize() > onnx.checker.MAXIMUM_PROTOBUF:
-        return None
-    names = shown + [x for x in watched if x not in shown]
+    names = [v.name for v in probe.graph.output]
     library, ref = (dict(zip(names, values)) for values in _run_both(probe, feeds))
+
+    def differing(values) -> list[OutputDifference]:
+        return [d for d in (difference(x, library[x], ref[x]) for x in values if x in watched) if not d.ok]
+
     for n in nodes:
-        for kind, values in (("inputs", [x for x in n.input if x and x not in given]), ("outputs", n.output)):
-            bad = [d for d in (difference(x, library[x], ref[x]) for x in values if x) if not d.ok]
-            if bad and kind == "inputs":
-                return (f"the inputs of {node_label(n)} already differ ({bad[0]}): the difference starts in the "
-                        "standard ops before it, not in the library")
-            if bad:
-                return (f"{node_label(n)} gets the same inputs and its output differs ({bad[0]}): the library and "
-                        "the reference disagree in this node")
+        inputs, outputs = differing(n.input), differing(n.output)
+        if inputs:
+            return (f"the inputs of {node_label(n)} already differ ({inputs[0]}): the difference starts in the "
+                    "standard ops before it, not in the library")
+        if outputs:
+            return (f"{node_label(n)} gets the same inputs and its output differs ({outputs[0]}): the library and "
+                    "the reference disagree in this node")
     return ("every roi_ops node gets the same inputs and gives the same outputs in both: the difference starts in "
             "the standard ops after them")
