@@ -25,6 +25,24 @@ DEVICE_ENV = "ROI_OPS_DEVICE"  # "cpu" or "cuda": which build get_library_path()
 _REGISTERED: "weakref.WeakKeyDictionary[onnxruntime.SessionOptions, str]" = weakref.WeakKeyDictionary()
 
 
+def run_error(error: BaseException) -> str:
+    """An error of a session's run on one line, as a user reads it: the node onnxruntime names
+    ("Reshape node '/roi_heads/Reshape'") and its message, without the status code, and without
+    the C++ source line, function signature and condition that a failed ORT_ENFORCE puts first."""
+    import re
+
+    text = " ".join(str(error).split()) or error.__class__.__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    node = re.match(r"Non-zero status code returned while running (\S+) node\. Name:'(.*?)' Status Message: ", text)
+    if node:
+        text = text[node.end():]
+    text = re.sub(r"^/\S+:\d+ .*? was false\. (?=\S)", "", text)
+    if not node:
+        return text
+    label = f"{node[1]} node " + (f"'{node[2]}'" if node[2] else "(unnamed)")
+    return f"{label}: {text.removeprefix(node[1] + ': ')}"  # the library's messages start with the op type
+
+
 class SettingError(ValueError):
     """An environment variable of roi-ops set to a value it does not take (the message names it)."""
 

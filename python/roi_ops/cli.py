@@ -14,7 +14,7 @@ import sys
 from ._args import int_at_least
 from ._files import FileProblem, existing_file, load_model, new_file, new_folder, save_model
 from ._extras import missing
-from ._library import SettingError
+from ._library import SettingError, run_error
 
 
 EXPLAIN_PNG = "roi_pool_vs_roi_align.png"  # roi-ops explain's file when given none, or a directory
@@ -264,7 +264,7 @@ def cmd_check(args) -> int:
     except (UserError, SettingError):
         raise
     except Exception as e:  # noqa: BLE001 - onnxruntime and onnx errors name the problem
-        raise UserError(f"running {args.model}: {_one_line(e)}") from e
+        raise UserError(f"running {args.model}: {run_error(e)}") from e
     for r in results:
         print(r)
     bad = [r.name for r in results if not r.ok]
@@ -272,7 +272,7 @@ def cmd_check(args) -> int:
         try:
             where = locate(model, feeds)
         except Exception as e:  # noqa: BLE001 - the verdict stands; only the place is not known
-            where = f"where they part is not known ({_one_line(e)})"
+            where = f"where they part is not known ({run_error(e)})"
         raise UserError(f"{args.model}: the library and the reference differ in {', '.join(bad)}"
                         + (f"; {where}" if where else ""))
     print(f"largest difference: {max((r.largest for r in results), default=0.0):.3g}; every output within "
@@ -289,16 +289,6 @@ def _load_inputs(path: str) -> dict:
             return {name: npz[name] for name in npz.files}
     except Exception as e:  # noqa: BLE001 - a file np.load cannot read, or one array (.npy)
         raise UserError(f"{path}: not an .npz file of inputs by name (np.savez)") from e
-
-
-def _one_line(e: Exception) -> str:
-    """onnxruntime's message in one line, without its boilerplate (error code, 'Non-zero status
-    code returned while running ...')."""
-    import re
-
-    text = " ".join(line.strip() for line in str(e).splitlines() if line.strip()) or e.__class__.__name__
-    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
-    return text.split("Status Message: ", 1)[-1]
 
 
 def main(argv: list[str] | None = None) -> int:

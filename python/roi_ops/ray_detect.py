@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from ._files import FileProblem, new_file
-from ._library import SettingError, get_library_path
+from ._library import SettingError, get_library_path, run_error
 from .pipeline import decode_problem
 
 
@@ -55,7 +55,7 @@ class Detector:
                 try:
                     _, found, _ = self.session.run(None, {"image_bytes": np.frombuffer(data, np.uint8)})
                 except Exception as e:  # noqa: BLE001 - onnxruntime's error, in one line
-                    error = str(e).split("Status Message: ")[-1].splitlines()[0]
+                    error = run_error(e)
             detections.append(json.dumps(found.astype(float).tolist()))  # [n, 6]: cx, cy, w, h, score, class
             errors.append(error)
         return {"path": batch["path"], "detections": np.array(detections, dtype=object),
