@@ -221,17 +221,19 @@ def test_cli_check_failure_is_one_clean_line(tmp_path, capsys):
 
 
 def test_cli_check_names_the_standard_node_onnxruntime_fails_in(tmp_path, capsys):
-    """onnxruntime's failed ORT_ENFORCE begins with its C++ source line, function signature and
-    condition, and the node's name came before the part the message kept."""
+    """onnxruntime names the node it failed in before 'Status Message:', and a failed ORT_ENFORCE
+    begins the message with its C++ source line, function signature and condition: the one line
+    keeps the node and drops those (it kept only what followed 'Status Message:')."""
     nodes = [builders.make_roi_align_node("X", "rois", "bi", "Z", output_height=2, output_width=2),
              helper.make_node("Reshape", ["Z", "shape"], ["Y"], name="flatten")]
     model = builders.make_model(nodes, [vi("X", ["N", 4, 20, 20]), vi("rois", ["K", 4]),
                                         vi("bi", ["K"], TensorProto.INT64)], [vi("Y", None)])
     model.graph.initializer.append(numpy_helper.from_array(np.array([0, -1], np.int64), "shape"))
-    code, _, err = run_cli(tmp_path, model, "--dim", "K=0", capsys=capsys)  # [0, 16] to [0, -1]
+    code, _, err = run_cli(tmp_path, model, "--dim", "K=0", capsys=capsys)  # -1 beside a 0: refused
     assert code == 1 and err.count("\n") == 1, err
-    assert err.startswith(f"roi-ops: error: running {tmp_path / 'm.onnx'}: Reshape node 'flatten': The input tensor "
-                          "cannot be reshaped to the requested shape. Input shape:{0,4,2,2}, requested shape:{0,-1}"), err
+    assert err.startswith(f"roi-ops: error: running {tmp_path / 'm.onnx'}: Reshape node 'flatten': The input "
+                          "tensor cannot be reshaped to the requested shape. Input shape:{0,4,2,2}, requested "
+                          "shape:{0,-1}"), err
 
 
 def test_cli_check_names_a_standard_roi_align_with_an_undefined_coordinate_mode(tmp_path, capsys):
