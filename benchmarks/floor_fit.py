@@ -35,12 +35,27 @@ RUNS = {
         (22.06, 8.28), (21.80, 8.50), (23.33, 9.11)]),
 }
 
-for name, (target, runs) in RUNS.items():
-    op, floor = np.array(runs).T
-    ratio = op / floor
+
+def fit(runs, target: float) -> dict:
+    """The least-squares line op = a + b * floor through `runs` [(op ms, floor ms)], and the
+    floor from which op / floor <= target (None when b alone reaches it)."""
+    op, floor = np.array(runs, float).T
     b, a = np.polyfit(floor, op, 1)
-    needs = f"floor >= {a / (target - b):.2f} ms" if b < target else "never"
-    print(f"{name}: {len(runs)} runs, floor {floor.min():.2f}-{floor.max():.2f} ms, op / floor "
-          f"{ratio.min():.2f}-{ratio.max():.2f} (<= {target:g} in {int(np.sum(ratio <= target))}); "
-          f"corr(floor, op / floor) {np.corrcoef(floor, ratio)[0, 1]:.2f}; op = {a:.2f} ms + {b:.2f} x floor; "
-          f"<= {target:g} where {needs}; at the fastest floor it needs a <= {(target - b) * floor.min():.2f} ms")
+    ratio = op / floor
+    return {"a": a, "b": b, "ratio": (ratio.min(), ratio.max()), "met": int(np.sum(ratio <= target)),
+            "floor": (floor.min(), floor.max()), "corr": np.corrcoef(floor, ratio)[0, 1],
+            "met_from": a / (target - b) if b < target else None, "a_needed": (target - b) * floor.min()}
+
+
+def main() -> None:
+    for name, (target, runs) in RUNS.items():
+        f = fit(runs, target)
+        needs = f"floor >= {f['met_from']:.2f} ms" if f["met_from"] is not None else "never"
+        print(f"{name}: {len(runs)} runs, floor {f['floor'][0]:.2f}-{f['floor'][1]:.2f} ms, op / floor "
+              f"{f['ratio'][0]:.2f}-{f['ratio'][1]:.2f} (<= {target:g} in {f['met']}); corr(floor, op / floor) "
+              f"{f['corr']:.2f}; op = {f['a']:.2f} ms + {f['b']:.2f} x floor; <= {target:g} where {needs}; at the "
+              f"fastest floor it needs a <= {f['a_needed']:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
