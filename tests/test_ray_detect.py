@@ -54,8 +54,6 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 def test_ray_data_detections_equal_one_local_session(tmp_path, address):
     # 'local' (Ray's new cluster on this machine) waited forever: it did not get the CPU slot for
     # reading files that a run without an address gets
-    import onnxruntime as ort
-
     images = tmp_path / "images"
     images.mkdir()
     inputs = _images(images)
@@ -64,6 +62,13 @@ def test_ray_data_detections_equal_one_local_session(tmp_path, address):
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"wrote detections of {len(inputs)} images" in r.stdout
     assert "deprecated" not in r.stderr  # Ray 2.51 on warned of map_batches(concurrency=)
+    _assert_local_detections(out, inputs)
+
+
+def _assert_local_detections(out, inputs: dict[str, np.ndarray]) -> None:
+    """The detections written to `out` are those one session in this process gives each image."""
+    import onnxruntime as ort
+
     found = {path.split("://")[-1]: np.array(d, np.float32).reshape(-1, 6)
              for path, d in json.loads(out.read_text()).items()}
     assert sorted(found) == sorted(inputs)
@@ -75,6 +80,48 @@ def test_ray_data_detections_equal_one_local_session(tmp_path, address):
         np.testing.assert_allclose(found[path], got, rtol=1e-5, atol=1e-4)
         counts.add(len(got))
     assert max(counts) > 0  # the images give detections to compare
+
+
+# A cluster of two Ray nodes on this machine (Ray's own test helper), ray_detect joined to it by
+# HOST:PORT, then the nodes its detector actors ran on. ray.util.state would need the dashboard,
+# which such a cluster does not start; the GCS's actor table (a private API) has them.
+_TWO_NODES = r"""
+import json, subprocess, sys
+import ray
+from ray.cluster_utils import Cluster
+
+cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+try:
+    cluster.add_node(num_cpus=2)
+    cluster.wait_for_nodes()
+    r = subprocess.run([sys.executable, "-m", "roi_ops.ray_detect", *sys.argv[1:], "--address", cluster.address],
+                       capture_output=True, text=True, timeout=300)
+    ray.init(address=cluster.address)
+    placed = {a["Address"]["NodeID"] for a in ray._private.state.actors().values()
+              if "Detector" in a["ActorClassName"]}
+    print(json.dumps({"returncode": r.returncode, "stdout": r.stdout, "stderr": r.stderr[-3000:],
+                      "nodes": len(ray.nodes()), "actor_nodes": len(placed)}))
+finally:
+    ray.shutdown()
+    cluster.shutdown()
+"""
+
+
+@pytest.mark.alone  # two Ray nodes on this machine
+def test_a_cluster_of_two_nodes_joined_by_address_runs_an_actor_on_each(tmp_path):
+    """What the README's many-machine use rests on: joined by its address, a cluster's nodes each
+    run a detector actor, and the detections are those of one local session."""
+    images = tmp_path / "images"
+    images.mkdir()
+    inputs = _images(images)
+    out = tmp_path / "detections.json"
+    r = subprocess.run([sys.executable, "-c", _TWO_NODES, str(images), "-o", str(out), "--workers", "2"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = json.loads(r.stdout.strip().splitlines()[-1])
+    assert run["returncode"] == 0 and f"wrote detections of {len(inputs)} images" in run["stdout"], run["stderr"]
+    assert run["nodes"] == 2 and run["actor_nodes"] == 2, run
+    _assert_local_detections(out, inputs)
 
 
 @pytest.mark.alone  # a local Ray cluster: its node must start within 30 s
