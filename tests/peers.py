@@ -29,8 +29,8 @@ core = ov.Core()
 if sys.argv[2] == "1":
     from roi_ops.openvino_frontend import conversion_extensions
     core.add_extension(conversion_extensions())
-compiled = core.compile_model(core.read_model(open(folder + "/model.onnx", "rb").read(), b""), "CPU",
-                              json.loads(sys.argv[3]))
+with open(folder + "/model.onnx", "rb") as f:
+    compiled = core.compile_model(core.read_model(f.read(), b""), "CPU", json.loads(sys.argv[3]))
 result = compiled(feeds)
 np.savez(folder + "/outputs.npz", *[result[o] for o in compiled.outputs])
 """
