@@ -356,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     conv.add_argument("-v", "--verbose", action="store_true",
                       help="list each pooler fused or left alone (with the reason) and each node converted")
     chk = sub.add_parser("check", help="run a model through the library and the NumPy reference; exit 1 when an "
-                                       "output differs beyond its dtype's tolerance")
+                                       "output differs beyond its dtype's tolerance, naming where the two part "
+                                       "(before, in or after a roi_ops node)")
     chk.add_argument("model", help=".onnx file with roi_ops nodes")
     chk.add_argument("--inputs", help=".npz file of inputs by name (default: inputs made from the roi_ops "
                                       "nodes' contracts: valid RoIs, batch indices in [0, N))")
