@@ -16,6 +16,10 @@ _LIBRARY_NAMES = {False: ("libroi_ops.so", "libroi_ops.dylib", "roi_ops.dll"),
                   True: ("libroi_ops_cuda.so", "roi_ops_cuda.dll")}
 LIBRARY_ENV = "ROI_OPS_LIBRARY"
 DEVICE_ENV = "ROI_OPS_DEVICE"  # "cpu" or "cuda": which build get_library_path() returns
+# The log level of the sessions the command line opens: fatal only. An error comes back as the
+# exception, which the commands print on one line (run_error); onnxruntime's own log line of it
+# (in colour, before that line) would say it twice.
+QUIET_LOGS = 4
 
 
 # The library registered by this module on each SessionOptions: onnxruntime cannot say which

@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import helper
 
-from ._library import DOMAIN
+from ._library import DOMAIN, QUIET_LOGS
 from .attributes import DEFAULTS
 from .graph import attribute_values, fed_inputs, infer_leniently, node_label
 
@@ -275,7 +275,7 @@ def _run_both(model: onnx.ModelProto, feeds: dict[str, np.ndarray], path: str | 
 
     # make_session refuses misspelt roi_ops ops and attributes first, naming the closest name.
     options = ort.SessionOptions()
-    options.log_severity_level = 4  # fatal only: the exception carries the error
+    options.log_severity_level = QUIET_LOGS
     return make_session(path or model, options=options).run(None, feeds), make_evaluator(model).run(None, feeds)
 
 

@@ -22,7 +22,7 @@ import onnx
 from . import DOMAIN, get_library_path
 from ._args import int_at_least
 from ._files import FileProblem, load_model, new_folder
-from ._library import SettingError, package_folder
+from ._library import QUIET_LOGS, SettingError, package_folder, run_error
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
 from .sample_image import png_bytes, scene
@@ -40,7 +40,7 @@ def _sessions(detector: onnx.ModelProto, threads: int, plugin: bool):
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
-        so.log_severity_level = 3
+        so.log_severity_level = QUIET_LOGS
         return so
 
     core_options = options()
@@ -82,7 +82,7 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
         except SettingError:
             raise  # the environment's, not the model's
         except Exception as e:  # noqa: BLE001 - onnxruntime's or the pipeline's word on the user's model
-            raise FileProblem(f"{path}: {e.__class__.__name__}: {str(e).strip().splitlines()[0]}") from e
+            raise FileProblem(f"{path}: {run_error(e)}") from e
     new_folder(output_dir, "-o names a folder")
     image = scene()
     data = png_bytes(image)

@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from ._files import FileProblem, new_file
-from ._library import SettingError, get_library_path, run_error
+from ._library import QUIET_LOGS, SettingError, get_library_path, run_error
 from .pipeline import decode_problem
 
 
@@ -40,7 +40,7 @@ class Detector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        options.log_severity_level = QUIET_LOGS
         self.session = ort.InferenceSession(model, session_options_with_extensions(options, with_roi_ops=True),
                                             providers=["CPUExecutionProvider"])
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._library import QUIET_LOGS
 from .._timing import median_ms, median_ms_interleaved
 from ..attributes import OP_TYPES
 from .cases import Case
@@ -54,7 +55,7 @@ def session(model, threads: int, plugin: bool, library: str | None = None, spinn
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
-    so.log_severity_level = 3  # the built-in RoiAlign's max-mode warning is not news here
+    so.log_severity_level = QUIET_LOGS  # the built-in RoiAlign's max-mode warning is not news here
     if not spinning:
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if plugin:
