@@ -27,12 +27,34 @@ def cli(*args):
 def test_cli_info():
     r = cli("info")
     assert r.returncode == 0, r.stderr
-    for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: ", "onnxruntime: 1."):
+    for key in ("roi-ops 0.1.0", "library: ", "compiler: ", "cxx_flags: ", "cuda: ", "onnxruntime: 1.",
+                "loads in onnxruntime: yes"):
         assert key in r.stdout
     assert "cuda: no (CPU kernels only)" in r.stdout or "libroi_ops_cuda.so for " in r.stdout
     from roi_ops._cpu import picked_isa
 
     assert f"cpu path at load time: {picked_isa()}" in r.stdout
+
+
+@pytest.mark.parametrize("library, problem", [
+    ("junk.so", "file too short"),
+    ("pybind11_state", "undefined symbol: RegisterCustomOps"),  # onnxruntime's own: no custom-op library
+])
+def test_cli_info_says_when_onnxruntime_cannot_load_the_library(tmp_path, library, problem):
+    # info listed a file that does not load as if all were well, and exited 0
+    if library == "junk.so":
+        library = tmp_path / library
+        library.write_bytes(b"junk")
+    else:
+        from onnxruntime.capi import onnxruntime_pybind11_state
+
+        library = onnxruntime_pybind11_state.__file__
+    env = dict(os.environ, ROI_OPS_LIBRARY=str(library))
+    r = subprocess.run([sys.executable, "-m", "roi_ops.cli", "info"], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 1 and f"library: {library}" in r.stdout and "loads in onnxruntime" not in r.stdout
+    assert r.stderr.startswith(f"roi-ops: error: onnxruntime cannot load the library {library}: ")
+    assert problem in r.stderr and r.stderr.count("\n") == 1 and "ONNXRuntimeError" not in r.stderr, r.stderr
 
 
 def test_info_names_the_code_path_the_resolver_picks():

@@ -37,7 +37,7 @@ def cmd_demo(args) -> int:
 def cmd_info(_args) -> int:
     import onnxruntime
 
-    from . import __version__, get_library_path
+    from . import __version__, get_library_path, session_options
 
     path = get_library_path()
     print(f"roi-ops {__version__}")
@@ -63,6 +63,11 @@ def cmd_info(_args) -> int:
     else:
         print("cuda: no (CPU kernels only)")
     print(f"onnxruntime: {onnxruntime.__version__} (providers: {', '.join(onnxruntime.get_available_providers())})")
+    try:
+        session_options()  # onnxruntime loads the library and has it register its ops
+    except Exception as e:  # noqa: BLE001 - onnxruntime's word on the file
+        raise UserError(f"onnxruntime cannot load the library {path}: {run_error(e)}") from e
+    print("loads in onnxruntime: yes")
     return 0
 
 
@@ -327,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--cache-dir", default=os.path.join(os.environ.get("XDG_CACHE_HOME") or
                                                            os.path.join(os.path.expanduser("~"), ".cache"), "roi-ops"),
                        help="where T1's exported model is kept between runs (default ~/.cache/roi-ops)")
-    info = sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version")
+    info = sub.add_parser("info", help="library path, version, build flags, CUDA or not, onnxruntime version; "
+                          "exit 1 when onnxruntime cannot load the library")
     exp = sub.add_parser("explain", help="draw RoI pooling vs RoI align on the textbook example (PNG)")
     exp.add_argument("-o", "--output", default=EXPLAIN_PNG,
                      help=f"PNG file to write, or a directory to write {EXPLAIN_PNG} into")
