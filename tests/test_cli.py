@@ -36,27 +36,6 @@ def test_cli_info():
     assert f"cpu path at load time: {picked_isa()}" in r.stdout
 
 
-@pytest.mark.parametrize("library, problem", [
-    ("junk.so", "file too short"),
-    ("pybind11_state", "undefined symbol: RegisterCustomOps"),  # onnxruntime's own: no custom-op library
-])
-def test_cli_info_says_when_onnxruntime_cannot_load_the_library(tmp_path, library, problem):
-    # info listed a file that does not load as if all were well, and exited 0
-    if library == "junk.so":
-        library = tmp_path / library
-        library.write_bytes(b"junk")
-    else:
-        from onnxruntime.capi import onnxruntime_pybind11_state
-
-        library = onnxruntime_pybind11_state.__file__
-    env = dict(os.environ, ROI_OPS_LIBRARY=str(library))
-    r = subprocess.run([sys.executable, "-m", "roi_ops.cli", "info"], capture_output=True, text=True, env=env,
-                       timeout=300)
-    assert r.returncode == 1 and f"library: {library}" in r.stdout and "loads in onnxruntime" not in r.stdout
-    assert r.stderr.startswith(f"roi-ops: error: onnxruntime cannot load the library {library}: ")
-    assert problem in r.stderr and r.stderr.count("\n") == 1 and "ONNXRuntimeError" not in r.stderr, r.stderr
-
-
 def test_info_names_the_code_path_the_resolver_picks():
     from roi_ops._cpu import LEVELS, picked_isa
 
@@ -222,21 +201,55 @@ def test_cli_stops_quietly_when_its_reader_goes(args, tmp_path):
     assert p.wait(timeout=300) == 1 and err == ""
 
 
-@pytest.mark.parametrize("command", [["roi_ops.cli", "info"], ["roi_ops.cli", "check", DETECTOR],
-                                     ["roi_ops.cli", "demo", "--runs", "1", "-o", "OUT"],
-                                     ["roi_ops.ray_detect", "IMAGES", "-o", "OUT/d.json"]])
-def test_cli_names_a_device_setting_it_does_not_take(command, tmp_path):
-    # info was a ValueError traceback, check and demo blamed the model, ray_detect failed in its actors
+# The commands that load the library; OUT and IMAGES stand for paths under the test's tmp_path.
+LIBRARY_COMMANDS = [["roi_ops.cli", "info"], ["roi_ops.cli", "check", DETECTOR],
+                    ["roi_ops.cli", "demo", "--runs", "1", "-o", "OUT"],
+                    ["roi_ops.ray_detect", "IMAGES", "-o", "OUT/d.json"]]
+
+
+def run_library_command(command, tmp_path, env):
+    """One of LIBRARY_COMMANDS (IMAGES: a folder of one file) in a process of its own; skips when
+    the command's extra is not installed."""
     (tmp_path / "IMAGES").mkdir()
     (tmp_path / "IMAGES" / "a.png").write_bytes(b"")
     command = [str(tmp_path / a) if a in ("OUT", "IMAGES") else a.replace("OUT/", f"{tmp_path}/") for a in command]
-    env = dict(os.environ, ROI_OPS_DEVICE="gpu")
-    env.pop("ROI_OPS_LIBRARY", None)  # it overrides the device setting (the sanitized CI run sets it)
     r = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True, env=env, timeout=300)
     if "needs" in r.stderr and "pip install" in r.stderr:
         pytest.skip(f"an extra is not installed: {r.stderr.strip()}")
+    return r
+
+
+@pytest.mark.parametrize("command", LIBRARY_COMMANDS)
+def test_cli_names_a_device_setting_it_does_not_take(command, tmp_path):
+    # info was a ValueError traceback, check and demo blamed the model, ray_detect failed in its actors
+    env = dict(os.environ, ROI_OPS_DEVICE="gpu")
+    env.pop("ROI_OPS_LIBRARY", None)  # it overrides the device setting (the sanitized CI run sets it)
+    r = run_library_command(command, tmp_path, env)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert r.stderr.strip() == "roi-ops: error: ROI_OPS_DEVICE='gpu': expected 'cpu' or 'cuda'"
+
+
+@pytest.mark.parametrize("library, problem", [
+    ("junk.so", "file too short"),
+    ("pybind11_state", "undefined symbol: RegisterCustomOps"),  # onnxruntime's own: no custom-op library
+])
+@pytest.mark.parametrize("command", LIBRARY_COMMANDS)
+def test_cli_says_when_onnxruntime_cannot_load_the_library(tmp_path, library, problem, command):
+    # info listed such a file as if all were well and exited 0; check and demo blamed the model;
+    # ray_detect ended in a traceback from its actors
+    if library == "junk.so":
+        library = tmp_path / library
+        library.write_bytes(b"junk")
+    else:
+        from onnxruntime.capi import onnxruntime_pybind11_state
+
+        library = onnxruntime_pybind11_state.__file__
+    library = os.path.realpath(library)  # as get_library_path() names it
+    r = run_library_command(command, tmp_path, dict(os.environ, ROI_OPS_LIBRARY=library))
+    assert r.returncode == 1 and r.stderr.startswith(f"roi-ops: error: onnxruntime cannot load the library {library}: ")
+    assert problem in r.stderr and r.stderr.count("\n") == 1 and "ONNXRuntimeError" not in r.stderr, r.stderr
+    if command[1] == "info":  # what it can say, it says first
+        assert f"library: {library}" in r.stdout and "loads in onnxruntime" not in r.stdout
 
 
 @pytest.mark.parametrize("content, problem", [

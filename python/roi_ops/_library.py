@@ -106,6 +106,25 @@ def get_library_path(cuda: bool | None = None) -> str:
     return str(found)
 
 
+class LibraryProblem(OSError):
+    """onnxruntime cannot load the roi-ops library (an OSError, as ctypes raises for a file that
+    does not load); the message names the file and onnxruntime's reason."""
+
+
+def loadable_library_path(cuda: bool | None = None) -> str:
+    """get_library_path(), once onnxruntime has loaded that file and had it register its ops (a
+    file that is no library, one for another platform, or one without RegisterCustomOps raises
+    LibraryProblem), so that a command can say so before it builds anything on it."""
+    import onnxruntime as ort
+
+    path = get_library_path(cuda)
+    try:
+        ort.SessionOptions().register_custom_ops_library(path)
+    except Exception as e:  # noqa: BLE001 - onnxruntime's word on the file
+        raise LibraryProblem(f"onnxruntime cannot load the library {path}: {run_error(e)}") from e
+    return path
+
+
 def package_folder(name: str) -> str | None:
     """A folder installed inside the package (e.g. ``models``), also for an editable install,
     whose installed files sit in site-packages rather than the source tree."""

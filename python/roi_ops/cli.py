@@ -14,7 +14,7 @@ import sys
 from ._args import int_at_least
 from ._files import FileProblem, existing_file, load_model, new_file, new_folder, save_model
 from ._extras import missing
-from ._library import SettingError, run_error
+from ._library import SettingError, loadable_library_path, run_error
 
 
 EXPLAIN_PNG = "roi_pool_vs_roi_align.png"  # roi-ops explain's file when given none, or a directory
@@ -37,7 +37,7 @@ def cmd_demo(args) -> int:
 def cmd_info(_args) -> int:
     import onnxruntime
 
-    from . import __version__, get_library_path, session_options
+    from . import __version__, get_library_path
 
     path = get_library_path()
     print(f"roi-ops {__version__}")
@@ -63,10 +63,7 @@ def cmd_info(_args) -> int:
     else:
         print("cuda: no (CPU kernels only)")
     print(f"onnxruntime: {onnxruntime.__version__} (providers: {', '.join(onnxruntime.get_available_providers())})")
-    try:
-        session_options()  # onnxruntime loads the library and has it register its ops
-    except Exception as e:  # noqa: BLE001 - onnxruntime's word on the file
-        raise UserError(f"onnxruntime cannot load the library {path}: {run_error(e)}") from e
+    loadable_library_path()
     print("loads in onnxruntime: yes")
     return 0
 
@@ -243,6 +240,7 @@ def cmd_check(args) -> int:
     from .foreign import foreign_nodes
     from .graph import node_label, uses_domain
 
+    loadable_library_path()  # else each run below would fail with "running MODEL: Failed to load library"
     model = load_model(args.model)
     foreign = foreign_nodes(model)
     if foreign:  # onnxruntime (or, for its contrib ops, the reference) would say only that the op is unknown

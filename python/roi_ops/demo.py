@@ -22,7 +22,7 @@ import onnx
 from . import DOMAIN, get_library_path
 from ._args import int_at_least
 from ._files import FileProblem, load_model, new_folder
-from ._library import QUIET_LOGS, SettingError, package_folder, run_error
+from ._library import QUIET_LOGS, SettingError, loadable_library_path, package_folder, run_error
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
 from .sample_image import png_bytes, scene
@@ -74,6 +74,7 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path} not found: run the demo from the repository root, or pass --models DIR "
                                     "(python models/generate.py writes the models)")
+    loadable_library_path()  # its problem, not the models'
     sessions = {}
     for kind, path in paths.items():
         detector = load_model(path)

@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from ._files import FileProblem, new_file
-from ._library import QUIET_LOGS, SettingError, get_library_path, run_error
+from ._library import QUIET_LOGS, SettingError, loadable_library_path, run_error
 from .pipeline import decode_problem
 
 
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         _check_paths(args.images, args.output)
-        get_library_path()  # a bad ROI_OPS_DEVICE or ROI_OPS_LIBRARY, before Ray starts actors that would fail
+        loadable_library_path()  # a bad ROI_OPS_DEVICE or ROI_OPS_LIBRARY, before Ray starts actors that would fail
         found, unreadable = detect_folder(args.images, workers=args.workers, threads=args.threads,
                                           address=args.address)
         with open(args.output, "w") as f:
