@@ -233,10 +233,10 @@ def test_cli_names_a_device_setting_it_does_not_take(command, tmp_path):
     ("junk.so", "file too short"),
     ("pybind11_state", "undefined symbol: RegisterCustomOps"),  # onnxruntime's own: no custom-op library
 ])
-@pytest.mark.parametrize("command", LIBRARY_COMMANDS)
+@pytest.mark.parametrize("command", LIBRARY_COMMANDS + [["roi_ops.cli", "bench", "--quick", "-o", "OUT"]])
 def test_cli_says_when_onnxruntime_cannot_load_the_library(tmp_path, library, problem, command):
     # info listed such a file as if all were well and exited 0; check and demo blamed the model;
-    # ray_detect ended in a traceback from its actors
+    # ray_detect ended in a traceback from its actors, bench in its own
     if library == "junk.so":
         library = tmp_path / library
         library.write_bytes(b"junk")

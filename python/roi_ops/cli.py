@@ -93,6 +93,7 @@ def cmd_bench(args) -> int:
 
     if args.warmup < 0 or args.repeat < 1 or not args.threads or min(args.threads) < 1 or args.paired_seconds < 0:
         raise UserError("--repeat and --threads must be at least 1, --warmup and --paired-seconds at least 0")
+    loadable_library_path(cuda=False)  # the build the workloads time (run.session)
     if args.results:
         new_file(args.results, "--results names the Markdown file")  # a typo'd folder is not made
     out_dir = os.path.dirname(os.path.abspath(args.results)) if args.results else args.output_dir
