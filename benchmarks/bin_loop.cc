@@ -41,6 +41,7 @@
 
 #include "benchmarks/bench_boxes.h"
 #include "benchmarks/library_sources.h"
+#include "benchmarks/turns.h"
 #include "ops/cpu/align_bins.h"
 
 using namespace roi_ops;
@@ -348,10 +349,10 @@ void run(const Workload& wl) {
   const int rounds = 300;
   std::vector<std::vector<double>> ns(variants.size());
   std::vector<double> floor_ns;
-  std::vector<char> src(static_cast<std::size_t>(wl.floor_mb * 1e6), 1), dst(src.size(), 0);
+  FloorCopy floor_copy(static_cast<std::size_t>(wl.floor_mb * 1e6));
   for (int round = 0; round < rounds; ++round) {
     const auto f = std::chrono::steady_clock::now();
-    std::memcpy(dst.data(), src.data(), src.size());
+    floor_copy();
     floor_ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - f).count());
     variants[1].run();  // both planes back in cache after the copy, as in a call
     for (std::size_t v = 0; v < variants.size(); ++v) {

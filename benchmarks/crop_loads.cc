@@ -61,7 +61,8 @@ void stream(Lanes* to, const Lanes* from, int lines) {
 enum Output { kNone, kAfterBox, kInterleaved };
 
 struct Crop {
-  std::vector<Lanes> plane = std::vector<Lanes>(kH * kW), out;
+  std::vector<Lanes> plane = std::vector<Lanes>(kH * kW);
+  huge_vector<Lanes> out;  // as the library's streamed output, on huge pages
   std::vector<Tap> taps;  // per box: kCrop row taps, then kCrop column taps
   Lanes block[2][kPixels];
   float checksum = 0;
@@ -137,11 +138,7 @@ int main() {
     for (int j = 0; j < kCrop; ++j) crop.taps.push_back(tap(x1 / img_w, (x1 + w) / img_w, kW, kCrop, j, 1));
   }
   const long copy_bytes = (kH * kW * 256 + kBoxes * 256 * kPixels) * 4 / 2;  // (maps + output) / 2
-  std::vector<char> src(copy_bytes, 1), dst(copy_bytes, 0);
-  auto floor_copy = [&] {
-    std::memcpy(dst.data(), src.data(), copy_bytes);
-    asm volatile("" : : "r"(dst.data()) : "memory");
-  };
+  FloorCopy floor_copy(copy_bytes);
   std::vector<double> floor, pixels, after_box, interleaved, bands, one_band;
   for (int turn = 0; turn < 16; ++turn) {
     const double f = ms(floor_copy), p = ms([&] { crop.call<kNone>(); });

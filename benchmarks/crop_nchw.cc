@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   const bool touch = argc > 1 && std::string(argv[1]) == "touch";
-  const std::size_t bytes = static_cast<std::size_t>(kC * kH * kW) * sizeof(float) + 64;
-  auto* x = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+  huge_vector<float> map(static_cast<std::size_t>(kC * kH * kW) + 16);  // the bench's map and outputs: huge pages
+  float* x = map.data();
   std::mt19937 rng(1234);
   std::normal_distribution<float> normal;
   for (int64_t i = 0; i < kC * kH * kW; ++i) x[i] = normal(rng);
@@ -157,8 +157,9 @@ int main(int argc, char** argv) {
   CropParams p;
   p.crop_height = p.crop_width = kCrop;
   const std::size_t out_n = static_cast<std::size_t>(kK * kC * kPix);
-  float* y_lib = static_cast<float*>(std::aligned_alloc(64, out_n * 4));
-  float* y_dir = static_cast<float*>(std::aligned_alloc(64, out_n * 4));
+  huge_vector<float> outputs(2 * out_n);
+  float* y_lib = outputs.data();
+  float* y_dir = y_lib + out_n;
   ParallelFor serial = [](std::size_t n, const TaskBody& body) {
     for (std::size_t i = 0; i < n; ++i) body(i);
   };
@@ -185,11 +186,7 @@ int main(int argc, char** argv) {
     if (y_lib[i] != y_dir[i]) ++diff, worst = std::max(worst, std::abs(y_lib[i] - y_dir[i]));
   std::printf("boxes in one window: %d of %ld; outputs differing: %zu (largest %g)\n", narrow, (long)kK, diff, worst);
   const long copy_bytes = (kH * kW * kC + kK * kC * kPix) * 4 / 2;
-  std::vector<char> src(copy_bytes, 1), dst(copy_bytes, 0);
-  auto floor_copy = [&] {
-    std::memcpy(dst.data(), src.data(), copy_bytes);
-    asm volatile("" : : "r"(dst.data()) : "memory");
-  };
+  FloorCopy floor_copy(copy_bytes);
   std::vector<double> fl, rl, rd;
   for (int turn = 0; turn < 12; ++turn) {
     const double f = ms(floor_copy), a = ms(lib), d = ms(dir);

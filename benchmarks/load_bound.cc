@@ -44,7 +44,8 @@ struct Workload {
 // One workload's buffers: the planes back to back, the load sequence (plane by plane, random cells
 // of each), the floor copy's source and destination, and the maps and output the stream moves.
 struct Work {
-  std::vector<Lanes> planes, src, dst, maps, output;
+  std::vector<Lanes> planes;             // staged, on 4 KB pages as the library's
+  huge_vector<Lanes> src, dst, maps, output;  // the bench's tensors and floor: huge pages
   std::vector<int> cell;
   Lanes sum = {};
 

@@ -40,12 +40,12 @@ void add(Line& sum, const float* p) {
 }  // namespace
 
 int main() {
-  std::vector<float> map(static_cast<std::size_t>(kC * kCells));
+  huge_vector<float> map(static_cast<std::size_t>(kC * kCells));  // a bench tensor: huge pages
   for (std::size_t i = 0; i < map.size(); ++i) map[i] = static_cast<float>(i % 13) * 0.1f;
   roi_ops::cpu::LineBuffer<float> buffer;
   float* const plane = buffer.get(static_cast<std::size_t>(kCells * kB));
   const double floor_mb = (55.7 + 20.1) / 2;  // W2's maps and output (traffic.py)
-  std::vector<char> src(static_cast<std::size_t>(floor_mb * 1e6), 1), dst(src.size(), 0);
+  FloorCopy floor_copy(static_cast<std::size_t>(floor_mb * 1e6));
   roi_ops::cpu::MapShape s;
   s.n = 1, s.c = kC, s.h = kH, s.w = kW;
   Line sink{};
@@ -54,7 +54,7 @@ int main() {
     std::function<void()> run;
   };
   const std::vector<Part> parts = {
-      {"floor (memcpy of W2's bytes)", [&] { std::memcpy(dst.data(), src.data(), src.size()); }},
+      {"floor (memcpy of W2's bytes)", [&] { floor_copy(); }},
       {"read (one stream)", [&] {
          Line a{}, b{}, c{}, d{};
          for (std::size_t i = 0; i + 4 * kB <= map.size(); i += 4 * kB)
