@@ -117,3 +117,14 @@ def test_library_path_override(monkeypatch, tmp_path):
     monkeypatch.setenv("ROI_OPS_LIBRARY", str(tmp_path / "missing.so"))
     with pytest.raises(FileNotFoundError, match="ROI_OPS_LIBRARY"):
         roi_ops.get_library_path()
+
+
+def test_make_session_names_a_library_onnxruntime_cannot_load(monkeypatch, tmp_path):
+    # was onnxruntime's "[ONNXRuntimeError] : 1 : FAIL : Failed to load library ..."
+    junk = tmp_path / "libroi_ops.so"
+    junk.write_bytes(b"not a shared library")
+    monkeypatch.setenv("ROI_OPS_LIBRARY", str(junk))
+    for make in (roi_ops.session_options, lambda: roi_ops.make_session(_one_roi_align_model())):
+        with pytest.raises(OSError, match=f"^onnxruntime cannot load the library {junk}: Failed to load library .*"
+                                          "file too short$"):
+            make()

@@ -118,10 +118,7 @@ def loadable_library_path(cuda: bool | None = None) -> str:
     import onnxruntime as ort
 
     path = get_library_path(cuda)
-    try:
-        ort.SessionOptions().register_custom_ops_library(path)
-    except Exception as e:  # noqa: BLE001 - onnxruntime's word on the file
-        raise LibraryProblem(f"onnxruntime cannot load the library {path}: {run_error(e)}") from e
+    _register(ort.SessionOptions(), path)
     return path
 
 
@@ -139,7 +136,8 @@ def package_folder(name: str) -> str | None:
 def session_options(
     options: "onnxruntime.SessionOptions | None" = None, *, intra_op_num_threads: int | None = None
 ) -> "onnxruntime.SessionOptions":
-    """Session options with the roi-ops library registered (a new object unless one is given)."""
+    """Session options with the roi-ops library registered (a new object unless one is given).
+    A library onnxruntime cannot load raises LibraryProblem, naming the file and why."""
     import onnxruntime as ort
 
     so = options if options is not None else ort.SessionOptions()
@@ -152,7 +150,10 @@ def session_options(
 def _register(so: "onnxruntime.SessionOptions", path: str) -> None:
     held = _REGISTERED.get(so)
     if held is None:
-        so.register_custom_ops_library(path)
+        try:
+            so.register_custom_ops_library(path)
+        except Exception as e:  # noqa: BLE001 - onnxruntime's word on the file
+            raise LibraryProblem(f"onnxruntime cannot load the library {path}: {run_error(e)}") from e
         _REGISTERED[so] = path
     elif held != path:
         raise ValueError(f"these session options hold the roi-ops library {held}, and this session needs {path}; "
@@ -172,7 +173,8 @@ def make_session(
     name (``graph.check_roi_ops_nodes``): onnxruntime would run a misspelt optional attribute
     with its default, silently, as its C API cannot show a node's attribute names to the library.
     ``options`` may come from ``session_options()`` or an earlier ``make_session``; options given
-    the library by ``register_custom_ops_library`` directly are refused by name."""
+    the library by ``register_custom_ops_library`` directly are refused by name. A library
+    onnxruntime cannot load raises LibraryProblem (an OSError), naming the file and why."""
     import onnx
     import onnxruntime as ort
 
