@@ -42,14 +42,15 @@ struct Workload {
 };
 
 // One workload's buffers: the planes back to back, the load sequence (plane by plane, random cells
-// of each), the floor copy's source and destination, and the maps and output the stream moves.
+// of each), the floor copy, and the maps and output the stream moves.
 struct Work {
-  std::vector<Lanes> planes;             // staged, on 4 KB pages as the library's
-  huge_vector<Lanes> src, dst, maps, output;  // the bench's tensors and floor: huge pages
+  std::vector<Lanes> planes;          // staged, on 4 KB pages as the library's
+  huge_vector<Lanes> maps, output;    // the bench's tensors: huge pages
+  FloorCopy floor;
   std::vector<int> cell;
   Lanes sum = {};
 
-  explicit Work(const Workload& w) {
+  explicit Work(const Workload& w) : floor(static_cast<std::size_t>((w.maps_mb + w.output_mb) / 2 * 1e6)) {
     long first = 0;
     std::mt19937 rng(1);
     for (const Plane& p : w.planes) {
@@ -59,9 +60,6 @@ struct Work {
     }
     planes.resize(first);
     for (long i = 0; i < first; ++i) planes[i] = Lanes{} + static_cast<float>(i % 7);
-    const long lines = static_cast<long>((w.maps_mb + w.output_mb) / 2 * 1e6 / 64);
-    src.assign(lines, Lanes{} + 1.0f);
-    dst.assign(lines, Lanes{});
     maps.assign(static_cast<long>(w.maps_mb * 1e6 / 64), Lanes{} + 1.0f);
     output.assign(static_cast<long>(w.output_mb * 1e6 / 64), Lanes{});
   }
@@ -76,11 +74,6 @@ struct Work {
       const __m128* from = reinterpret_cast<const __m128*>(&read);
       for (int q = 0; q < 4; ++q) _mm_stream_ps(to + 4 * q, from[q]);  // one line, write-combined
     }
-  }
-
-  void floor() {
-    std::memcpy(dst.data(), src.data(), src.size() * sizeof(Lanes));
-    asm volatile("" : : "r"(dst.data()) : "memory");
   }
 
   void stream() {
@@ -128,7 +121,7 @@ int main() {
     Work work(w);
     std::vector<double> floor, stream, loads, both, hidden;
     for (int round = 0; round < 12; ++round) {
-      const double f = ms([&] { work.floor(); }), s = ms([&] { work.stream(); });
+      const double f = ms(work.floor), s = ms([&] { work.stream(); });
       const double l = ms([&] { work.loads<false>(); }), b = ms([&] { work.loads<true>(); });
       if (round == 0) continue;  // pages and caches warm up
       floor.push_back(f), stream.push_back(s / f), loads.push_back(l / f), both.push_back(b / f);

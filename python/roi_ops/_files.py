@@ -84,12 +84,18 @@ def save_model(model, target: str, source: str) -> str:
     onnxruntime read data files only from the model's own folder."""
     import onnx
 
+    def save(**external) -> None:
+        try:
+            onnx.save(model, target, **external)
+        except OSError as e:  # a full disk or quota: the error carries no file name
+            raise FileProblem(f"{target}: cannot write it: {e.strerror or e}") from e
+
     if not _data_files(model):
-        onnx.save(model, target)
+        save()
         return ""
     here = _folder(source)
     if os.path.samefile(here, _folder(target)):
-        onnx.save(model, target)
+        save()
     else:
         try:
             onnx.load_external_data_for_model(model, here)
@@ -98,7 +104,7 @@ def save_model(model, target: str, source: str) -> str:
         location = os.path.basename(target) + ".data"
         if os.path.exists(os.path.join(_folder(target), location)):
             os.remove(os.path.join(_folder(target), location))  # onnx would append to an earlier run's
-        onnx.save(model, target, save_as_external_data=True, all_tensors_to_one_file=True, location=location)
+        save(save_as_external_data=True, all_tensors_to_one_file=True, location=location)
     return ", ".join(_data_files(model))
 
 
