@@ -92,6 +92,17 @@ def test_bench_rejects_bad_counts(capsys):
     assert "--repeat" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux), a file every write to fails")
+def test_results_file_it_cannot_write_is_named_and_a_device_is_not_read():
+    # /dev/full reads as endless zeros: the block is merged into a regular file's text only.
+    # Writing it fails as a full disk does, whose OSError carries no file name.
+    from roi_ops._files import FileProblem
+    from roi_ops.bench import report
+
+    with pytest.raises(FileProblem, match=r"^/dev/full: cannot write it: No space left on device$"):
+        report.update_results("/dev/full", "a table")
+
+
 def test_timing_runs_on_for_min_seconds():
     """A full bench run times each workload for at least MIN_SECONDS (its medians of 15 runs of a
     0.4 ms workload moved by 1.4x between runs); the progress bar still counts warmup + repeat."""

@@ -180,6 +180,25 @@ def test_demo_writes_images_and_compares_plugin_with_standard_model(tmp_path, ca
         assert sample_image.decode_png((tmp_path / name).read_bytes()).shape == (240, 320, 3)
 
 
+@pytest.mark.parametrize("name", ["input.png", "detections.png"])
+def test_demo_names_the_image_it_cannot_write(tmp_path, monkeypatch, capsys, name):
+    # a full disk: the OSError of a failed write carries no file name
+    import builtins
+    import errno
+
+    from roi_ops.cli import main
+
+    def full_disk_open(path, *args, **kwargs):
+        if os.path.basename(path) == name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(demo, "open", full_disk_open, raising=False)  # the module's writes, not onnx's reads
+    assert main(["demo", "-o", str(tmp_path), "--runs", "1"]) == 1
+    err = capsys.readouterr().err.splitlines()[-1]  # after the timing's progress bar, for detections.png
+    assert err == f"roi-ops: error: {tmp_path / name}: cannot write it: No space left on device", err
+
+
 def test_demo_without_models_is_a_one_line_error(tmp_path, capsys):
     from roi_ops.cli import main
 

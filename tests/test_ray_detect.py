@@ -224,6 +224,16 @@ def test_a_local_node_that_does_not_start_in_time_is_one_line(tmp_path, monkeypa
     assert len(err.strip().splitlines()) == 1
 
 
+def test_detections_it_cannot_write_name_the_file(tmp_path, monkeypatch, capsys):
+    # a full disk: the OSError of a failed write carries no file name
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full (Linux), a file every write to fails")
+    (tmp_path / "a.png").write_bytes(sample_image.png_bytes(sample_image.scene()).tobytes())
+    monkeypatch.setattr(ray_detect, "detect_folder", lambda *a, **k: ({str(tmp_path / "a.png"): np.zeros((0, 6))}, {}))
+    assert ray_detect.main([str(tmp_path), "-o", "/dev/full"]) == 1
+    assert capsys.readouterr().err == "roi-ops: error: /dev/full: cannot write it: No space left on device\n"
+
+
 @pytest.mark.alone  # a Ray cluster started with `ray start`
 def test_a_cluster_with_a_token_is_joined_by_address_in_token_mode_and_named_otherwise(tmp_path):
     # A head that finds ~/.ray/auth_token refuses a driver by HOST:PORT that is not in token mode

@@ -3,6 +3,7 @@ bench say when a path is not a readable file or a file is not an ONNX model, and
 tensors lie in external data files (exporters write those past protobuf's 2 GB)."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -52,6 +53,16 @@ def new_folder(path: str, what: str = "") -> str:
     return path
 
 
+@contextlib.contextmanager
+def writing(path: str):
+    """Names `path` when the write inside fails: a full disk's or a quota's OSError carries no
+    file name, so without it the command line would say only "[Errno 28] No space left on device"."""
+    try:
+        yield
+    except OSError as e:
+        raise FileProblem(f"{path}: cannot write it: {e.strerror or e}") from e
+
+
 def load_model(path: str, *, external_data: bool = True):
     """The ONNX model at `path`, or a FileProblem naming the file. Without `external_data` the
     tensors stored outside the model stay there (only their references are read): conversion
@@ -85,10 +96,8 @@ def save_model(model, target: str, source: str) -> str:
     import onnx
 
     def save(**external) -> None:
-        try:
+        with writing(target):
             onnx.save(model, target, **external)
-        except OSError as e:  # a full disk or quota: the error carries no file name
-            raise FileProblem(f"{target}: cannot write it: {e.strerror or e}") from e
 
     if not _data_files(model):
         save()

@@ -12,7 +12,7 @@ import sys
 
 
 from ._args import int_at_least
-from ._files import FileProblem, existing_file, load_model, new_file, new_folder, save_model
+from ._files import FileProblem, existing_file, load_model, new_file, new_folder, save_model, writing
 from ._extras import missing
 from ._library import SettingError, loadable_library_path, run_error
 
@@ -155,9 +155,10 @@ def cmd_bench(args) -> int:
         report.update_results(args.results, f"Produced by `{command}`:\n\n{head}\n\n{text}{figure}")
         print(f"\nwrote {png + ' and ' if png else ''}the latest table into {args.results}")
     else:
-        with open(os.path.join(out_dir, "bench.md"), "w") as f:
+        bench_md = os.path.join(out_dir, "bench.md")
+        with writing(bench_md), open(bench_md, "w") as f:
             f.write(head + "\n\n" + text + "\n")
-        print(f"\nwrote {png + ' and ' if png else ''}{os.path.join(out_dir, 'bench.md')}")
+        print(f"\nwrote {png + ' and ' if png else ''}{bench_md}")
     return 0
 
 

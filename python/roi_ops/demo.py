@@ -21,7 +21,7 @@ import onnx
 
 from . import DOMAIN, get_library_path
 from ._args import int_at_least
-from ._files import FileProblem, load_model, new_folder
+from ._files import FileProblem, load_model, new_folder, writing
 from ._library import QUIET_LOGS, SettingError, loadable_library_path, package_folder, run_error
 from ._timing import median_ms
 from .pipeline import add_pre_post_processing
@@ -87,7 +87,8 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
     new_folder(output_dir, "-o names a folder")
     image = scene()
     data = png_bytes(image)
-    with open(os.path.join(output_dir, "input.png"), "wb") as f:
+    input_png = os.path.join(output_dir, "input.png")
+    with writing(input_png), open(input_png, "wb") as f:
         f.write(data.tobytes())
 
     print(f"roi-ops demo: {DETECTOR} (FPN P2-P5, 1008 anchor proposals, MultiScaleRoIAlign 7x7 box head, "
@@ -110,7 +111,7 @@ def run(models_dir: str | None, output_dir: str, runs: int = 20, threads: int = 
 
     plugin, standard = results["plugin"], results["standard"]
     out_png = os.path.join(output_dir, "detections.png")
-    with open(out_png, "wb") as f:
+    with writing(out_png), open(out_png, "wb") as f:
         f.write(plugin["annotated"].tobytes())
 
     print(f"{len(plugin['detections'])} detections after NMS (cx, cy, w, h in input-image pixels):")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._files import writing
+
 IMAGE, STRIDE, ROI, OUT = 800, 32, 665, 7
 CELLS = IMAGE // STRIDE
 
@@ -103,6 +105,7 @@ def draw(path: str) -> str:
     fig.suptitle(f"{IMAGE}×{IMAGE} image, stride {STRIDE} → {CELLS}×{CELLS} feature map, "
                  f"{ROI}×{ROI} RoI (red), {OUT}×{OUT} output", fontsize=12)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
-    fig.savefig(path, dpi=100, format="png")  # the path as given: with no extension matplotlib would add .png
+    with writing(path):
+        fig.savefig(path, dpi=100, format="png")  # the path as given: with no extension matplotlib would add .png
     plt.close(fig)
     return path

@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from ._files import FileProblem, new_file
+from ._files import FileProblem, new_file, writing
 from ._library import QUIET_LOGS, SettingError, loadable_library_path, run_error
 from .pipeline import decode_problem
 
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         loadable_library_path()  # a bad ROI_OPS_DEVICE or ROI_OPS_LIBRARY, before Ray starts actors that would fail
         found, unreadable = detect_folder(args.images, workers=args.workers, threads=args.threads,
                                           address=args.address)
-        with open(args.output, "w") as f:
+        with writing(args.output), open(args.output, "w") as f:
             json.dump({path: d.tolist() for path, d in found.items()}, f)
     except (OSError, FileProblem, SettingError, ClusterProblem) as e:
         print(f"roi-ops: error: {e}", file=sys.stderr)

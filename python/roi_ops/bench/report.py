@@ -6,6 +6,7 @@ import os
 import platform
 import re
 
+from .._files import writing
 from .paired import PairedRow
 from .run import MIN_SECONDS, Row
 
@@ -101,7 +102,8 @@ def plot(rows: list[Row], path: str, title: str, quick: bool = False) -> str:
     ax.set_title(f"{QUICK.upper()}\n{title}" if quick else title, fontsize=9, color="darkred" if quick else "black")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with writing(path):
+        fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
@@ -109,7 +111,7 @@ def plot(rows: list[Row], path: str, title: str, quick: bool = False) -> str:
 def update_results(results_md: str, block: str) -> None:
     """Replaces the text between the markers of `results_md` (appends the block if it has none)."""
     text = ""
-    if os.path.exists(results_md):
+    if os.path.isfile(results_md):  # not a device or a pipe, which may never end (/dev/zero)
         with open(results_md) as f:
             text = f.read()
     new = f"{BEGIN}\n{block.rstrip()}\n{END}"
@@ -117,5 +119,5 @@ def update_results(results_md: str, block: str) -> None:
         text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: new, text, flags=re.S)
     else:
         text = text.rstrip() + "\n\n" + new + "\n"
-    with open(results_md, "w") as f:
+    with writing(results_md), open(results_md, "w") as f:
         f.write(text)
