@@ -290,6 +290,54 @@ def test_roi_ops_to_standard_keeps_the_plugins_numbers(op, attrs, layout):
     np.testing.assert_allclose(plain_session(standard).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("layout", [4, 5])
+@pytest.mark.parametrize("op,attrs", [("RoIAlign", dict(mode="avg", aligned=1, sampling_ratio=2)),
+                                      ("RoIAlign", dict(mode="onnx_max")), ("RoIPool", {})])
+def test_to_standard_and_back_gives_the_same_single_node(op, attrs, layout):
+    # [K,5] RoIs went through the standard form split into boxes and batch indices; they come back
+    # whole, and the split's nodes go
+    make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node}[op]
+    x = np.random.default_rng(3).standard_normal((2, 20, 12, 14)).astype(np.float32)
+    bi = "bi" if layout == 4 else None
+    node = make("X", "rois", bi, "Y", output_height=2, output_width=2, spatial_scale=0.25, **attrs)
+    model = roi_ops_model(node, [vi("X", F, ["N", 20, "H", "W"]), vi("rois", F, ["K", layout])]
+                          + ([vi("bi", T.INT64, ["K"])] if bi else []))
+    feeds = {"X": x, "rois": BOXES, "bi": BI} if bi else {"X": x, "rois": ROIS5}
+    back = convert.to_roi_ops(convert.to_standard(model))
+    assert [(n.op_type, list(n.input)) for n in back.graph.node] == [(n.op_type, list(n.input)) for n in model.graph.node]
+    assert _attributes(back.graph.node[0]) == _attributes(node)
+    np.testing.assert_array_equal(roi_ops.make_session(back).run(None, feeds)[0],
+                                  roi_ops.make_session(model).run(None, feeds)[0])
+
+
+@pytest.mark.parametrize("width", [5, None])
+def test_roi_align_fed_columns_of_one_rois_tensor_reads_it_whole_when_it_has_five(width):
+    # torchvision's roi_align symbolic: boxes = Gather(rois, [1, 2, 3, 4], axis 1), batch indices =
+    # Cast(Squeeze(Gather(rois, [0], axis 1))). Joined only where rois is known to be [K,5]: with
+    # more columns, 1-4 are not all of them.
+    nodes = [helper.make_node("Constant", [], ["c0"], value=helper.make_tensor("c0", T.INT64, [1], [0])),
+             helper.make_node("Gather", ["rois", "c0"], ["g0"], axis=1),
+             helper.make_node("Squeeze", ["g0", "c1"], ["s0"]),
+             helper.make_node("Constant", [], ["c1"], value=helper.make_tensor("c1", T.INT64, [1], [1])),
+             helper.make_node("Cast", ["s0"], ["bi"], to=T.INT64),
+             helper.make_node("Constant", [], ["c4"], value=helper.make_tensor("c4", T.INT64, [4], [1, 2, 3, 4])),
+             helper.make_node("Gather", ["rois", "c4"], ["boxes"], axis=1),
+             helper.make_node("RoiAlign", ["X", "boxes", "bi"], ["Y"], output_height=2, output_width=2)]
+    nodes[2:4] = nodes[3], nodes[2]  # topological order
+    g = helper.make_graph(nodes, "g", [vi("X", F, ["N", 5, "H", "W"]), vi("rois", F, ["K", width])],
+                          [vi("Y", F, [None] * 4)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)
+    out = convert.to_roi_ops(model)
+    (node,) = [n for n in out.graph.node if n.domain == "roi_ops"]
+    if width == 5:
+        assert list(node.input) == ["X", "rois"] and len(out.graph.node) == 1
+    else:
+        assert list(node.input) == ["X", "boxes", "bi"] and len(out.graph.node) == len(nodes)
+    feeds = {"X": X, "rois": ROIS5}
+    np.testing.assert_allclose(roi_ops.make_session(out).run(None, feeds)[0], plain_session(model).run(None, feeds)[0],
+                               rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("with_bi,extra", [
     (True, {}), (False, {}), (True, {"mode": "onnx_max", "roi_scale_factor": 1.5}),
     (False, {"spatial_scales": [0.25, 0.0625, 0.03125], "roi_scale_factor": 0.75})])
@@ -357,8 +405,9 @@ def test_to_standard_and_back_gives_the_same_node(with_bi, attrs, dtype):
     back = convert.to_roi_ops(convert.to_standard(model), report=report)
     assert len(report.fused) == 1 and "roi_ops standard form, 4 levels" in report.fused[0], report
     assert not report.converted and not report.not_fused
-    (node,) = [n for n in back.graph.node if n.domain == "roi_ops"]
-    assert _attributes(node) == _attributes(model.graph.node[0])
+    # the same inputs ([K,5] RoIs as they came, not the standard form's split of them) and nothing else left
+    assert [(n.op_type, list(n.input)) for n in back.graph.node] == [(n.op_type, list(n.input)) for n in model.graph.node]
+    assert _attributes(back.graph.node[0]) == _attributes(model.graph.node[0])
     np.testing.assert_array_equal(roi_ops.make_session(back).run(None, feeds)[0],
                                   roi_ops.make_session(model).run(None, feeds)[0])
 

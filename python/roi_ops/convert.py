@@ -29,6 +29,7 @@ from .attributes import ATTRIBUTES, defaults
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
+from .fusion.roi_layouts import restore_roi_layouts
 from .fusion.index import GraphIndex
 from .fusion.poolers import FIX_ONNX_MAX
 from .graph import (all_nodes, attribute_values, check_result, checker_context, drop_unused_import, element_types,
@@ -169,6 +170,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         return [new]
 
     out = replace_nodes(source, _is_standard_pooler, replace)
+    restore_roi_layouts(out)
     if aligned:
         _set_aligned(out.graph, report)
     for w in report.warnings:

@@ -101,6 +101,8 @@ def column(ix: GraphIndex, t: str) -> tuple[str, int]:
         if idx is None or idx.size != 1 or (idx.ndim == 1) != squeezed:
             raise NoMatch(f"Gather {n.name!r}: expected one constant column index")
         return n.input[0], int(idx.reshape(-1)[0])
+    if len(n.input) < 3:  # Slice before opset 10 (starts and ends as attributes): no exporter's
+        raise NoMatch(f"Slice {n.name!r} takes its starts and ends as attributes")
     starts, ends = ix.const(n.input[1]), ix.const(n.input[2])
     axes = ix.const(n.input[3]) if len(n.input) > 3 and n.input[3] else None
     steps = ix.const(n.input[4]) if len(n.input) > 4 and n.input[4] else None
@@ -130,6 +132,8 @@ def columns(ix: GraphIndex, t: str) -> tuple[str, list[int]]:
         if ix.attr(n, "axis", 0) != 1 or idx is None or idx.ndim != 1:
             raise NoMatch(f"Gather {n.name!r} does not select columns")
         return n.input[0], [int(v) for v in idx]
+    if len(n.input) < 3:
+        raise NoMatch(f"Slice {n.name!r} takes its starts and ends as attributes")
     starts, ends = ix.const(n.input[1]), ix.const(n.input[2])
     axes = ix.const(n.input[3]) if len(n.input) > 3 and n.input[3] else None
     steps = ix.const(n.input[4]) if len(n.input) > 4 and n.input[4] else None

@@ -31,28 +31,53 @@ def _live(graph_outputs: set[str], nodes: list[onnx.NodeProto]) -> set[int]:
     return live
 
 
-def replace_pooler(graph: onnx.GraphProto, m: PoolerMatch) -> None:
-    """Puts the fused node where the merge's last node was, then drops the nodes that became
-    dead; raises ``NoMatch`` (graph unchanged) if a pooled RoiAlign or a merge step is still
-    needed by something outside the pooler."""
-    outputs = {o.name for o in graph.output}
-    before = list(graph.node)
-    live_before = _live(outputs, before)
-    fused = make_multi_scale_roi_align_node(m.rois, m.batch_indices, m.maps, m.output,
-                                            name=f"{m.label}/MultiScaleRoIAlign", **m.attrs)
-    last = m.merge[-1]
-    after = [fused if n is last else n for n in before]
-    live_after = _live(outputs, after)
-    kept = [n for n in after if id(n) in live_after or id(n) not in live_before]
-    survivors = [n for n in m.roi_aligns + m.merge[:-1] if any(k is n for k in kept)]
-    if survivors:
-        reader = next((u for u in kept for s in survivors if set(s.output) & set(u.input)
-                       and not any(u is x for x in m.roi_aligns + m.merge)), None)
-        why = f", read by {node_label(reader)}" if reader is not None else ""
-        raise NoMatch(f"{node_label(survivors[0])} is also needed outside the pooler{why}")
+def live_nodes(graph: onnx.GraphProto) -> set[int]:
+    """ids of the nodes of ``graph`` that its outputs depend on."""
+    return _live({o.name for o in graph.output}, list(graph.node))
+
+
+def _kept(graph: onnx.GraphProto, after: list[onnx.NodeProto], live_before: set[int]) -> list[onnx.NodeProto]:
+    """``after`` (the graph's nodes rewritten, in topological order) less the nodes that were live
+    before the rewrite and no longer are. Nodes that were dead already are not the rewrite's to
+    remove, unless they read what it removed."""
+    live_after, kept, gone = _live({o.name for o in graph.output}, after), [], set()
+    for n in after:
+        if id(n) in live_after or (id(n) not in live_before and not gone.intersection(n.input)):
+            kept.append(n)
+        else:
+            gone.update(n.output)
+    return kept
+
+
+def _set_nodes(graph: onnx.GraphProto, kept: list[onnx.NodeProto]) -> None:
     produced = {o for n in kept for o in n.output}
     graph.ClearField("node")
     graph.node.extend(kept)
     stale = [v for v in graph.value_info if v.name not in produced]
     for v in stale:
         graph.value_info.remove(v)
+
+
+def drop_newly_dead(graph: onnx.GraphProto, live_before: set[int]) -> None:
+    """Removes the nodes that were live (``live_nodes`` before a rewrite in place) and no longer
+    are, with the value_info of what they produced."""
+    _set_nodes(graph, _kept(graph, list(graph.node), live_before))
+
+
+def replace_pooler(graph: onnx.GraphProto, m: PoolerMatch) -> None:
+    """Puts the fused node where the merge's last node was, then drops the nodes that became
+    dead; raises ``NoMatch`` (graph unchanged) if a pooled RoiAlign or a merge step is still
+    needed by something outside the pooler."""
+    before = list(graph.node)
+    live_before = live_nodes(graph)
+    fused = make_multi_scale_roi_align_node(m.rois, m.batch_indices, m.maps, m.output,
+                                            name=f"{m.label}/MultiScaleRoIAlign", **m.attrs)
+    last = m.merge[-1]
+    kept = _kept(graph, [fused if n is last else n for n in before], live_before)
+    survivors = [n for n in m.roi_aligns + m.merge[:-1] if any(k is n for k in kept)]
+    if survivors:
+        reader = next((u for u in kept for s in survivors if set(s.output) & set(u.input)
+                       and not any(u is x for x in m.roi_aligns + m.merge)), None)
+        why = f", read by {node_label(reader)}" if reader is not None else ""
+        raise NoMatch(f"{node_label(survivors[0])} is also needed outside the pooler{why}")
+    _set_nodes(graph, kept)
