@@ -338,6 +338,25 @@ def test_roi_align_fed_columns_of_one_rois_tensor_reads_it_whole_when_it_has_fiv
                                rtol=1e-5, atol=1e-6)
 
 
+def test_a_roi_ops_node_fed_by_an_opset_9_slice_is_left_as_it_is():
+    # Slice before opset 10 takes starts and ends as attributes; the layout check must not index
+    # its inputs (it raised IndexError)
+    nodes = [helper.make_node("Slice", ["rois"], ["boxes"], starts=[1], ends=[5], axes=[1]),
+             helper.make_node("Slice", ["rois"], ["c0"], starts=[0], ends=[1], axes=[1]),
+             helper.make_node("Squeeze", ["c0"], ["s0"], axes=[1]),
+             helper.make_node("Cast", ["s0"], ["bi"], to=T.INT64),
+             builders.make_roi_align_node("X", "boxes", "bi", "Y", output_height=2, output_width=2)]
+    g = helper.make_graph(nodes, "g", [vi("X", F, ["N", 5, "H", "W"]), vi("rois", F, ["K", 5])],
+                          [vi("Y", F, [None] * 4)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 9), helper.make_opsetid("roi_ops", 1)],
+                              ir_version=8)
+    out = convert.to_roi_ops(model)
+    assert [(n.op_type, list(n.input)) for n in out.graph.node] == [(n.op_type, list(n.input)) for n in nodes]
+    feeds = {"X": X, "rois": ROIS5}
+    np.testing.assert_array_equal(roi_ops.make_session(out).run(None, feeds)[0],
+                                  roi_ops.make_session(model).run(None, feeds)[0])
+
+
 @pytest.mark.parametrize("with_bi,extra", [
     (True, {}), (False, {}), (True, {"mode": "onnx_max", "roi_scale_factor": 1.5}),
     (False, {"spatial_scales": [0.25, 0.0625, 0.03125], "roi_scale_factor": 0.75})])
