@@ -187,6 +187,12 @@ def test_body_runs_without_the_library_and_in_the_reference_evaluator(case):
     # (d): the body, no roi_ops ops given, with the two standard ops mended that onnx 1.23's
     # evaluator lacks or computes wrongly (roi_ops.evaluator.STANDARD_OPS, checked against
     # onnxruntime's kernels in tests/test_evaluator_standard_ops.py).
+    # The non-finite cases' RoIs make inf - inf in numpy, which warns: NaN there is what they check.
+    with np.errstate(invalid="ignore" if "non-finite" in case else "warn"):
+        _body_in_the_reference_evaluator(with_bodies, feeds, want)
+
+
+def _body_in_the_reference_evaluator(with_bodies, feeds, want):
     np.testing.assert_allclose(make_body_evaluator(with_bodies).run(None, feeds)[0], want, rtol=1e-5, atol=1e-5)
     body_ops = {n.op_type for n in with_bodies.functions[0].node}
     if "MaxRoiPool" in body_ops:
