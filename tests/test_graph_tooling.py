@@ -317,13 +317,12 @@ def test_roi_align_fed_columns_of_one_rois_tensor_reads_it_whole_when_it_has_fiv
     # more columns, 1-4 are not all of them.
     nodes = [helper.make_node("Constant", [], ["c0"], value=helper.make_tensor("c0", T.INT64, [1], [0])),
              helper.make_node("Gather", ["rois", "c0"], ["g0"], axis=1),
-             helper.make_node("Squeeze", ["g0", "c1"], ["s0"]),
              helper.make_node("Constant", [], ["c1"], value=helper.make_tensor("c1", T.INT64, [1], [1])),
+             helper.make_node("Squeeze", ["g0", "c1"], ["s0"]),
              helper.make_node("Cast", ["s0"], ["bi"], to=T.INT64),
              helper.make_node("Constant", [], ["c4"], value=helper.make_tensor("c4", T.INT64, [4], [1, 2, 3, 4])),
              helper.make_node("Gather", ["rois", "c4"], ["boxes"], axis=1),
              helper.make_node("RoiAlign", ["X", "boxes", "bi"], ["Y"], output_height=2, output_width=2)]
-    nodes[2:4] = nodes[3], nodes[2]  # topological order
     g = helper.make_graph(nodes, "g", [vi("X", F, ["N", 5, "H", "W"]), vi("rois", F, ["K", width])],
                           [vi("Y", F, [None] * 4)])
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 16)], ir_version=10)

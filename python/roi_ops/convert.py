@@ -29,9 +29,9 @@ from .attributes import ATTRIBUTES, defaults
 from .builders import add_opset_import, make_roi_align_node, make_roi_pool_node
 from .foreign import convert_foreign
 from .fusion import fuse_poolers
-from .fusion.roi_layouts import restore_roi_layouts
 from .fusion.index import GraphIndex
 from .fusion.poolers import FIX_ONNX_MAX
+from .fusion.roi_layouts import restore_roi_layouts
 from .graph import (all_nodes, attribute_values, check_result, checker_context, drop_unused_import, element_types,
                     node_label, opset_version, replace_nodes, require_model, type_name)
 from .schemas import FLOAT_TYPES
