@@ -292,11 +292,14 @@ def test_roi_ops_to_standard_keeps_the_plugins_numbers(op, attrs, layout):
 
 @pytest.mark.parametrize("layout", [4, 5])
 @pytest.mark.parametrize("op,attrs", [("RoIAlign", dict(mode="avg", aligned=1, sampling_ratio=2)),
-                                      ("RoIAlign", dict(mode="onnx_max")), ("RoIPool", {})])
+                                      ("RoIAlign", dict(mode="onnx_max")), ("RoIPool", {}),
+                                      ("PSRoIAlign", dict(sampling_ratio=2))])
 def test_to_standard_and_back_gives_the_same_single_node(op, attrs, layout):
     # [K,5] RoIs went through the standard form split into boxes and batch indices; they come back
-    # whole, and the split's nodes go
-    make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node}[op]
+    # whole, and the split's nodes go. PSRoIAlign's form (RoiAlign of every channel at every bin,
+    # then each bin's own channels picked) becomes one PSRoIAlign again.
+    make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node,
+            "PSRoIAlign": builders.make_ps_roi_align_node}[op]
     x = np.random.default_rng(3).standard_normal((2, 20, 12, 14)).astype(np.float32)
     bi = "bi" if layout == 4 else None
     node = make("X", "rois", bi, "Y", output_height=2, output_width=2, spatial_scale=0.25, **attrs)

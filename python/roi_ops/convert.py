@@ -31,6 +31,7 @@ from .foreign import convert_foreign
 from .fusion import fuse_poolers
 from .fusion.index import GraphIndex
 from .fusion.poolers import FIX_ONNX_MAX
+from .fusion.position_sensitive import fuse_position_sensitive
 from .fusion.roi_layouts import restore_roi_layouts
 from .graph import (all_nodes, attribute_values, check_result, checker_context, drop_unused_import, element_types,
                     node_label, opset_version, replace_nodes, require_model, type_name)
@@ -125,7 +126,9 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     ``ConversionError`` with one line per such node, and nothing is converted.
 
     ``fuse`` (default) first replaces each multi-level pooler that an exporter unrolled
-    (torchvision, detectron2, mmdeploy; docs/fusion.md) by one ``MultiScaleRoIAlign`` node.
+    (torchvision, detectron2, mmdeploy; docs/fusion.md) by one ``MultiScaleRoIAlign`` node, and
+    after the conversion the standard form of ``PSRoIAlign`` (``--to standard``'s) by one
+    ``PSRoIAlign``.
     Repairs that change the numbers, each with a warning: ``fix_onnx_max`` (ONNX's max becomes the
     true max), ``aligned`` (every converted or fused node gets ``aligned=1``, for exports that lost
     ``aligned=True``, such as torchvision's opset-11 symbolic), ``fold_aligned_shift`` (a constant
@@ -170,6 +173,8 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
         return [new]
 
     out = replace_nodes(source, _is_standard_pooler, replace)
+    if fuse:
+        fuse_position_sensitive(out)
     restore_roi_layouts(out)
     if aligned:
         _set_aligned(out.graph, report)

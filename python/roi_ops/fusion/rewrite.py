@@ -31,9 +31,10 @@ def _live(graph_outputs: set[str], nodes: list[onnx.NodeProto]) -> set[int]:
     return live
 
 
-def live_nodes(graph: onnx.GraphProto) -> set[int]:
-    """ids of the nodes of ``graph`` that its outputs depend on."""
-    return _live({o.name for o in graph.output}, list(graph.node))
+def live_nodes(graph: onnx.GraphProto, nodes: list[onnx.NodeProto]) -> set[int]:
+    """ids of those of ``nodes`` (``list(graph.node)``, held by the caller so that the ids stay
+    theirs) that the graph's outputs depend on."""
+    return _live({o.name for o in graph.output}, nodes)
 
 
 def _kept(graph: onnx.GraphProto, after: list[onnx.NodeProto], live_before: set[int]) -> list[onnx.NodeProto]:
@@ -58,10 +59,11 @@ def _set_nodes(graph: onnx.GraphProto, kept: list[onnx.NodeProto]) -> None:
         graph.value_info.remove(v)
 
 
-def drop_newly_dead(graph: onnx.GraphProto, live_before: set[int]) -> None:
-    """Removes the nodes that were live (``live_nodes`` before a rewrite in place) and no longer
-    are, with the value_info of what they produced."""
-    _set_nodes(graph, _kept(graph, list(graph.node), live_before))
+def drop_newly_dead(graph: onnx.GraphProto, live_before: set[int], after: list[onnx.NodeProto]) -> None:
+    """Sets the graph's nodes to ``after`` (the nodes ``live_nodes`` saw, rewired or replaced)
+    less those that were live before the rewrite and no longer are, and drops the value_info of
+    what they produced."""
+    _set_nodes(graph, _kept(graph, after, live_before))
 
 
 def replace_pooler(graph: onnx.GraphProto, m: PoolerMatch) -> None:
@@ -69,7 +71,7 @@ def replace_pooler(graph: onnx.GraphProto, m: PoolerMatch) -> None:
     dead; raises ``NoMatch`` (graph unchanged) if a pooled RoiAlign or a merge step is still
     needed by something outside the pooler."""
     before = list(graph.node)
-    live_before = live_nodes(graph)
+    live_before = live_nodes(graph, before)
     fused = make_multi_scale_roi_align_node(m.rois, m.batch_indices, m.maps, m.output,
                                             name=f"{m.label}/MultiScaleRoIAlign", **m.attrs)
     last = m.merge[-1]

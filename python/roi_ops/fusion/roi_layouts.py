@@ -33,7 +33,7 @@ def restore_roi_layouts(model: onnx.ModelProto) -> list[str]:
     """Rewires, in ``model``'s main graph, each roi_ops node whose RoIs go through a layout
     conversion to the tensors before it, and drops the conversion's nodes that no longer have a
     reader; returns the rewired nodes' names."""
-    graph, ix = model.graph, GraphIndex(model.graph)
+    graph, ix, nodes = model.graph, GraphIndex(model.graph), list(model.graph.node)
     known: dict = {}  # widths and element types, each worked out once and only when needed
 
     def facts(kind: str) -> dict:
@@ -41,8 +41,8 @@ def restore_roi_layouts(model: onnx.ModelProto) -> list[str]:
             known[kind] = _widths(infer_leniently(model).graph) if kind == "width" else element_types(model)
         return known[kind]
 
-    live_before, rewired = live_nodes(graph), []
-    for n in graph.node:
+    live_before, rewired = live_nodes(graph, nodes), []
+    for n in nodes:
         at = _ROIS_INPUT.get(n.op_type) if n.domain == DOMAIN else None
         if at is None:
             continue
@@ -58,7 +58,7 @@ def restore_roi_layouts(model: onnx.ModelProto) -> list[str]:
             n.input.pop()
         rewired.append(n.name)
     if rewired:
-        drop_newly_dead(graph, live_before)
+        drop_newly_dead(graph, live_before, nodes)
     return rewired
 
 
