@@ -309,6 +309,9 @@ def test_to_standard_and_back_gives_the_same_single_node(op, attrs, layout):
     back = convert.to_roi_ops(convert.to_standard(model))
     assert [(n.op_type, list(n.input)) for n in back.graph.node] == [(n.op_type, list(n.input)) for n in model.graph.node]
     assert _attributes(back.graph.node[0]) == _attributes(node)
+    if op == "PSRoIAlign":  # --no-fuse keeps the form: a RoIAlign of every channel and the picking
+        kept = convert.to_roi_ops(convert.to_standard(model), fuse=False)
+        assert [n.op_type for n in kept.graph.node if n.domain == "roi_ops"] == ["RoIAlign"]
     np.testing.assert_array_equal(roi_ops.make_session(back).run(None, feeds)[0],
                                   roi_ops.make_session(model).run(None, feeds)[0])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import onnx
@@ -167,8 +168,10 @@ def test_converted_detector_with_bodies_runs_without_the_library_and_in_openvino
 
     name, images, model, converted, _ = exported(case)
     report = FunctionReport()
-    with_bodies = attach_functions(converted, report=report)
-    assert len(report.attached) == (2 if name.startswith("mask") else 1) and not report.without, report
+    two_poolers = name.startswith("mask")
+    with pytest.warns(UserWarning, match="told apart by their overload") if two_poolers else nullcontext():
+        with_bodies = attach_functions(converted, report=report)
+    assert len(report.attached) == (2 if two_poolers else 1) and not report.without, report
     in_onnxruntime = with_bodies if onnxruntime_runs_overloads or not report.warnings else inline_functions(converted)
     assert_same_detections(_run(in_onnxruntime, images, plugin=False), _run(model, images, plugin=False), name)
     feeds = {f"image{i}": image for i, image in enumerate(images)}

@@ -347,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="map RoiAlign mode=max to the true max of samples (changes the numbers) instead of "
                            "onnx_max")
     conv.add_argument("--no-fuse", action="store_true",
-                      help="keep exporters' per-level RoI pooling nodes instead of fusing them into MultiScaleRoIAlign")
+                      help="keep exporters' per-level RoI pooling nodes instead of fusing them into MultiScaleRoIAlign "
+                      "(and PSRoIAlign's standard form instead of fusing it into PSRoIAlign)")
     conv.add_argument("--aligned", action="store_true",
                       help="set aligned=1 on every converted RoIAlign / MultiScaleRoIAlign (for exports that lost "
                            "aligned=True, e.g. torchvision's opset-11 symbolic; changes the numbers)")

@@ -15,7 +15,7 @@ from .._library import DOMAIN
 from ..attributes import defaults
 from ..builders import make_ps_roi_align_node
 from ..graph import attribute_values
-from .index import GraphIndex
+from .index import STANDARD, GraphIndex
 from .rewrite import drop_newly_dead, live_nodes
 
 
@@ -40,7 +40,7 @@ def fuse_position_sensitive(model: onnx.ModelProto) -> list[str]:
 def _only_reader(ix: GraphIndex, tensor: str, op_type: str) -> Optional[onnx.NodeProto]:
     readers = ix.consumers.get(tensor, [])
     if tensor in ix.graph_outputs or len(readers) != 1 or readers[0].op_type != op_type or \
-            readers[0].domain not in ("", "ai.onnx"):
+            readers[0].domain not in STANDARD:
         return None
     return readers[0]
 
