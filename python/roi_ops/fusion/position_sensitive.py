@@ -19,10 +19,9 @@ from .index import STANDARD, GraphIndex
 from .rewrite import drop_newly_dead, live_nodes
 
 
-def fuse_position_sensitive(model: onnx.ModelProto) -> list[str]:
+def fuse_position_sensitive(model: onnx.ModelProto) -> None:
     """Replaces, in ``model``'s main graph, each roi_ops ``RoIAlign`` (avg, aligned) whose output
-    only the standard form's Reshape, Gather and Reshape read by one ``PSRoIAlign``; returns the
-    replaced nodes' names."""
+    only the standard form's Reshape, Gather and Reshape read by one ``PSRoIAlign``."""
     graph, ix, nodes = model.graph, GraphIndex(model.graph), list(model.graph.node)
     live_before, fused, picking = live_nodes(graph, nodes), {}, set()
     for n in nodes:
@@ -31,10 +30,8 @@ def fuse_position_sensitive(model: onnx.ModelProto) -> list[str]:
             if steps is not None:
                 fused[id(n)] = _ps_node(n, steps[-1].output[0])
                 picking.update(id(s) for s in steps)
-    if not fused:
-        return []
-    drop_newly_dead(graph, live_before, [fused.get(id(n), n) for n in nodes if id(n) not in picking])
-    return [n.name for n in fused.values()]
+    if fused:
+        drop_newly_dead(graph, live_before, [fused.get(id(n), n) for n in nodes if id(n) not in picking])
 
 
 def _only_reader(ix: GraphIndex, tensor: str, op_type: str) -> Optional[onnx.NodeProto]:

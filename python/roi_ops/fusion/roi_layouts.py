@@ -29,10 +29,10 @@ _ROIS_INPUT = {"RoIAlign": 1, "RoIPool": 1, "PSRoIAlign": 1, "PSRoIPool": 1, "Mu
 _TO_THE_END = 2**31 - 1  # a Slice end at or past this keeps every column after the start
 
 
-def restore_roi_layouts(model: onnx.ModelProto) -> list[str]:
+def restore_roi_layouts(model: onnx.ModelProto) -> None:
     """Rewires, in ``model``'s main graph, each roi_ops node whose RoIs go through a layout
     conversion to the tensors before it, and drops the conversion's nodes that no longer have a
-    reader; returns the rewired nodes' names."""
+    reader."""
     graph, ix, nodes = model.graph, GraphIndex(model.graph), list(model.graph.node)
     known: dict = {}  # widths and element types, each worked out once and only when needed
 
@@ -41,7 +41,7 @@ def restore_roi_layouts(model: onnx.ModelProto) -> list[str]:
             known[kind] = _widths(infer_leniently(model).graph) if kind == "width" else element_types(model)
         return known[kind]
 
-    live_before, rewired = live_nodes(graph, nodes), []
+    live_before, rewired = live_nodes(graph, nodes), False
     for n in nodes:
         at = _ROIS_INPUT.get(n.op_type) if n.domain == DOMAIN else None
         if at is None:
@@ -56,10 +56,9 @@ def restore_roi_layouts(model: onnx.ModelProto) -> list[str]:
         n.input[at], n.input[at + 1] = rois, batch
         if not batch and len(n.input) == at + 2:  # an optional last input: omitted, not empty
             n.input.pop()
-        rewired.append(n.name)
+        rewired = True
     if rewired:
         drop_newly_dead(graph, live_before, nodes)
-    return rewired
 
 
 def _whole(ix: GraphIndex, boxes: str, batch: str, facts) -> Optional[tuple[str, str]]:
