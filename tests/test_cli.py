@@ -4,6 +4,7 @@ in test_fusion.py, the bench and demo commands in test_bench.py and test_demo.py
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -74,6 +75,23 @@ def test_cli_convert_both_ways_and_check(tmp_path):
         last = r.stdout.strip().splitlines()[-1]
         assert last.startswith("largest difference: ") and last.endswith("every output within tolerance")
         assert float(last.split()[2].rstrip(";")) < 1e-4 and "crop_and_resize: shape [3, 18, 4, 5]" in r.stdout
+
+
+def test_cli_convert_says_it_fused_a_ps_roi_align_form(tmp_path):
+    # --to standard writes PSRoIAlign as a RoiAlign of every channel at every bin and three picking
+    # nodes; converting back converts the RoiAlign, then fuses the four into one PSRoIAlign, and
+    # says both (the node count alone, 14 -> 1, did not say what became of the RoiAlign).
+    node = builders.make_ps_roi_align_node("X", "rois", None, "Y", output_height=2, output_width=2, name="ps")
+    onnx.save(roi_ops_model(node, [vi("X", F, [1, 8, 6, 6]), vi("rois", F, ["K", 5])]), tmp_path / "ps.onnx")
+    r = cli("convert", str(tmp_path / "ps.onnx"), "--to", "standard", "-o", str(tmp_path / "standard.onnx"))
+    assert r.returncode == 0, r.stderr
+    r = cli("convert", str(tmp_path / "standard.onnx"), "-o", str(tmp_path / "back.onnx"), "-v")
+    assert r.returncode == 0, r.stderr
+    assert "converted 1 node(s), left 0 pooler(s) unfused, fused 1 PSRoIAlign form(s); nodes 14 -> 1" in r.stdout
+    assert re.search(r"\n  converted RoiAlign node '(\w+)'\n  fused RoIAlign node '\1': PSRoIAlign's standard form", r.stdout)
+    assert [n.op_type for n in onnx.load(tmp_path / "back.onnx").graph.node] == ["PSRoIAlign"]
+    r = cli("convert", str(tmp_path / "standard.onnx"), "-o", str(tmp_path / "kept.onnx"), "--no-fuse")
+    assert r.returncode == 0 and "PSRoIAlign form" not in r.stdout and "nodes 14 -> 7" in r.stdout
 
 
 def test_cli_convert_and_check_models_with_external_data(tmp_path):

@@ -204,8 +204,9 @@ def cmd_convert(args) -> int:
             print(f"nothing to convert: {args.model} has no RoiAlign, MaxRoiPool, exporter pooler or other "
                   f"toolchains' RoI nodes")
         foreign = f", converted {len(report.foreign)} other toolchains' node(s)" if report.foreign else ""
+        ps = f", fused {len(report.position_sensitive)} PSRoIAlign form(s)" if report.position_sensitive else ""
         print(f"fused {len(report.fused)} multi-level pooler(s), converted {len(report.converted)} node(s), "
-              f"left {len(report.not_fused)} pooler(s) unfused{foreign}; nodes {len(model.graph.node)} -> "
+              f"left {len(report.not_fused)} pooler(s) unfused{foreign}{ps}; nodes {len(model.graph.node)} -> "
               f"{len(out.graph.node)}")
         if args.verbose:
             for line in report.foreign:
@@ -216,6 +217,8 @@ def cmd_convert(args) -> int:
                 print(f"  not fused {line}")
             for line in report.converted:
                 print(f"  converted {line}")
+            for line in report.position_sensitive:
+                print(f"  fused {line}")
         if args.with_functions:
             already = f" ({len(bodies.already)} more the model already had)" if bodies.already else ""
             print(f"attached {len(bodies.attached)} function body(ies){already}; {len(bodies.without)} roi_ops "

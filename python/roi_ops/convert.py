@@ -110,10 +110,12 @@ def _refusals(model: onnx.ModelProto, converted: Callable[[onnx.NodeProto], bool
 class ConversionReport:
     """What ``to_roi_ops`` did: nodes converted one for one, other toolchains' nodes converted
     (``roi_ops.foreign``), poolers fused (with their pattern), poolers left alone (with the
-    reason), and warnings about changed numbers."""
+    reason), PSRoIAlign standard forms fused back into one node, and warnings about changed
+    numbers."""
     converted: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     fused: list[str] = field(default_factory=list)
+    position_sensitive: list[str] = field(default_factory=list)
     not_fused: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -174,7 +176,7 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
 
     out = replace_nodes(source, _is_standard_pooler, replace)
     if fuse:
-        fuse_position_sensitive(out)
+        report.position_sensitive += fuse_position_sensitive(out)
     restore_roi_layouts(out)
     if aligned:
         _set_aligned(out.graph, report)

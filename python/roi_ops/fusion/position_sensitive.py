@@ -14,24 +14,28 @@ import onnx
 from .._library import DOMAIN
 from ..attributes import defaults
 from ..builders import make_ps_roi_align_node
-from ..graph import attribute_values
+from ..graph import attribute_values, node_label
 from .index import STANDARD, GraphIndex
 from .rewrite import drop_newly_dead, live_nodes
 
 
-def fuse_position_sensitive(model: onnx.ModelProto) -> None:
+def fuse_position_sensitive(model: onnx.ModelProto) -> list[str]:
     """Replaces, in ``model``'s main graph, each roi_ops ``RoIAlign`` (avg, aligned) whose output
-    only the standard form's Reshape, Gather and Reshape read by one ``PSRoIAlign``."""
+    only the standard form's Reshape, Gather and Reshape read by one ``PSRoIAlign``; returns a
+    line for each (``ConversionReport.fused``)."""
     graph, ix, nodes = model.graph, GraphIndex(model.graph), list(model.graph.node)
-    live_before, fused, picking = live_nodes(graph, nodes), {}, set()
+    live_before, fused, picking, lines = live_nodes(graph, nodes), {}, set(), []
     for n in nodes:
         if n.domain == DOMAIN and n.op_type == "RoIAlign":
             steps = _picking_steps(ix, n)
             if steps is not None:
                 fused[id(n)] = _ps_node(n, steps[-1].output[0])
                 picking.update(id(s) for s in steps)
+                lines.append(f"{node_label(n)}: PSRoIAlign's standard form (RoIAlign of every channel at every "
+                             f"bin, Reshape, Gather, Reshape), 4 nodes -> 1 PSRoIAlign")
     if fused:
         drop_newly_dead(graph, live_before, [fused.get(id(n), n) for n in nodes if id(n) not in picking])
+    return lines
 
 
 def _only_reader(ix: GraphIndex, tensor: str, op_type: str) -> Optional[onnx.NodeProto]:
