@@ -22,7 +22,7 @@ from .rewrite import drop_newly_dead, live_nodes
 def fuse_position_sensitive(model: onnx.ModelProto) -> list[str]:
     """Replaces, in ``model``'s main graph, each roi_ops ``RoIAlign`` (avg, aligned) whose output
     only the standard form's Reshape, Gather and Reshape read by one ``PSRoIAlign``; returns a
-    line for each (``ConversionReport.fused``)."""
+    line for each (``ConversionReport.position_sensitive``)."""
     graph, ix, nodes = model.graph, GraphIndex(model.graph), list(model.graph.node)
     live_before, fused, picking, lines = live_nodes(graph, nodes), {}, set(), []
     for n in nodes:
