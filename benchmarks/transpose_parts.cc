@@ -9,7 +9,11 @@
 //   loads + shuffles  the block's 48 rows loaded and the three squares transposed in registers:
 //                     no stores;
 //   block copy        the block's 49 lines copied into the tile as they are (aligned loads and
-//                     stores), what a layout needing no transposition would pay here.
+//                     stores), what a layout needing no transposition would pay here;
+//   pieces by loads   the same transposition with its two stages that move whole 16-byte pieces
+//                     done by the loads (each row put together from four rows' pieces by masked
+//                     16-byte broadcasts), 32 shuffles a square instead of 64 and four times the
+//                     loads (tried in session 50: slower here, no faster inside the op).
 // The block and the tile lie where the library's block tasks have them (thread_task_buffers), so
 // that the loads do not wait on the stores by 4K aliasing. Eight blocks (a RoI's four, twice) in
 // turn, 400 rounds, each variant in every round; medians, in ns per block.
@@ -17,8 +21,11 @@
 // x86-64-v4 clones), from the repository root:
 //
 //   g++ -O3 -march=x86-64-v4 -std=c++17 -I. -o /tmp/transpose_parts benchmarks/transpose_parts.cc && /tmp/transpose_parts
+#include <immintrin.h>
+
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "benchmarks/library_sources.h"
@@ -59,6 +66,26 @@ __attribute__((noinline)) void block_copy(const float* block, float* tile) {
   for (int i = 0; i < kBins; ++i) store_lanes(tile + i * kB, L::load(block + i * kB));
 }
 
+__attribute__((noinline)) void pieces_by_loads(const float* block, float* tile) {
+  for (int b = 0; b + kB <= kBins; b += kB) {
+    Line<float>::Whole w[kB];
+    // Row 4p + i holds piece p of block rows i, 4 + i, 8 + i and 12 + i.
+    for (int p = 0; p < 4; ++p)
+      for (int i = 0; i < 4; ++i) {
+        const float* at = block + (b + i) * kB + 4 * p;
+        __m512 v = _mm512_maskz_broadcast_f32x4(0x000f, _mm_loadu_ps(at));
+        v = _mm512_mask_broadcast_f32x4(v, 0x00f0, _mm_loadu_ps(at + 4 * kB));
+        v = _mm512_mask_broadcast_f32x4(v, 0x0f00, _mm_loadu_ps(at + 8 * kB));
+        v = _mm512_mask_broadcast_f32x4(v, 0xf000, _mm_loadu_ps(at + 12 * kB));
+        w[4 * p + i] = v;
+      }
+    lanes_detail::transpose_from<2>(w, std::make_index_sequence<kB>{});
+#pragma GCC unroll 16
+    for (int j = 0; j < kB; ++j) std::memcpy(tile + j * kBins + b, &w[j], sizeof w[j]);
+  }
+  for (int j = 0; j < kB; ++j) tile[j * kBins + kBins - 1] = block[(kBins - 1) * kB + j];
+}
+
 __attribute__((noinline)) void library(const float* block, float* tile) {
   transpose_into(block, kBins, kB, tile);
 }
@@ -72,6 +99,14 @@ int main() {
   }
   const TaskBuffers<float> buffers = thread_task_buffers<float>(0, kBlocks * kBins * kB, kBins * kB);
   for (int i = 0; i < kBlocks * kBins * kB; ++i) buffers.block[i] = static_cast<float>(i % 97) * 0.25f;
+  std::vector<float> want(kBins * kB);
+  library(buffers.block, buffers.tile);
+  std::memcpy(want.data(), buffers.tile, want.size() * sizeof(float));
+  pieces_by_loads(buffers.block, buffers.tile);
+  if (std::memcmp(want.data(), buffers.tile, want.size() * sizeof(float)) != 0) {
+    std::puts("pieces by loads transposed the block wrongly");
+    return 1;
+  }
   struct Variant {
     const char* name;
     void (*run)(const float*, float*);
@@ -80,7 +115,8 @@ int main() {
   std::vector<Variant> variants = {{"the library's transposition", library, {}},
                                    {"its stores alone", stores_alone, {}},
                                    {"its loads and shuffles alone", loads_and_shuffles, {}},
-                                   {"the block copied as it is", block_copy, {}}};
+                                   {"the block copied as it is", block_copy, {}},
+                                   {"pieces by loads", pieces_by_loads, {}}};
   for (int round = 0; round < kRounds; ++round)
     for (Variant& v : variants)
       v.ns.push_back(ms([&] {
