@@ -153,6 +153,23 @@ def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported,
     assert_same_detections(actual, expected, name)
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_converted_detector_to_standard_and_back_is_the_same_graph(exported, case):
+    """``to_standard`` unrolls each fused pooler into per-level standard nodes; converting that
+    back fuses them again and restores the RoIs' layout, so every node (op, inputs, outputs,
+    attributes) is the first conversion's: the same model, not just the same detections."""
+    _, _, _, converted, _ = exported(case)
+    standard = convert.to_standard(converted)
+    assert len(standard.graph.node) > len(converted.graph.node)
+    back = convert.to_roi_ops(standard)
+
+    def nodes(m: onnx.ModelProto) -> list[tuple]:
+        return [(n.domain, n.op_type, list(n.input), list(n.output), [a.SerializeToString() for a in n.attribute])
+                for n in m.graph.node]
+
+    assert nodes(back) == nodes(converted)
+
+
 @pytest.mark.parametrize("case", ["fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"])
 def test_converted_detector_with_bodies_runs_without_the_library_and_in_openvino(exported, case,
                                                                                 onnxruntime_runs_overloads):
