@@ -94,6 +94,37 @@ def test_cli_convert_says_it_fused_a_ps_roi_align_form(tmp_path):
     assert r.returncode == 0 and "PSRoIAlign form" not in r.stdout and "nodes 14 -> 7" in r.stdout
 
 
+def test_two_onnxruntime_builds_installed_together_are_named_with_the_fix(tmp_path):
+    # pip installs roi-ops' onnxruntime over an onnxruntime-gpu already there (both install the one
+    # onnxruntime folder), and CUDA is gone without an error: info says so, and so does a session
+    # that asks for a provider this onnxruntime lacks. A second build's metadata stands in for it.
+    dist = tmp_path / "onnxruntime_gpu-1.31.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: onnxruntime-gpu\nVersion: 1.31.1\n")
+    (dist / "top_level.txt").write_text("onnxruntime\n")
+    session = ("import roi_ops, warnings; from roi_ops import builders; from test_graph_tooling import F, "
+               "roi_ops_model, vi\n"
+               "node = builders.make_roi_pool_node('X', 'rois', None, 'Y')\n"
+               "model = roi_ops_model(node, [vi('X', F, [1, 2, 4, 4]), vi('rois', F, ['K', 5])])\n"
+               "with warnings.catch_warnings(record=True) as caught:\n"
+               "    warnings.simplefilter('always')\n"
+               "    roi_ops.make_session(model, providers=[('CoreMLExecutionProvider', {}), 'CPUExecutionProvider'])\n"
+               "print('|'.join(str(w.message) for w in caught if 'make_session' in str(w.message)))\n")
+    fix = "To keep onnxruntime-gpu: pip uninstall -y onnxruntime && pip install --force-reinstall --no-deps onnxruntime-gpu"
+    for extra, named in (([], False), ([str(tmp_path)], True)):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([*extra, os.path.dirname(__file__),
+                                                           os.environ.get("PYTHONPATH", "")]))
+        r = subprocess.run([sys.executable, "-m", "roi_ops.cli", "info"], capture_output=True, text=True, env=env,
+                           timeout=300)
+        assert r.returncode == 0 and r.stdout.rstrip().endswith("loads in onnxruntime: yes"), r.stderr
+        assert ("warning: onnxruntime " in r.stdout and " and onnxruntime-gpu 1.31.1 are installed together" in r.stdout
+                and fix in r.stdout) == named, r.stdout
+        r = subprocess.run([sys.executable, "-c", session], capture_output=True, text=True, env=env, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert (r.stdout.startswith("make_session: this onnxruntime does not offer CoreMLExecutionProvider: ")
+                and fix in r.stdout) == named, r.stdout
+
+
 def test_cli_convert_and_check_models_with_external_data(tmp_path):
     """A model whose weights lie in a data file beside it (as exporters write models past 2 GB):
     converted beside it, the output shares that file; elsewhere, it gets one of its own; either

@@ -19,6 +19,9 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 NOT_RUN = {
     "bash scripts/demo.sh": "the two fresh-machine commands: CI runs scripts/test.sh itself (this suite)",
     "pip install .": "installs the package: scripts/setup.sh does, before this suite runs",
+    "pip install . onnxruntime-gpu": "swaps onnxruntime for its GPU build (a 300 MB download): test_cli.py's "
+                                     "test_two_onnxruntime_builds_installed_together_are_named_with_the_fix checks "
+                                     "the warning that gives this fix",
     "ONNXRUNTIME_INCLUDE_DIR=/opt/onnxruntime/include pip install .": "a build against local headers: "
                                                                        "tests/test_cuda_build.py builds with given headers",
     "Ort::Env env;": "C++: tests/test_cpp_host.py builds and runs a C++ host that loads the library this way",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -174,7 +175,9 @@ def make_session(
     with its default, silently, as its C API cannot show a node's attribute names to the library.
     ``options`` may come from ``session_options()`` or an earlier ``make_session``; options given
     the library by ``register_custom_ops_library`` directly are refused by name. A library
-    onnxruntime cannot load raises LibraryProblem (an OSError), naming the file and why."""
+    onnxruntime cannot load raises LibraryProblem (an OSError), naming the file and why. Where
+    ``providers`` names one this onnxruntime lacks and two onnxruntime builds are installed
+    together (pip put ``onnxruntime`` over onnxruntime-gpu), a warning says so, with the fix."""
     import onnx
     import onnxruntime as ort
 
@@ -192,8 +195,20 @@ def make_session(
     so = options if options is not None else ort.SessionOptions()
     if intra_op_num_threads is not None:
         so.intra_op_num_threads = intra_op_num_threads
+    # onnxruntime takes a provider as its name or as (name, options).
+    names = [p if isinstance(p, str) else p[0] for p in providers]
     # A session that asks for CUDA needs the CUDA-enabled build; otherwise the default choice.
-    _register(so, get_library_path(True if "CUDAExecutionProvider" in providers else None))
+    _register(so, get_library_path(True if "CUDAExecutionProvider" in names else None))
+    missing = [p for p in names if p not in ort.get_available_providers()]
+    if missing:
+        from ._runtime_packages import side_by_side_problem
+
+        # onnxruntime warns that it falls back to the providers it has; where that is because
+        # pip put another onnxruntime build over the one with those providers, say so.
+        problem = side_by_side_problem()
+        if problem:
+            warnings.warn(f"make_session: this onnxruntime does not offer {', '.join(missing)}: {problem}",
+                          stacklevel=2)
     try:
         return ort.InferenceSession(model, so, providers=list(providers))
     except Exception as e:

@@ -51,6 +51,7 @@ def cmd_info(_args) -> int:
         value = build.get(key, "unknown (no roi_ops_build_info.json next to the library)")
         print(f"{key}: {'none' if value is None else value}")
     from ._cpu import picked_isa
+    from ._runtime_packages import side_by_side_problem
 
     print(f"cpu path at load time: {picked_isa()}")
     try:
@@ -63,6 +64,9 @@ def cmd_info(_args) -> int:
     else:
         print("cuda: no (CPU kernels only)")
     print(f"onnxruntime: {onnxruntime.__version__} (providers: {', '.join(onnxruntime.get_available_providers())})")
+    problem = side_by_side_problem()
+    if problem:
+        print(f"warning: {problem}")
     loadable_library_path()
     print("loads in onnxruntime: yes")
     return 0
