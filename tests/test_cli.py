@@ -37,6 +37,15 @@ def test_cli_info():
     assert f"cpu path at load time: {picked_isa()}" in r.stdout
 
 
+def test_python_dash_m_roi_ops_is_the_command():
+    # Where the venv's scripts folder is not on PATH, `python -m roi_ops` runs the same command.
+    r = subprocess.run([sys.executable, "-m", "roi_ops", "--version"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == f"roi-ops {roi_ops.__version__}", r.stderr
+    r = subprocess.run([sys.executable, "-m", "roi_ops", "convert", "missing.onnx", "-o", "x.onnx"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and r.stderr.startswith("roi-ops: error: ") and "Traceback" not in r.stderr
+
+
 def test_info_names_the_code_path_the_resolver_picks():
     from roi_ops._cpu import LEVELS, picked_isa
 
