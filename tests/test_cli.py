@@ -97,7 +97,8 @@ def test_cli_convert_says_it_fused_a_ps_roi_align_form(tmp_path):
     r = cli("convert", str(tmp_path / "standard.onnx"), "-o", str(tmp_path / "back.onnx"), "-v")
     assert r.returncode == 0, r.stderr
     assert "converted 1 node(s), left 0 pooler(s) unfused, fused 1 PSRoIAlign form(s); nodes 14 -> 1" in r.stdout
-    assert re.search(r"\n  converted RoiAlign node '(\w+)'\n  fused RoIAlign node '\1': PSRoIAlign's standard form", r.stdout)
+    assert re.search(r"\n  converted RoiAlign node '(\w+)'\n  fused RoIAlign node '\1': PSRoIAlign's standard form",
+                     r.stdout)
     assert [n.op_type for n in onnx.load(tmp_path / "back.onnx").graph.node] == ["PSRoIAlign"]
     r = cli("convert", str(tmp_path / "standard.onnx"), "-o", str(tmp_path / "kept.onnx"), "--no-fuse")
     assert r.returncode == 0 and "PSRoIAlign form" not in r.stdout and "nodes 14 -> 7" in r.stdout
@@ -119,7 +120,8 @@ def test_two_onnxruntime_builds_installed_together_are_named_with_the_fix(tmp_pa
                "    warnings.simplefilter('always')\n"
                "    roi_ops.make_session(model, providers=[('CoreMLExecutionProvider', {}), 'CPUExecutionProvider'])\n"
                "print('|'.join(str(w.message) for w in caught if 'make_session' in str(w.message)))\n")
-    fix = "To keep onnxruntime-gpu: pip uninstall -y onnxruntime && pip install --force-reinstall --no-deps onnxruntime-gpu"
+    fix = ("To keep onnxruntime-gpu: pip uninstall -y onnxruntime && "
+           "pip install --force-reinstall --no-deps onnxruntime-gpu")
     for extra, named in (([], False), ([str(tmp_path)], True)):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([*extra, os.path.dirname(__file__),
                                                            os.environ.get("PYTHONPATH", "")]))

@@ -35,8 +35,8 @@ def side_by_side_problem() -> str | None:
 
     keep = next((name for name, _ in found if name != PLAIN), found[0][0])
     others = " ".join(name for name, _ in found if name != keep)
-    listed = [f"{name} {version}" for name, version in found]
-    listed = ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    versions = [f"{name} {version}" for name, version in found]
+    listed = ", ".join(versions[:-1]) + f" and {versions[-1]}"
     return (f"{listed} are installed together; they share one onnxruntime folder, so the files of the one "
             f"installed last run (onnxruntime {onnxruntime.__version__}, providers "
             f"{', '.join(onnxruntime.get_available_providers())}). To keep {keep}: pip uninstall -y {others} && "
