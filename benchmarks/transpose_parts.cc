@@ -17,8 +17,8 @@
 // The block and the tile lie where the library's block tasks have them (thread_task_buffers), so
 // that the loads do not wait on the stores by 4K aliasing. Eight blocks (a RoI's four, twice) in
 // turn, 400 rounds, each variant in every round; medians, in ns per block.
-// amd-epyc-zen4/RESULTS.md (session 33) quotes the figures. Built for AVX-512 (the library's
-// x86-64-v4 clones), from the repository root:
+// amd-epyc-zen4/RESULTS.md (sessions 33 and 50) quotes the figures. Built for AVX-512 (the
+// library's x86-64-v4 clones), from the repository root:
 //
 //   g++ -O3 -march=x86-64-v4 -std=c++17 -I. -o /tmp/transpose_parts benchmarks/transpose_parts.cc && /tmp/transpose_parts
 #include <immintrin.h>

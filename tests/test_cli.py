@@ -108,10 +108,14 @@ def test_two_onnxruntime_builds_installed_together_are_named_with_the_fix(tmp_pa
     # pip installs roi-ops' onnxruntime over an onnxruntime-gpu already there (both install the one
     # onnxruntime folder), and CUDA is gone without an error: info says so, and so does a session
     # that asks for a provider this onnxruntime lacks. A second build's metadata stands in for it.
-    dist = tmp_path / "onnxruntime_gpu-1.31.1.dist-info"
-    dist.mkdir()
+    # A dist-info folder without METADATA (an interrupted install) names no build, and is no
+    # second one.
+    dist = tmp_path / "gpu" / "onnxruntime_gpu-1.31.1.dist-info"
+    broken = tmp_path / "broken" / "onnxruntime_partial-1.0.dist-info"
+    for folder in (dist, broken):
+        folder.mkdir(parents=True)
+        (folder / "top_level.txt").write_text("onnxruntime\n")
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: onnxruntime-gpu\nVersion: 1.31.1\n")
-    (dist / "top_level.txt").write_text("onnxruntime\n")
     session = ("import roi_ops, warnings; from roi_ops import builders; from test_graph_tooling import F, "
                "roi_ops_model, vi\n"
                "node = builders.make_roi_pool_node('X', 'rois', None, 'Y')\n"
@@ -122,7 +126,8 @@ def test_two_onnxruntime_builds_installed_together_are_named_with_the_fix(tmp_pa
                "print('|'.join(str(w.message) for w in caught if 'make_session' in str(w.message)))\n")
     fix = ("To keep onnxruntime-gpu: pip uninstall -y onnxruntime && "
            "pip install --force-reinstall --no-deps onnxruntime-gpu")
-    for extra, named in (([], False), ([str(tmp_path)], True)):
+    for extra, named in (([], False), ([str(tmp_path / "broken")], False),
+                         ([str(tmp_path / "gpu"), str(tmp_path / "broken")], True)):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([*extra, os.path.dirname(__file__),
                                                            os.environ.get("PYTHONPATH", "")]))
         r = subprocess.run([sys.executable, "-m", "roi_ops.cli", "info"], capture_output=True, text=True, env=env,

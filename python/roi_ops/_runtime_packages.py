@@ -14,13 +14,16 @@ PLAIN = "onnxruntime"
 def onnxruntime_distributions() -> list[tuple[str, str]]:
     """(name, version) of each installed distribution that provides the ``onnxruntime`` package,
     in name order."""
-    names = set(metadata.packages_distributions().get("onnxruntime", []))
+    # A dist-info folder that lost its METADATA (an interrupted install) names no distribution.
+    names = {name for name in metadata.packages_distributions().get("onnxruntime", []) if name}
     found = []
     for name in sorted(names):
         try:
-            found.append((name, metadata.version(name)))
+            version = metadata.version(name)
         except metadata.PackageNotFoundError:  # a distribution whose metadata went with a half uninstall
             continue
+        if version:
+            found.append((name, version))
     return found
 
 
