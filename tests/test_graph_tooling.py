@@ -297,17 +297,17 @@ def test_roi_ops_to_standard_keeps_the_plugins_numbers(op, attrs, layout):
 def test_to_standard_and_back_gives_the_same_single_node(op, attrs, layout):
     # [K,5] RoIs went through the standard form split into boxes and batch indices; they come back
     # whole, and the split's nodes go. PSRoIAlign's form (RoiAlign of every channel at every bin,
-    # then each bin's own channels picked) becomes one PSRoIAlign again.
+    # then each bin's own channels picked) becomes one PSRoIAlign again, under its own name.
     make = {"RoIAlign": builders.make_roi_align_node, "RoIPool": builders.make_roi_pool_node,
             "PSRoIAlign": builders.make_ps_roi_align_node}[op]
     x = np.random.default_rng(3).standard_normal((2, 20, 12, 14)).astype(np.float32)
     bi = "bi" if layout == 4 else None
-    node = make("X", "rois", bi, "Y", output_height=2, output_width=2, spatial_scale=0.25, **attrs)
+    node = make("X", "rois", bi, "Y", name="head", output_height=2, output_width=2, spatial_scale=0.25, **attrs)
     model = roi_ops_model(node, [vi("X", F, ["N", 20, "H", "W"]), vi("rois", F, ["K", layout])]
                           + ([vi("bi", T.INT64, ["K"])] if bi else []))
     feeds = {"X": x, "rois": BOXES, "bi": BI} if bi else {"X": x, "rois": ROIS5}
     back = convert.to_roi_ops(convert.to_standard(model))
-    assert [(n.op_type, list(n.input)) for n in back.graph.node] == [(n.op_type, list(n.input)) for n in model.graph.node]
+    assert _named_ops(back) == _named_ops(model)
     assert _attributes(back.graph.node[0]) == _attributes(node)
     if op == "PSRoIAlign":  # --no-fuse keeps the form: a RoIAlign of every channel and the picking
         kept = convert.to_roi_ops(convert.to_standard(model), fuse=False)
@@ -372,7 +372,7 @@ def test_multi_scale_roi_align_to_standard(with_bi, extra):
             for i, s in enumerate(scales)}
     boxes = rng.uniform(0, 200, (30, 4)).astype(np.float32)
     boxes[:, 2:] += boxes[:, :2] / 2
-    node = builders.make_multi_scale_roi_align_node("rois", "bi" if with_bi else None, list(maps), "Y",
+    node = builders.make_multi_scale_roi_align_node("rois", "bi" if with_bi else None, list(maps), "Y", name="pooler",
                                                     **{"spatial_scales": scales, **extra}, output_height=3,
                                                     output_width=3, sampling_ratio=2, canonical_scale=64)
     inputs = [vi("rois", F, ["K", 4 if with_bi else 5])] + ([vi("bi", T.INT64, ["K"])] if with_bi else [])
@@ -401,7 +401,7 @@ def _pyramid_case(with_bi, dtype, scales, **attrs):
     boxes = np.concatenate([xy, xy + np.exp(rng.uniform(np.log(4), np.log(480), (40, 2)))], 1)
     boxes = np.concatenate([boxes, [[10, 10, 10, 30], [50, 50, 20, 20]]]).astype(dtype)
     bi = rng.integers(0, 2, len(boxes))
-    node = builders.make_multi_scale_roi_align_node("rois", "bi" if with_bi else None, list(maps), "Y",
+    node = builders.make_multi_scale_roi_align_node("rois", "bi" if with_bi else None, list(maps), "Y", name="pooler",
                                                     spatial_scales=scales, output_height=3, output_width=2, **attrs)
     inputs = [vi("rois", elem, ["K", 4 if with_bi else 5])] + ([vi("bi", T.INT64, ["K"])] if with_bi else [])
     model = builders.make_model([node], inputs + [vi(k, elem, ["N", 3, None, None]) for k in maps],
@@ -410,6 +410,10 @@ def _pyramid_case(with_bi, dtype, scales, **attrs):
     if with_bi:
         feeds["bi"] = bi
     return model, feeds
+
+
+def _named_ops(model):
+    return [(n.op_type, n.name, list(n.input)) for n in model.graph.node]
 
 
 def _attributes(node):
@@ -429,8 +433,8 @@ def test_to_standard_and_back_gives_the_same_node(with_bi, attrs, dtype):
     back = convert.to_roi_ops(convert.to_standard(model), report=report)
     assert len(report.fused) == 1 and "roi_ops standard form, 4 levels" in report.fused[0], report
     assert not report.converted and not report.not_fused
-    # the same inputs ([K,5] RoIs as they came, not the standard form's split of them) and nothing else left
-    assert [(n.op_type, list(n.input)) for n in back.graph.node] == [(n.op_type, list(n.input)) for n in model.graph.node]
+    # the same name and inputs ([K,5] RoIs as they came, not the standard form's split of them), nothing else left
+    assert _named_ops(back) == _named_ops(model)
     assert _attributes(back.graph.node[0]) == _attributes(model.graph.node[0])
     np.testing.assert_array_equal(roi_ops.make_session(back).run(None, feeds)[0],
                                   roi_ops.make_session(model).run(None, feeds)[0])

@@ -156,7 +156,7 @@ def test_converted_detector_fuses_each_pooler_and_keeps_the_detections(exported,
 @pytest.mark.parametrize("case", list(CASES))
 def test_converted_detector_to_standard_and_back_is_the_same_graph(exported, case):
     """``to_standard`` unrolls each fused pooler into per-level standard nodes; converting that
-    back fuses them again and restores the RoIs' layout, so every node (op, inputs, outputs,
+    back fuses them again and restores the RoIs' layout, so every node (op, name, inputs, outputs,
     attributes) is the first conversion's: the same model, not just the same detections."""
     _, _, _, converted, _ = exported(case)
     standard = convert.to_standard(converted)
@@ -164,8 +164,8 @@ def test_converted_detector_to_standard_and_back_is_the_same_graph(exported, cas
     back = convert.to_roi_ops(standard)
 
     def nodes(m: onnx.ModelProto) -> list[tuple]:
-        return [(n.domain, n.op_type, list(n.input), list(n.output), [a.SerializeToString() for a in n.attribute])
-                for n in m.graph.node]
+        return [(n.domain, n.op_type, n.name, list(n.input), list(n.output),
+                 [a.SerializeToString() for a in n.attribute]) for n in m.graph.node]
 
     assert nodes(back) == nodes(converted)
 

@@ -276,7 +276,12 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
         raise _not_converted(refused)
 
     def replace(n):
-        return standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
+        nodes = standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
+        # The node that writes n's output takes n's name, so profiles and to_roi_ops' fusions find
+        # it under the name the model gave it (a round trip keeps the names).
+        if n.name:
+            next(m for m in reversed(nodes) if n.output[0] in m.output).name = n.name
+        return nodes
 
     out = replace_nodes(model, _is_roi_ops, replace)
     drop_unused_import(out)

@@ -33,6 +33,9 @@ _SCATTERS = ("ScatterElements", "ScatterND")
 _UPDATE_PLUMBING = ("Cast", "Reshape", "Identity")
 
 
+# The pattern of the standard form that to_standard writes for a MultiScaleRoIAlign.
+_OWN_FORM = "roi_ops standard form"
+
 # The warning of convert's fix_onnx_max, for a fused pooler and for a single node.
 FIX_ONNX_MAX = "converting ONNX RoiAlign max to roi_ops max (the max of bilinear samples); the numbers change"
 
@@ -41,6 +44,7 @@ FIX_ONNX_MAX = "converting ONNX RoiAlign max to roi_ops max (the max of bilinear
 class PoolerMatch:
     """A recognised pooler: what the fused node reads, writes and computes."""
     label: str
+    name: str                        # the fused node's
     pattern: str
     rois: str
     maps: list[str]
@@ -53,12 +57,26 @@ class PoolerMatch:
     warnings: list[str] = field(default_factory=list)
 
 
-def _label(nodes: list[onnx.NodeProto]) -> str:
-    """The pooler's name for reports: the common scope of its RoiAlign nodes (exporters name
-    nodes after the module path), else the nodes' names."""
+def _scope(nodes: list[onnx.NodeProto]) -> str:
+    """The common scope of the nodes' names (exporters name nodes after the module path), or ''."""
     names = [n.name for n in nodes if n.name]
-    prefix = os.path.commonprefix(names).rsplit("/", 1)[0] if names else ""
-    return prefix or "pooler of " + ", ".join(repr(n) for n in names or ["unnamed RoiAlign nodes"])
+    return os.path.commonprefix(names).rsplit("/", 1)[0] if names else ""
+
+
+def _label(nodes: list[onnx.NodeProto]) -> str:
+    """The pooler's name for reports: the common scope of its RoiAlign nodes, else their names."""
+    names = [repr(n.name) for n in nodes if n.name] or ["unnamed RoiAlign nodes"]
+    return _scope(nodes) or "pooler of " + ", ".join(names)
+
+
+def _fused_name(roi_aligns: list[onnx.NodeProto], last: onnx.NodeProto, pattern: str) -> str:
+    """The exporter's module scope + '/MultiScaleRoIAlign'; for roi_ops' standard form (and where
+    the RoiAlign nodes share no scope), the name of the node that writes the output, which
+    to_standard gave the MultiScaleRoIAlign's own."""
+    scope = _scope(roi_aligns)
+    if last.name and (pattern == _OWN_FORM or not scope):
+        return last.name
+    return f"{scope}/MultiScaleRoIAlign" if scope else "MultiScaleRoIAlign"
 
 
 def _level_of_index(ix: GraphIndex, t: str) -> tuple[str, int]:
@@ -223,12 +241,12 @@ def match_pooler(ix: GraphIndex, chain: list[onnx.NodeProto], opset: int, *, fol
     mode = {} if attrs[0]["mode"] == "avg" else {"mode": attrs[0]["mode"]}
     if attrs[0]["mode"] == "max":
         warnings.append(f"{label}: {FIX_ONNX_MAX}")
-    pattern = "mmdeploy SingleRoIExtractor" if dummy else "roi_ops standard form" if batch_tensor else (
+    pattern = "mmdeploy SingleRoIExtractor" if dummy else _OWN_FORM if batch_tensor else (
         "torchvision MultiScaleRoIAlign" if chain[0].op_type == "ScatterElements" else "detectron2 ROIPooler")
     return PoolerMatch(
-        label=label, pattern=pattern, rois=rois_tensor, maps=[per_level[lvl][0].input[0] for lvl in range(L)],
-        output=output, roi_aligns=roi_aligns, merge=merge, box_inputs=[b for b, _ in f.boxes], warnings=warnings,
-        batch_indices=batch_tensor,
+        label=label, name=_fused_name(roi_aligns, merge[-1], pattern), pattern=pattern, rois=rois_tensor,
+        maps=[per_level[lvl][0].input[0] for lvl in range(L)], output=output, roi_aligns=roi_aligns, merge=merge,
+        box_inputs=[b for b, _ in f.boxes], warnings=warnings, batch_indices=batch_tensor,
         attrs=dict(**mode, spatial_scales=scales, output_height=attrs[0]["output_height"],
                    output_width=attrs[0]["output_width"], sampling_ratio=attrs[0]["sampling_ratio"],
                    aligned=aligned, canonical_scale=f.canonical_scale, canonical_level=f.lvl0 + k_min - f.lo,

@@ -29,7 +29,7 @@ def fuse_position_sensitive(model: onnx.ModelProto) -> list[str]:
         if n.domain == DOMAIN and n.op_type == "RoIAlign":
             steps = _picking_steps(ix, n)
             if steps is not None:
-                fused[id(n)] = _ps_node(n, steps[-1].output[0])
+                fused[id(n)] = _ps_node(n, steps[-1])
                 picking.update(id(s) for s in steps)
                 lines.append(f"{node_label(n)}: PSRoIAlign's standard form (RoIAlign of every channel at every "
                              f"bin, Reshape, Gather, Reshape), 4 nodes -> 1 PSRoIAlign")
@@ -72,8 +72,11 @@ def _attributes(n: onnx.NodeProto) -> dict:
     return {**defaults("RoIAlign"), **attribute_values(n)}
 
 
-def _ps_node(n: onnx.NodeProto, output: str) -> onnx.NodeProto:
+def _ps_node(n: onnx.NodeProto, last: onnx.NodeProto) -> onnx.NodeProto:
+    """The PSRoIAlign that writes ``last``'s output, under its name (to_standard gives that node
+    the PSRoIAlign's own)."""
     a = _attributes(n)
     return make_ps_roi_align_node(n.input[0], n.input[1], n.input[2] if len(n.input) > 2 and n.input[2] else None,
-                                  output, name=n.name, output_height=a["output_height"], output_width=a["output_width"],
-                                  spatial_scale=a["spatial_scale"], sampling_ratio=a["sampling_ratio"])
+                                  last.output[0], name=last.name or n.name, output_height=a["output_height"],
+                                  output_width=a["output_width"], spatial_scale=a["spatial_scale"],
+                                  sampling_ratio=a["sampling_ratio"])

@@ -73,7 +73,7 @@ def replace_pooler(graph: onnx.GraphProto, m: PoolerMatch) -> None:
     before = list(graph.node)
     live_before = live_nodes(graph, before)
     fused = make_multi_scale_roi_align_node(m.rois, m.batch_indices, m.maps, m.output,
-                                            name=f"{m.label}/MultiScaleRoIAlign", **m.attrs)
+                                            name=m.name, **m.attrs)
     last = m.merge[-1]
     kept = _kept(graph, [fused if n is last else n for n in before], live_before)
     survivors = [n for n in m.roi_aligns + m.merge[:-1] if any(k is n for k in kept)]
