@@ -199,7 +199,8 @@ def make_session(
     names = [p if isinstance(p, str) else p[0] for p in providers]
     # A session that asks for CUDA needs the CUDA-enabled build; otherwise the default choice.
     _register(so, get_library_path(True if "CUDAExecutionProvider" in names else None))
-    missing = [p for p in names if p not in ort.get_available_providers()]
+    available = ort.get_available_providers()
+    missing = [p for p in names if p not in available]
     if missing:
         from ._runtime_packages import side_by_side_problem
 
