@@ -90,7 +90,8 @@ def _check_pyramid(op: str, scales: list[float]) -> None:
     levels = [round(-math.log2(s)) for s in scales]
     if any(b <= a for a, b in zip(levels, levels[1:])):
         _fail(op, "'spatial_scales' must list pyramid levels finest first, each coarser than the one before "
-                  f"(e.g. [0.25, 0.125, 0.0625, 0.03125], or [0.25, 0.0625] with a level skipped); got {_scales(scales)}")
+                  "(e.g. [0.25, 0.125, 0.0625, 0.03125], or [0.25, 0.0625] with a level skipped); "
+                  f"got {_scales(scales)}")
 
 
 def check_attributes(op_type: str, **attrs: Any) -> dict[str, Any]:

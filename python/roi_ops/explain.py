@@ -75,7 +75,8 @@ def draw(path: str) -> str:
         for j in range(OUT):
             ax.add_patch(Rectangle((j * b, i * b), b, b, fc="tab:blue", alpha=0.25 if (i + j) % 2 else 0.45))
     ax.set_title(f"Textbook RoIPool (the usual illustration): {n['roi_cells']:.2f} → {q} cells,\n"
-                 f"bins {q}/{OUT} = {n['bin_cells']:.2f} → {b}: {OUT}×{OUT} bins of {b}×{b} cover {OUT * b}×{OUT * b}",
+                 f"bins {q}/{OUT} = {n['bin_cells']:.2f} → {b}: {OUT}×{OUT} bins of {b}×{b} "
+                 f"cover {OUT * b}×{OUT * b}",
                  fontsize=10)
 
     start, end = pool_windows()

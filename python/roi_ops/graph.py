@@ -267,7 +267,8 @@ def node_label(node: onnx.NodeProto) -> str:
     return f"{node.op_type} node {node.name!r}" if node.name else f"{node.op_type} node (unnamed)"
 
 
-__all__ = ["check", "drop_unused_import", "infer_shapes", "insert_node", "replace_node", "replace_nodes", "uses_domain", "opset_version"]
+__all__ = ["check", "drop_unused_import", "infer_shapes", "insert_node", "replace_node", "replace_nodes", "uses_domain",
+           "opset_version"]
 
 
 def attribute_values(node: onnx.NodeProto) -> dict:

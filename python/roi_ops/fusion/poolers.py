@@ -309,7 +309,8 @@ def _rescaled_rois(ix: GraphIndex, t: str) -> tuple[str, float]:
     for axis in (0, 1):
         low, high = parts[axis], parts[axis + 2]
         if list(low.input) != list(high.input):
-            raise NoMatch(f"{low.op_type} {low.name!r} and {high.op_type} {high.name!r} are not one centre and half side")
+            raise NoMatch(f"{low.op_type} {low.name!r} and {high.op_type} {high.name!r} are not one centre and "
+                          "half side")
         total, half_c = ix.multiplied_constant(low.input[0], "box centre")
         side_f, half_h = ix.multiplied_constant(low.input[1], "half box side")
         side, factor = ix.multiplied_constant(side_f, "roi_scale_factor")

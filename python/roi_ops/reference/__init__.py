@@ -17,5 +17,5 @@ BY_OP_TYPE = {"RoIAlign": roi_align, "RoIPool": roi_pool, "PSRoIAlign": ps_roi_a
               "RoIAlignRotated": roi_align_rotated, "MultiScaleRoIAlign": multi_scale_roi_align,
               "MultiScaleRoIAlignRotated": multi_scale_roi_align_rotated, "CropAndResize": crop_and_resize}
 
-__all__ = ["BY_OP_TYPE", "crop_and_resize", "fpn_levels", "multi_scale_roi_align", "multi_scale_roi_align_rotated", "ps_roi_align", "ps_roi_pool",
-           "roi_align", "roi_align_rotated", "roi_pool"]
+__all__ = ["BY_OP_TYPE", "crop_and_resize", "fpn_levels", "multi_scale_roi_align", "multi_scale_roi_align_rotated",
+           "ps_roi_align", "ps_roi_pool", "roi_align", "roi_align_rotated", "roi_pool"]
