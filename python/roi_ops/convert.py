@@ -279,8 +279,9 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
         nodes = standard_nodes(n, opset, f"{n.name or n.op_type}_std{next(counter)}_")
         # The node that writes n's output takes n's name, so profiles and to_roi_ops' fusions find
         # it under the name the model gave it (a round trip keeps the names).
-        if n.name:
-            next(m for m in reversed(nodes) if n.output[0] in m.output).name = n.name
+        writer = next((m for m in reversed(nodes) if n.output[0] in m.output), None)
+        if n.name and writer is not None:
+            writer.name = n.name
         return nodes
 
     out = replace_nodes(model, _is_roi_ops, replace)
