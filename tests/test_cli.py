@@ -244,6 +244,17 @@ def test_cli_user_mistakes_are_one_line_errors(args, needle):
     assert r.stderr.strip().count("\n") == 0 and needle in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("content", [b"", bytes([8, 7])], ids=["empty", "ir_version only"])
+@pytest.mark.parametrize("command", ["convert", "check"])
+def test_cli_a_file_that_parses_to_no_graph_is_not_a_model(tmp_path, content, command):
+    # protobuf parses an empty file (or another message's bytes) as a bare ModelProto: convert
+    # ended in a ValueError traceback ("the model imports no opset"), check in onnxruntime's words
+    src = tmp_path / "m.onnx"
+    src.write_bytes(content)
+    r = cli(command, str(src), *(["-o", str(tmp_path / "out.onnx")] if command == "convert" else []))
+    assert r.returncode == 1 and r.stderr.strip() == f"roi-ops: error: {src}: not an ONNX model (no graph in it)"
+
+
 @pytest.mark.parametrize("output, needle", [
     (__file__, f"{__file__}: a file, not a folder (-o names a folder)"),
     (os.path.join(__file__, "a", "b"), f"{__file__} is a file, not a folder")])

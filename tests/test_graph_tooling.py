@@ -316,6 +316,30 @@ def test_to_standard_and_back_gives_the_same_single_node(op, attrs, layout):
                                   roi_ops.make_session(model).run(None, feeds)[0])
 
 
+def test_a_model_of_roi_ops_nodes_only_converts_both_ways_and_gets_bodies():
+    # It imports no standard opset, which onnx's checker and onnxruntime take; to_roi_ops,
+    # to_standard and `convert --with-functions` raised "the model imports no opset of domain 'ai.onnx'".
+    from roi_ops.functions import attach_functions
+
+    node = builders.make_roi_align_node("X", "rois", None, "Y", name="head", output_height=2, output_width=2,
+                                        spatial_scale=0.25, sampling_ratio=2)
+    x = np.random.default_rng(5).standard_normal((2, 3, 12, 14)).astype(np.float32)
+    model = helper.make_model(helper.make_graph([node], "g", [vi("X", F, [2, 3, 12, 14]), vi("rois", F, [7, 5])],
+                                                [vi("Y", F, [7, 3, 2, 2])]),
+                              opset_imports=[helper.make_opsetid("roi_ops", 1)])
+    onnx.checker.check_model(model)
+    feeds = {"X": x, "rois": ROIS5}
+    want = roi_ops.make_session(model).run(None, feeds)[0]
+    same = convert.to_roi_ops(model)
+    assert same.graph.node == model.graph.node and [i.domain for i in same.opset_import] == ["roi_ops"]
+    standard = convert.to_standard(model)
+    assert [(i.domain, i.version) for i in standard.opset_import] == [("", graph.DEFAULT_OPSET)]
+    np.testing.assert_allclose(plain_session(standard).run(None, feeds)[0], want, rtol=1e-5, atol=1e-6)
+    with_bodies = attach_functions(convert.to_roi_ops(model))
+    assert len(with_bodies.functions) == 1
+    np.testing.assert_array_equal(roi_ops.make_session(with_bodies).run(None, feeds)[0], want)
+
+
 @pytest.mark.parametrize("width", [5, None])
 def test_roi_align_fed_columns_of_one_rois_tensor_reads_it_whole_when_it_has_five(width):
     # torchvision's roi_align symbolic: boxes = Gather(rois, [1, 2, 3, 4], axis 1), batch indices =

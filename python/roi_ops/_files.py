@@ -74,6 +74,8 @@ def load_model(path: str, *, external_data: bool = True):
         model = onnx.load(path, load_external_data=False)
     except Exception as e:  # noqa: BLE001 - any parse failure is the user's file
         raise FileProblem(f"{path}: not an ONNX model ({e.__class__.__name__})") from e
+    if not model.HasField("graph"):  # an empty file, or another protobuf message, parses as a bare ModelProto
+        raise FileProblem(f"{path}: not an ONNX model (no graph in it)")
     if external_data:
         try:
             onnx.load_external_data_for_model(model, _folder(path))

@@ -34,7 +34,7 @@ from .fusion.poolers import FIX_ONNX_MAX
 from .fusion.position_sensitive import fuse_position_sensitive
 from .fusion.roi_layouts import restore_roi_layouts
 from .graph import (all_nodes, attribute_values, check_result, checker_context, drop_unused_import, element_types,
-                    node_label, opset_version, replace_nodes, require_model, type_name)
+                    node_label, replace_nodes, require_model, standard_opset, type_name)
 from .schemas import FLOAT_TYPES
 from .standard_attributes import roi_align_from_standard, roi_align_to_standard, roi_pool_from_standard
 from .standard_models import NodeEmitter, multi_scale_roi_align_nodes, ps_roi_align_nodes, split_batch_column
@@ -138,10 +138,11 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     16, becomes ``aligned=1``). ``report`` collects what was converted, fused and left alone.
     """
     require_model(model, "to_roi_ops")
-    opset = opset_version(model)
     report = report if report is not None else ConversionReport()
     source = onnx.ModelProto()
     source.CopyFrom(model)
+    imported = any(i.domain in ("", "ai.onnx") for i in model.opset_import)
+    opset = standard_opset(source)
     # onnxruntime writes every custom domain registered in the process into the models it
     # optimizes (roi_ops at version 1000); an import no node uses is dropped, not trusted.
     drop_unused_import(source)
@@ -178,6 +179,8 @@ def to_roi_ops(model: onnx.ModelProto, *, fix_onnx_max: bool = False, fuse: bool
     if fuse:
         report.position_sensitive += fuse_position_sensitive(out)
     restore_roi_layouts(out)
+    if not imported:
+        drop_unused_import(out, "")  # standard_opset's, where nothing came to need it
     if aligned:
         _set_aligned(out.graph, report)
     for w in report.warnings:
@@ -269,7 +272,9 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
     """roi_ops nodes replaced by standard ONNX ops with the same numbers; ``ConversionError``
     names the first node that has no such form."""
     require_model(model, "to_standard")
-    opset = opset_version(model)
+    source = onnx.ModelProto()
+    source.CopyFrom(model)
+    opset = standard_opset(source)
     counter = itertools.count()
     refused = _refusals(model, _is_roi_ops)
     if refused:
@@ -284,7 +289,7 @@ def to_standard(model: onnx.ModelProto) -> onnx.ModelProto:
             writer.name = n.name
         return nodes
 
-    out = replace_nodes(model, _is_roi_ops, replace)
+    out = replace_nodes(source, _is_roi_ops, replace)
     drop_unused_import(out)
     check_result(out, model)
     return out

@@ -26,7 +26,7 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .convert import ConversionError, standard_nodes
-from .graph import attribute_values, check_result, node_label, opset_version, require_model
+from .graph import attribute_values, check_result, node_label, require_model, standard_opset
 from .sampled_bodies import (NoBody, crop_and_resize_nodes, multi_scale_max_nodes, multi_scale_rotated_nodes,
                              ps_roi_pool_nodes, roi_align_max_nodes, roi_align_rotated_nodes)
 from .standard_models import NodeEmitter
@@ -35,7 +35,6 @@ from .standard_models import NodeEmitter
 _FORMAL = {"MultiScaleRoIAlign": ["rois", "batch_indices"], "MultiScaleRoIAlignRotated": ["rois", "batch_indices"],
            "CropAndResize": ["X", "boxes", "box_indices"]}
 _BOX = ["X", "rois", "batch_indices"]
-DEFAULT_OPSET = 17  # for a model that imports no standard opset
 # Forms to_standard has no graph for, sampled at computed positions (roi_ops.sampled_bodies).
 SAMPLED = {"RoIAlign": roi_align_max_nodes, "RoIAlignRotated": roi_align_rotated_nodes,
            "CropAndResize": crop_and_resize_nodes, "MultiScaleRoIAlign": multi_scale_max_nodes,
@@ -152,11 +151,7 @@ def attach_functions(model: onnx.ModelProto, *, report: FunctionReport | None = 
 def _attach(model: onnx.ModelProto, report: FunctionReport) -> onnx.ModelProto:
     out = onnx.ModelProto()
     out.CopyFrom(model)
-    try:
-        opset = opset_version(out)
-    except ValueError:  # only roi_ops nodes: the bodies bring the standard opset
-        opset = DEFAULT_OPSET
-        out.opset_import.append(helper.make_opsetid("", opset))
+    opset = standard_opset(out)  # a model of roi_ops nodes only gets the opset its bodies need
     had = {(f.domain, f.name, f.overload) for f in out.functions}
     existing = set(had)
     for node in out.graph.node:

@@ -256,6 +256,21 @@ def drop_unused_import(model: onnx.ModelProto, domain: str = DOMAIN) -> None:
         model.opset_import.extend(kept)
 
 
+# The standard opset a conversion writes into a model that imports none (one of custom-domain
+# nodes only, which onnx's checker and onnxruntime take).
+DEFAULT_OPSET = 17
+
+
+def standard_opset(model: onnx.ModelProto) -> int:
+    """``model``'s standard (ai.onnx) opset version; a model that imports none gets DEFAULT_OPSET's
+    import (in place) for the standard nodes a conversion writes into it."""
+    try:
+        return opset_version(model)
+    except ValueError:
+        model.opset_import.append(onnx.helper.make_opsetid("", DEFAULT_OPSET))
+        return DEFAULT_OPSET
+
+
 def opset_version(model: onnx.ModelProto, domain: str = "") -> int:
     for imp in model.opset_import:
         if imp.domain in ((domain,) if domain else ("", "ai.onnx")):

@@ -25,7 +25,8 @@ from onnx import helper
 
 from ._library import DOMAIN
 from .attributes import ATTRIBUTES, FLOAT, FLOATS, INT
-from .functions import DEFAULT_OPSET, function_for
+from .functions import function_for
+from .graph import DEFAULT_OPSET
 
 _CAST = {INT: int, FLOAT: float, FLOATS: lambda v: [float(x) for x in v]}
 
