@@ -104,6 +104,28 @@ def test_make_session_takes_options_it_registered_before():
         assert roi_ops.session_options(so) is so
 
 
+@pytest.mark.parametrize("providers", ["CPUExecutionProvider", None, [("CPUExecutionProvider", {})]])
+def test_make_session_takes_one_provider_name_alone(providers, recwarn):
+    # a lone name was taken letter by letter by onnxruntime: a warning per letter and its
+    # "EP Error" fallback to the CPU
+    feeds = {"X": np.ones((1, 2, 4, 4), np.float32), "rois": np.array([[0, 0, 0, 3, 3]], np.float32)}
+    sess = roi_ops.make_session(_one_roi_align_model(), providers=providers)
+    assert sess.get_providers() == ["CPUExecutionProvider"] and not recwarn.list
+    np.testing.assert_array_equal(sess.run(None, feeds)[0], np.ones((1, 2, 2, 2), np.float32))
+
+
+@pytest.mark.parametrize("providers,needle", [
+    (["CPUExecutionProvider", 3], "providers[1] is 3; give a provider name such as 'CPUExecutionProvider', or "
+                                  "(name, options dict)"),
+    ([("CPUExecutionProvider",)], "providers[0] is ('CPUExecutionProvider',);"),
+    (7, "providers must be provider names or (name, options) pairs, not int"),
+])
+def test_make_session_names_a_provider_entry_onnxruntime_cannot_take(providers, needle):
+    with pytest.raises(TypeError) as e:
+        roi_ops.make_session(_one_roi_align_model(), providers=providers)
+    assert str(e.value).startswith("make_session: ") and needle in str(e.value)
+
+
 def test_make_session_names_options_that_hold_the_library_already():
     import onnxruntime as ort
 

@@ -161,10 +161,34 @@ def _register(so: "onnxruntime.SessionOptions", path: str) -> None:
                          "pass options that have no roi-ops library registered")
 
 
+DEFAULT_PROVIDERS = ("CPUExecutionProvider",)
+
+
+def _providers(providers) -> list:
+    """make_session's providers as onnxruntime takes them: each a name or (name, options). One
+    name alone is that provider (onnxruntime would take its letters for names and fall back to
+    the CPU with a warning per letter); None is the default."""
+    if providers is None:
+        return list(DEFAULT_PROVIDERS)
+    if isinstance(providers, str):
+        return [providers]
+    try:
+        listed = list(providers)
+    except TypeError:
+        raise TypeError(f"make_session: providers must be provider names or (name, options) pairs, not "
+                        f"{type(providers).__name__}") from None
+    for i, p in enumerate(listed):
+        pair = isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], dict)
+        if not (isinstance(p, str) or pair):
+            raise TypeError(f"make_session: providers[{i}] is {p!r}; give a provider name such as "
+                            f"'CPUExecutionProvider', or (name, options dict)")
+    return listed
+
+
 def make_session(
     model: "onnx.ModelProto | bytes | str | os.PathLike[str]",
     *,
-    providers: Sequence[str] = ("CPUExecutionProvider",),
+    providers: "str | Sequence[str | tuple[str, dict]] | None" = DEFAULT_PROVIDERS,
     intra_op_num_threads: int | None = None,
     options: "onnxruntime.SessionOptions | None" = None,
 ) -> "onnxruntime.InferenceSession":
@@ -175,9 +199,11 @@ def make_session(
     with its default, silently, as its C API cannot show a node's attribute names to the library.
     ``options`` may come from ``session_options()`` or an earlier ``make_session``; options given
     the library by ``register_custom_ops_library`` directly are refused by name. A library
-    onnxruntime cannot load raises LibraryProblem (an OSError), naming the file and why. Where
-    ``providers`` names one this onnxruntime lacks and two onnxruntime builds are installed
-    together (pip put ``onnxruntime`` over onnxruntime-gpu), a warning says so, with the fix."""
+    onnxruntime cannot load raises LibraryProblem (an OSError), naming the file and why.
+    ``providers`` are onnxruntime's (names or (name, options) pairs), or one name alone; None is
+    the default. Where one is missing from this onnxruntime and two onnxruntime builds are
+    installed together (pip put ``onnxruntime`` over onnxruntime-gpu), a warning says so, with
+    the fix."""
     import onnx
     import onnxruntime as ort
 
@@ -195,7 +221,7 @@ def make_session(
     so = options if options is not None else ort.SessionOptions()
     if intra_op_num_threads is not None:
         so.intra_op_num_threads = intra_op_num_threads
-    # onnxruntime takes a provider as its name or as (name, options).
+    providers = _providers(providers)
     names = [p if isinstance(p, str) else p[0] for p in providers]
     # A session that asks for CUDA needs the CUDA-enabled build; otherwise the default choice.
     _register(so, get_library_path(True if "CUDAExecutionProvider" in names else None))
@@ -211,7 +237,7 @@ def make_session(
             warnings.warn(f"make_session: this onnxruntime does not offer {', '.join(missing)}: {problem}",
                           stacklevel=2)
     try:
-        return ort.InferenceSession(model, so, providers=list(providers))
+        return ort.InferenceSession(model, so, providers=providers)
     except Exception as e:
         if "Domain already set in registry" not in str(e):
             raise
