@@ -1,6 +1,7 @@
 """Builders check their attributes; the library exports one symbol and loads in a session."""
 from __future__ import annotations
 
+import re
 import subprocess
 
 import numpy as np
@@ -124,6 +125,22 @@ def test_make_session_names_a_provider_entry_onnxruntime_cannot_take(providers, 
     with pytest.raises(TypeError) as e:
         roi_ops.make_session(_one_roi_align_model(), providers=providers)
     assert str(e.value).startswith("make_session: ") and needle in str(e.value)
+
+
+@pytest.mark.parametrize("threads", [-1, 2.5, "2", True])
+def test_session_helpers_name_a_thread_count_that_is_not_one(threads):
+    # -1 and True were passed on to onnxruntime, 2.5 and "2" failed in pybind11's words
+    for make in (lambda: roi_ops.make_session(_one_roi_align_model(), intra_op_num_threads=threads),
+                 lambda: roi_ops.session_options(intra_op_num_threads=threads)):
+        with pytest.raises(ValueError) as e:
+            make()
+        assert "intra_op_num_threads must be a whole number >= 0 (0: onnxruntime's choice); got " \
+            f"{threads!r}" in str(e.value)
+
+
+def test_get_library_path_names_a_cuda_value_that_is_not_a_choice():
+    with pytest.raises(TypeError, match=re.escape("get_library_path: cuda must be True, False or None; got 'yes'")):
+        roi_ops.get_library_path(cuda="yes")  # was KeyError: 'yes'
 
 
 def test_make_session_names_options_that_hold_the_library_already():

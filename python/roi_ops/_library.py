@@ -1,6 +1,7 @@
 """Locating the compiled library and opening onnxruntime sessions with it registered."""
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 import weakref
@@ -70,6 +71,8 @@ def get_library_path(cuda: bool | None = None) -> str:
     when it exists and onnxruntime offers ``CUDAExecutionProvider``. ``ROI_OPS_LIBRARY``
     overrides everything (for example to load a sanitizer build).
     """
+    if cuda not in (None, True, False):
+        raise TypeError(f"get_library_path: cuda must be True, False or None; got {cuda!r}")
     override = os.environ.get(LIBRARY_ENV)
     if override:
         path = Path(override).resolve()
@@ -141,10 +144,19 @@ def session_options(
     A library onnxruntime cannot load raises LibraryProblem, naming the file and why."""
     import onnxruntime as ort
 
-    so = options if options is not None else ort.SessionOptions()
-    if intra_op_num_threads is not None:
-        so.intra_op_num_threads = intra_op_num_threads
+    so = _with_threads(options if options is not None else ort.SessionOptions(), intra_op_num_threads,
+                       "session_options")
     _register(so, get_library_path())
+    return so
+
+
+def _with_threads(so: "onnxruntime.SessionOptions", threads, caller: str) -> "onnxruntime.SessionOptions":
+    """``so`` with ``threads`` as its intra_op_num_threads where given (0: onnxruntime's choice)."""
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 0:
+            raise ValueError(f"{caller}: intra_op_num_threads must be a whole number >= 0 (0: onnxruntime's "
+                             f"choice); got {threads!r}")
+        so.intra_op_num_threads = int(threads)
     return so
 
 
@@ -218,9 +230,8 @@ def make_session(
     check_roi_ops_nodes(proto)
     if hasattr(model, "SerializeToString"):
         model = model.SerializeToString()
-    so = options if options is not None else ort.SessionOptions()
-    if intra_op_num_threads is not None:
-        so.intra_op_num_threads = intra_op_num_threads
+    so = _with_threads(options if options is not None else ort.SessionOptions(), intra_op_num_threads,
+                       "make_session")
     providers = _providers(providers)
     names = [p if isinstance(p, str) else p[0] for p in providers]
     # A session that asks for CUDA needs the CUDA-enabled build; otherwise the default choice.
