@@ -245,10 +245,16 @@ def test_conversions_name_an_argument_that_is_not_a_model(direction, given, hint
         convert_fn(given)
 
 
-def test_make_session_names_an_argument_that_is_not_a_model():
+def test_make_session_names_an_argument_that_is_not_a_model(tmp_path):
     # onnx.load read an int as a file descriptor: "[Errno 9] Bad file descriptor"
     with pytest.raises(TypeError, match="make_session takes an onnx.ModelProto, bytes or a path, not int"):
         roi_ops.make_session(0)
+    # these parse as a bare ModelProto; onnxruntime said "No graph was found in the protobuf"
+    (tmp_path / "empty.onnx").write_bytes(b"")
+    for given in (b"", str(tmp_path / "empty.onnx"), onnx.ModelProto()):
+        with pytest.raises(ValueError, match=re.escape("make_session: the model has no graph (empty, or not an "
+                                                       "ONNX model)")):
+            roi_ops.make_session(given)
 
 
 def test_fix_onnx_max_warns_and_computes_the_true_max():

@@ -227,6 +227,8 @@ def make_session(
         raise TypeError(f"make_session takes an onnx.ModelProto, bytes or a path, not {type(model).__name__}")
     proto = model if hasattr(model, "SerializeToString") else (
         onnx.load_model_from_string(model) if isinstance(model, bytes) else onnx.load(model, load_external_data=False))
+    if not proto.HasField("graph"):  # empty bytes or file, or another protobuf message, parse so
+        raise ValueError("make_session: the model has no graph (empty, or not an ONNX model)")
     check_roi_ops_nodes(proto)
     if hasattr(model, "SerializeToString"):
         model = model.SerializeToString()
